@@ -1,0 +1,333 @@
+import Ajv2020 from 'ajv/dist/2020';
+import { CHECK_KINDS, type Check, type CompileContext } from '../checks';
+import { assertValid } from '../rules/load';
+import type { Cell, HeaderDef, HeaderId, OperationDef, RuleSet } from '../rules/model';
+import type { Dialect, Direction, Operation, Provenance, Severity, ValidateOptions, ValidationResult } from '../types';
+import { compileValueKind, type ValueTest } from '../values';
+import { nearest, suggestValue } from './did-you-mean';
+import { type ReportContext, Reporter, type SeverityOverrides } from './report';
+import { type NameIndex, scanHeaders } from './scan';
+import { ScanState } from './state';
+
+export const DIRECTIONS: readonly Direction[] = ['request', 'response'];
+const DIALECTS: readonly Dialect[] = ['obs', 's3'];
+
+interface CompiledCell {
+  /** Allowed values spelled in the cell's dialect, for enumerations. */
+  allowed?: readonly string[];
+  /** Dialect spelling to OBS spelling. */
+  toCanon?: ReadonlyMap<string, string>;
+  test?: ValueTest;
+  /** Reports a value that fails the cell, with the cell's provenance. */
+  invalid: Reporter;
+  /** For cells listed with a non-error severity: reports that the header was sent at all. */
+  notice?: Reporter;
+}
+
+interface CompiledDirection {
+  operation: OperationDef;
+  direction: Direction;
+  cells: Record<Dialect, (CompiledCell | undefined)[]>;
+  /** Headers a `forbidden` rule reports, so the table check does not report them twice. */
+  forbidden: number;
+  takenBy: string[];
+  checks: { check: Check; reporter: Reporter }[];
+  reporters: Map<string, Reporter>;
+}
+
+const ENGINE_PROVENANCE: Provenance[] = [
+  { source: 'extension', note: 'Header maps are read against the header catalogue, rules/headers.json.' },
+];
+
+export interface CheckerOptions {
+  /** Per-code severity overrides, for example `{ 'sse-kms/project-id-unlisted': 'off' }`. */
+  severity?: SeverityOverrides;
+}
+
+/**
+ * The rules compiled once: header names indexed, value kinds and check kinds compiled per operation,
+ * direction and dialect. `validate` then does one pass over the headers and runs the compiled checks.
+ */
+export class Checker {
+  readonly operations: readonly Operation[];
+  private readonly headers: readonly HeaderDef[];
+  private readonly size: number;
+  private readonly index: NameIndex;
+  private readonly compiled = new Map<string, CompiledDirection>();
+  private readonly names: Record<Dialect, string[]>;
+  private readonly equivalents: Record<Dialect, (readonly string[])[][]>;
+
+  constructor(
+    readonly rules: RuleSet,
+    options: CheckerOptions = {},
+  ) {
+    this.headers = rules.headers;
+    const n = (this.size = rules.headers.length);
+    if (n > 15) throw new Error('the engine packs two dialects of header bits into one 32-bit mask: at most 15 headers');
+    const s3 = rules.s3.headers;
+    this.names = {
+      obs: rules.headers.map((h) => h.name.toLowerCase()),
+      s3: rules.headers.map((h) => (s3[h.id]?.name ?? h.name).toLowerCase()),
+    };
+    const slots = new Map<string, number>();
+    rules.headers.forEach((h, i) => {
+      slots.set(h.name.toLowerCase(), i);
+      const alt = s3[h.id];
+      if (alt) slots.set(alt.name.toLowerCase(), n + i);
+    });
+    this.index = { slots, sseLike: new RegExp(rules.sseLikePattern) };
+    this.equivalents = {
+      obs: rules.headers.map((h) => h.equivalentValues ?? []),
+      s3: rules.headers.map((h) => h.equivalentValues ?? []),
+    };
+    this.operations = rules.operations.map((o) => o.id);
+
+    const ids = new Map(rules.headers.map((h, i) => [h.id, i]));
+    const ctx: CompileContext = {
+      index: (id: HeaderId) => ids.get(id)!,
+      header: (i) => rules.headers[i]!,
+      nameOf: (i, dialect) => this.names[dialect][i]!,
+      spell: (i, value, dialect) => (dialect === 's3' ? (s3[rules.headers[i]!.id]?.values?.[value] ?? value) : value),
+    };
+    const secretSlots = rules.headers.flatMap((h, i) => (h.secret ? [i, n + i] : []));
+    const reportCtx: ReportContext = {
+      codes: rules.codes,
+      headers: rules.headers,
+      secretSlots,
+      nameOf: ctx.nameOf,
+      overrides: options.severity,
+    };
+    const ajv = new Ajv2020({ allErrors: false, strict: true });
+    const optionValidators = new Map([...CHECK_KINDS].map(([kind, k]) => [kind, ajv.compile(k.optionsSchema)]));
+
+    for (const op of rules.operations) {
+      for (const direction of DIRECTIONS) {
+        const reporters = new Map<string, Reporter>();
+        const reporter = (code: string, provenance: Provenance[], severity?: Severity): Reporter => {
+          const key = `${code} ${JSON.stringify(provenance)} ${severity ?? ''}`;
+          let r = reporters.get(key);
+          if (!r) reporters.set(key, (r = new Reporter(reportCtx, code, provenance, op.id, direction, severity)));
+          return r;
+        };
+        const table = op[direction];
+        const cells = {} as Record<Dialect, (CompiledCell | undefined)[]>;
+        for (const dialect of DIALECTS) {
+          cells[dialect] = rules.headers.map((h) => {
+            const cell = table[h.id];
+            if (!cell || (dialect === 's3' && !s3[h.id])) return undefined;
+            return this.compileCell(h, cell, dialect, (code, sev) => reporter(code, cell.provenance, sev));
+          });
+        }
+        const checks: CompiledDirection['checks'] = [];
+        let forbidden = 0;
+        for (const rule of rules.rules) {
+          if (!rule.directions.includes(direction) || (rule.operations && !rule.operations.includes(op.id))) continue;
+          const kind = CHECK_KINDS.get(rule.kind);
+          const i = rules.rules.indexOf(rule);
+          if (!kind) {
+            throw new Error(
+              `${rule.file}: rule "${rule.id}" names check kind "${rule.kind}"; known kinds: ${[...CHECK_KINDS.keys()].join(', ')}`,
+            );
+          }
+          assertValid(optionValidators.get(rule.kind)!, rule.options, rule.file, `/rules/${i}/options`);
+          const r = reporter(rule.code, rule.provenance, rule.severity);
+          if (r.severity === 'off') continue;
+          if (rule.kind === 'forbidden') {
+            for (const id of (rule.options as { headers: HeaderId[] }).headers) forbidden |= 1 << ctx.index(id);
+          }
+          checks.push({ check: kind.compile(rule.options as never, ctx), reporter: r });
+        }
+        const takenBy = rules.headers.map((h) =>
+          rules.operations.filter((o) => o[direction][h.id]).map((o) => o.id).join(', '),
+        );
+        // Register the table's own codes up front so their severities resolve once.
+        const seed = op.seed
+          ? [{ source: 'seed' as const, table: op.seed.table, column: op.seed.column, note: 'This cell is "-".' }]
+          : (op.provenance ?? []);
+        reporters.set('not-allowed', reporter('header/not-allowed', seed));
+        for (const code of ['input/invalid-value', 'header/unknown', 'header/conflicting-values']) {
+          reporters.set(code, reporter(code, ENGINE_PROVENANCE));
+        }
+        for (const code of ['dialect/mixed', 'dialect/mismatch']) reporters.set(code, reporter(code, rules.s3.provenance));
+        this.compiled.set(`${op.id} ${direction}`, {
+          operation: op,
+          direction,
+          cells,
+          forbidden,
+          takenBy,
+          checks,
+          reporters,
+        });
+      }
+    }
+  }
+
+  private compileCell(
+    h: HeaderDef,
+    cell: Cell,
+    dialect: Dialect,
+    reporter: (code: string, severity?: Severity) => Reporter,
+  ): CompiledCell {
+    const test = compileValueKind(h.valueKind, this.rules.valueKinds[h.valueKind]);
+    const out: CompiledCell = { invalid: reporter(test?.code ?? 'value/not-allowed') };
+    if (h.valueKind === 'enumeration') {
+      const map = dialect === 's3' ? (this.rules.s3.headers[h.id]?.values ?? {}) : undefined;
+      const pairs = (cell.values ?? []).flatMap((v) => {
+        const spelled = map ? map[v] : v;
+        return spelled === undefined ? [] : [[spelled, v] as const];
+      });
+      out.allowed = pairs.map(([spelled]) => spelled);
+      out.toCanon = new Map(pairs);
+    } else {
+      out.test = test;
+    }
+    if (cell.code && cell.severity) out.notice = reporter(cell.code, cell.severity);
+    return out;
+  }
+
+  private compiledFor(operation: unknown, direction: unknown): CompiledDirection {
+    const c = this.compiled.get(`${String(operation)} ${String(direction)}`);
+    if (c) return c;
+    if (!this.operations.includes(operation as Operation)) {
+      throw new TypeError(
+        `obs-sse-rules: unknown operation ${JSON.stringify(String(operation).slice(0, 64))}; expected one of ${this.operations.join(', ')}`,
+      );
+    }
+    throw new TypeError(
+      `obs-sse-rules: unknown direction ${JSON.stringify(String(direction).slice(0, 64))}; expected request or response`,
+    );
+  }
+
+  /** Checks one message's SSE headers. Throws TypeError only for an unknown operation, direction or dialect. */
+  validate(options: ValidateOptions): ValidationResult {
+    const c = this.compiledFor(options.operation, options.direction);
+    const { headers, scheme, dialect = 'auto' } = options;
+    if (dialect !== 'auto' && dialect !== 'obs' && dialect !== 's3') {
+      throw new TypeError(`obs-sse-rules: unknown dialect ${JSON.stringify(String(dialect))}; expected obs, s3 or auto`);
+    }
+    if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') {
+      throw new TypeError(`obs-sse-rules: unknown scheme ${JSON.stringify(String(scheme))}; expected http or https`);
+    }
+    if (headers === null || typeof headers !== 'object') {
+      throw new TypeError('obs-sse-rules: headers must be an object, a Headers, or an iterable of [name, value] pairs');
+    }
+    const s = new ScanState(this.size, scheme);
+    const r = c.reporters;
+    try {
+      scanHeaders(headers, s, this.index);
+    } catch (err) {
+      // A throwing getter or iterator in a hostile map: report, keep what was read.
+      r.get('input/invalid-value')!.report(s, { name: '(headers)', received: `unreadable (${(err as Error).name})` });
+    }
+    if (s.invalidType) {
+      for (const [name, type] of s.invalidType) r.get('input/invalid-value')!.report(s, { name, received: type });
+    }
+    if (s.unknown) for (const name of s.unknown) r.get('header/unknown')!.report(s, { name, hint: this.headerHint(name) });
+    this.resolveDialect(s, dialect, r);
+    this.checkCells(s, c);
+    for (const { check, reporter } of c.checks) if (!check.test(s)) check.explain(s, reporter.report);
+    let valid = true;
+    for (const d of s.diagnostics) if (d.severity === 'error') valid = false;
+    return { valid, diagnostics: s.diagnostics, dialect: s.dialect };
+  }
+
+  private resolveDialect(s: ScanState, wanted: Dialect | 'auto', r: Map<string, Reporter>): void {
+    const n = this.size;
+    const all = (1 << n) - 1;
+    const obs = s.present & all;
+    const s3 = (s.present >>> n) & all;
+    if (wanted === 'auto') s.dialect = s3 !== 0 && popcount(s3) > popcount(obs) ? 's3' : 'obs';
+    else s.dialect = wanted;
+    const other = s.dialect === 'obs' ? s3 : obs;
+    if (other !== 0) {
+      const code = wanted === 'auto' ? 'dialect/mixed' : 'dialect/mismatch';
+      const otherBase = s.dialect === 'obs' ? n : 0;
+      const label = (d: Dialect) => (d === 'obs' ? 'OBS' : 'S3');
+      for (let i = 0; i < n; i++) {
+        if (!(other & (1 << i))) continue;
+        const hint = ` The ${label(s.dialect)} spelling is ${this.names[s.dialect][i]}.`;
+        r.get(code)!.report(s, {
+          name: s.name[otherBase + i]!,
+          received: label(s.dialect === 'obs' ? 's3' : 'obs'),
+          expected: [label(s.dialect)],
+          hint: this.headers[i]!.id in this.rules.s3.headers ? hint : '',
+        });
+      }
+    }
+    s.base = s.dialect === 'obs' ? 0 : n;
+    s.bits = s.dialect === 'obs' ? obs : s3;
+    const conflicting = (s.conflicting >>> s.base) & all;
+    for (let i = 0; conflicting >>> i !== 0; i++) {
+      if (conflicting & (1 << i)) r.get('header/conflicting-values')!.report(s, { header: i });
+    }
+  }
+
+  /** The table check: is each present header taken by this operation and direction, with an allowed value? */
+  private checkCells(s: ScanState, c: CompiledDirection): void {
+    const cells = c.cells[s.dialect];
+    for (let i = 0; s.bits >>> i !== 0; i++) {
+      if (!(s.bits & (1 << i))) continue;
+      const cell = cells[i];
+      if (!cell) {
+        if (!(c.forbidden & (1 << i))) {
+          const takers = c.takenBy[i];
+          const hint = takers ? ` ${c.direction === 'request' ? 'Requests' : 'Responses'} of ${takers} take it.` : '';
+          c.reporters.get('not-allowed')!.report(s, { header: i, hint });
+        }
+        continue;
+      }
+      const v = s.raw(i)!;
+      if (cell.allowed) {
+        const canon = cell.toCanon!.get(v);
+        if (canon !== undefined) {
+          s.valid |= 1 << i;
+          s.canon[i] = canon;
+        } else this.reportValue(s, c, i, v, cell);
+      } else if (cell.test!.test(v)) {
+        s.valid |= 1 << i;
+        s.canon[i] = v;
+      } else {
+        cell.invalid.report(s, { header: i, reason: cell.test!.reason(v) });
+      }
+      cell.notice?.report(s, { header: i });
+    }
+  }
+
+  private reportValue(s: ScanState, c: CompiledDirection, i: number, v: string, cell: CompiledCell): void {
+    const allowed = cell.allowed!;
+    const suggestion = suggestValue(v, allowed, this.equivalents[s.dialect][i]);
+    let hint = '';
+    if (suggestion) {
+      hint = ` Did you mean ${suggestion.value}?`;
+      if (suggestion.equivalent) hint += ` ${c.operation.id} ${c.direction}s spell this ${suggestion.value}.`;
+    } else if (s.dialect === 's3') {
+      const obsCell = c.cells.obs[i];
+      const obsMatch = obsCell?.allowed && suggestValue(v, obsCell.allowed, this.equivalents.obs[i]);
+      if (obsMatch) {
+        hint = ` The S3 dialect has no spelling for it; the OBS dialect takes ${this.names.obs[i]}: ${obsMatch.value}.`;
+      }
+    }
+    cell.invalid.report(s, { header: i, expected: [...allowed], hint });
+  }
+
+  private headerHint(name: string): string {
+    if (name.length > 128) return '';
+    const s3 = name.startsWith('x-amz-');
+    const limit = Math.max(2, Math.floor(name.length / 8));
+    const same = nearest(name, s3 ? this.names.s3 : this.names.obs, limit);
+    if (same) return ` Did you mean ${same}?`;
+    // The same header in the other dialect, for headers that exist only there.
+    const suffix = name.slice(6);
+    const other = s3 ? this.names.obs : this.names.s3;
+    const match = nearest(suffix, other.map((o) => o.slice(6)), limit);
+    if (!match) return '';
+    const full = other.find((o) => o.slice(6) === match)!;
+    return ` Did you mean ${full}? It has no ${s3 ? 'S3' : 'OBS'}-dialect spelling.`;
+  }
+}
+
+function popcount(x: number): number {
+  let c = 0;
+  for (let v = x; v !== 0; v &= v - 1) c++;
+  return c;
+}

@@ -1,0 +1,51 @@
+import type { Diagnostic, Dialect, Scheme } from '../types';
+
+/**
+ * What one pass over a header map found, indexed by header slot. Slots 0..n-1 are the OBS spellings of the
+ * catalogue's headers, n..2n-1 their S3 spellings; after the dialect is resolved, `bits`, `canon` and the
+ * accessors speak of header indexes 0..n-1 in the chosen dialect.
+ */
+export class ScanState {
+  /** Trimmed values by slot, as sent. */
+  readonly value: (string | undefined)[];
+  /** Lower-case names by slot, as sent. */
+  readonly name: (string | undefined)[];
+  /** Bit per slot: present. */
+  present = 0;
+  /** Bit per slot: repeated with different values. */
+  conflicting = 0;
+  /** Names that look like SSE headers but are not in the catalogue. */
+  unknown: string[] | undefined;
+  /** Names whose values had a type that cannot be a header value, with that type. */
+  invalidType: [string, string][] | undefined;
+
+  dialect: Dialect = 'obs';
+  /** Offset of the chosen dialect's slots. */
+  base = 0;
+  /** Bit per header index: present in the chosen dialect. */
+  bits = 0;
+  /** Bit per header index: the value passed its cell's value check. */
+  valid = 0;
+  /** Values in OBS spelling (aws:kms read as kms), for valid headers. */
+  readonly canon: (string | undefined)[];
+  readonly diagnostics: Diagnostic[] = [];
+
+  constructor(
+    readonly size: number,
+    readonly scheme: Scheme | undefined,
+  ) {
+    this.value = new Array<string | undefined>(size * 2);
+    this.name = new Array<string | undefined>(size * 2);
+    this.canon = new Array<string | undefined>(size);
+  }
+
+  /** The value of header `i` in the chosen dialect, as sent. */
+  raw(i: number): string | undefined {
+    return this.value[this.base + i];
+  }
+
+  /** The name of header `i` as sent, when present. */
+  sentName(i: number): string | undefined {
+    return this.name[this.base + i];
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * obs-sse-rules: Huawei Cloud OBS server-side-encryption header rules as data, and a checker compiled
+ * from them.
+ */
+import { Checker, type CheckerOptions } from './engine/checker';
+import { loadRuleSet } from './rules/load';
+import type { RuleSet } from './rules/model';
+import type { Operation, ValidateOptions, ValidationResult } from './types';
+
+let defaultChecker: Checker | undefined;
+
+/** The checker for the rules shipped in rules/, compiled on first use. */
+export function getChecker(): Checker {
+  return (defaultChecker ??= new Checker(loadRuleSet()));
+}
+
+/** Compiles a checker with options (severity overrides) or from another rules directory. */
+export function createChecker(options: CheckerOptions & { rules?: RuleSet | string } = {}): Checker {
+  const rules = typeof options.rules === 'object' ? options.rules : loadRuleSet(options.rules);
+  return new Checker(rules, options);
+}
+
+/**
+ * Validates the SSE headers of one request or response. `valid` is true exactly when no diagnostic is an
+ * error. Throws a TypeError for an unknown operation, direction, scheme or dialect.
+ */
+export function validateHeaders(options: ValidateOptions): ValidationResult {
+  return getChecker().validate(options);
+}
+
+/** The operations the rules cover, in table order. */
+export const OPERATIONS: readonly Operation[] = [
+  'CreateBucket',
+  'PutObject',
+  'PostObject',
+  'GetObject',
+  'HeadObject',
+  'CopyObject',
+  'InitiateMultipartUpload',
+  'UploadPart',
+  'UploadPartCopy',
+  'CompleteMultipartUpload',
+  'AppendObject',
+];
+
+export { Checker, type CheckerOptions } from './engine/checker';
+export { renderMessage, type SeverityOverrides } from './engine/report';
+export { normalizeHeaders } from './engine/scan';
+export { loadRuleSet, RuleLoadError, defaultRulesDir } from './rules/load';
+export type { RuleSet, HeaderDef, OperationDef, RuleDef, CodeDef, HeaderId } from './rules/model';
+export { sseCHeaders, type SseCOptions } from './sse-c';
+export * from './types';

@@ -1,0 +1,119 @@
+import type { HeaderPairs } from './types';
+
+/**
+ * Hop-by-hop fields (RFC 9110 §7.6.1) plus the legacy ones that behave the same way. They describe one
+ * connection, so forwarding them would make the next hop act on a connection they were never about.
+ * Proxy-Authorization/-Authenticate are the proxy's own credentials and challenges (§11.7) and go no further.
+ */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authorization',
+  'proxy-authenticate',
+]);
+
+/** Turns node's flat `rawHeaders` array into name/value pairs. */
+export function toPairs(raw: readonly string[]): HeaderPairs {
+  const pairs: HeaderPairs = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    pairs.push([raw[i] as string, raw[i + 1] as string]);
+  }
+  return pairs;
+}
+
+/** Turns pairs back into node's flat header array (which writeHead and http.request accept). */
+export function toFlat(pairs: HeaderPairs): string[] {
+  const flat: string[] = [];
+  for (const [name, value] of pairs) flat.push(name, value);
+  return flat;
+}
+
+/** The lower-case field names listed in every Connection field of a flat header array. */
+function connectionTokens(raw: readonly string[]): Set<string> | undefined {
+  let tokens: Set<string> | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if ((raw[i] as string).toLowerCase() !== 'connection') continue;
+    for (const token of (raw[i + 1] as string).split(',')) {
+      const t = token.trim().toLowerCase();
+      if (t !== '') (tokens ??= new Set()).add(t);
+    }
+  }
+  return tokens;
+}
+
+/**
+ * Copies a flat header array without hop-by-hop fields, without the fields the Connection field names,
+ * and without any name in `drop` (lower-case).
+ */
+export function stripHopByHop(raw: readonly string[], drop?: ReadonlySet<string>): HeaderPairs {
+  const named = connectionTokens(raw);
+  const out: HeaderPairs = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || named?.has(lower) || drop?.has(lower)) continue;
+    out.push([name, raw[i + 1] as string]);
+  }
+  return out;
+}
+
+/** The first value of a field in pairs, by case-insensitive name. */
+export function headerValue(pairs: HeaderPairs, lowerName: string): string | undefined {
+  for (const [name, value] of pairs) if (name.toLowerCase() === lowerName) return value;
+  return undefined;
+}
+
+// Query parameters that carry credentials in OBS (V2 pre-signed URLs, STS tokens, browser POST policies),
+// S3 V2/V4 pre-signed URLs, and SSE-C keys that some clients put in the query.
+const SECRET_PARAM =
+  /^(?:signature|accesskeyid|awsaccesskeyid|policy|x-obs-security-token|x-amz-.*|x-obs-(?:copy-source-)?server-side-encryption-customer-key)$/i;
+
+/**
+ * The request-target with the values of credential query parameters (Signature, AccessKeyId,
+ * X-Obs-Security-Token, X-Amz-*, Policy, SSE-C keys) replaced by `REDACTED`. The rest is kept byte for
+ * byte so that a logged URL still matches the request otherwise.
+ */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const parts = url
+    .slice(q + 1)
+    .split('&')
+    .map((part) => {
+      const eq = part.indexOf('=');
+      if (eq < 0) return part;
+      const rawName = part.slice(0, eq);
+      let name = rawName;
+      try {
+        name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+      } catch {
+        // A malformed escape cannot hide a secret name any better than the raw name does.
+      }
+      return SECRET_PARAM.test(name) ? `${rawName}=REDACTED` : part;
+    });
+  return `${url.slice(0, q)}?${parts.join('&')}`;
+}
+
+/**
+ * Reduces diagnostics to their code, severity and header name: diagnostics may quote the received header
+ * value, and logs must never carry header values.
+ */
+export function loggableDiagnostics(
+  diagnostics: readonly unknown[],
+): Array<{ code?: string; severity?: string; header?: string }> {
+  return diagnostics.map((d) => {
+    const out: { code?: string; severity?: string; header?: string } = {};
+    if (typeof d === 'object' && d !== null) {
+      const r = d as Record<string, unknown>;
+      if (typeof r.code === 'string') out.code = r.code;
+      if (typeof r.severity === 'string') out.severity = r.severity;
+      if (typeof r.header === 'string') out.header = r.header;
+    }
+    return out;
+  });
+}

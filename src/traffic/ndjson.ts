@@ -1,0 +1,215 @@
+/**
+ * NDJSON traffic logs: one exchange per line,
+ * `{"method":"PUT","url":"https://…","requestHeaders":{…},"status":200,"responseHeaders":{…}}`.
+ *
+ * The splitter works on bytes and decodes each chunk once (a `\n` byte never occurs inside a UTF-8
+ * multi-byte sequence, so cutting at the last newline is safe), then hands slices of that string to
+ * `JSON.parse`. Measured against `readline` this does noticeably less work per line, which matters
+ * because the target is a fixed fraction of bare `JSON.parse` throughput.
+ */
+import type { ByteSource, Exchange, TrafficError, TrafficItem } from './exchange';
+import { locateJsonError } from './json-locate';
+import { isObject, ShapeError, toHeaderPairs, toPostData } from './records';
+
+/** Options for {@link readNdjson}. */
+export interface NdjsonOptions {
+  /** A longer line is reported and skipped without being buffered. Default 64 MiB. */
+  maxLineBytes?: number;
+}
+
+/** Shown in every shape error, so a user sees what a line should look like. */
+export const NDJSON_SHAPE =
+  '{"method": string, "url": string, "requestHeaders": {name: string | number | string[]} or [[name, value], …], ' +
+  '"status"?: number, "responseHeaders"?: same as requestHeaders}';
+
+/**
+ * Converts one parsed NDJSON record into an exchange.
+ * @throws ShapeError naming the offending field.
+ */
+export function ndjsonRecordToExchange(v: unknown, entry: number): Exchange {
+  if (!isObject(v)) throw new ShapeError(`the line is ${Array.isArray(v) ? 'an array' : typeof v}, not an object`);
+  const { method, url } = v;
+  if (typeof method !== 'string' || method === '') throw new ShapeError('"method" must be a non-empty string');
+  if (typeof url !== 'string' || url === '') throw new ShapeError('"url" must be a non-empty string');
+  if (v.requestHeaders === undefined) throw new ShapeError('"requestHeaders" is missing');
+  const exchange: Exchange = { entry, method, url, requestHeaders: toHeaderPairs(v.requestHeaders, 'requestHeaders') };
+  if (v.status !== undefined && v.status !== null) {
+    if (typeof v.status !== 'number' || !Number.isInteger(v.status)) {
+      throw new ShapeError('"status" must be an integer');
+    }
+    exchange.status = v.status;
+  }
+  if (v.responseHeaders !== undefined && v.responseHeaders !== null) {
+    exchange.responseHeaders = toHeaderPairs(v.responseHeaders, 'responseHeaders');
+  }
+  if (v.postData !== undefined && v.postData !== null) exchange.postData = toPostData(v.postData, 'postData');
+  if (typeof v.responseText === 'string') exchange.responseText = v.responseText;
+  if (typeof v.startedDateTime === 'string') exchange.startedDateTime = v.startedDateTime;
+  return exchange;
+}
+
+function isBlank(s: string): boolean {
+  return s.trim() === '';
+}
+
+/**
+ * The synchronous core of {@link readNdjson}: feed it chunks, collect items. Exposed for callers
+ * that already hold buffers and want to skip the async-iteration cost.
+ */
+export class NdjsonSplitter {
+  private readonly maxLineBytes: number;
+  /** 0-based number of the line that starts at `lineOffset`. */
+  private line = 0;
+  /** Byte offset of the start of the pending line. */
+  private lineOffset = 0;
+  /** Bytes of the pending (incomplete) line seen so far, kept or dropped. */
+  private pendingBytes = 0;
+  private carry: Buffer[] = [];
+  /** True while skipping the rest of a line that outgrew `maxLineBytes`. */
+  private dropping = false;
+
+  constructor(options: NdjsonOptions = {}) {
+    this.maxLineBytes = options.maxLineBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** Consumes one chunk and appends the items of every line it completes to `out`. */
+  push(chunk: Buffer, out: TrafficItem[]): void {
+    let start = 0;
+    if (this.pendingBytes > 0) {
+      const nl = chunk.indexOf(10);
+      if (nl === -1) {
+        this.extendPending(chunk, out);
+        return;
+      }
+      if (!this.dropping) {
+        this.carry.push(chunk.subarray(0, nl));
+        const text = Buffer.concat(this.carry).toString('utf8');
+        const offset = this.lineOffset;
+        this.handle(text, out, () => offset);
+      }
+      this.lineOffset += this.pendingBytes + nl + 1;
+      this.line++;
+      this.carry = [];
+      this.pendingBytes = 0;
+      this.dropping = false;
+      start = nl + 1;
+    }
+    const last = chunk.lastIndexOf(10);
+    if (last >= start) {
+      const base = this.lineOffset;
+      const text = chunk.toString('utf8', start, last);
+      const ascii = text.length === last - start;
+      // Byte offsets are only needed for errors: computed lazily, and incrementally so that a file
+      // full of bad lines stays linear.
+      let byteAt = 0;
+      let charAt = 0;
+      let a = 0;
+      const offsetOf = (): number => {
+        if (ascii) return base + a;
+        byteAt += Buffer.byteLength(text.slice(charAt, a));
+        charAt = a;
+        return base + byteAt;
+      };
+      for (;;) {
+        let b = text.indexOf('\n', a);
+        if (b === -1) b = text.length;
+        this.handle(text.slice(a, b), out, offsetOf);
+        this.line++;
+        if (b >= text.length) break;
+        a = b + 1;
+      }
+      this.lineOffset = base + (last - start) + 1;
+      start = last + 1;
+    }
+    if (start < chunk.length) this.extendPending(chunk.subarray(start), out);
+  }
+
+  /** Flushes a last line that has no trailing newline. */
+  end(out: TrafficItem[]): void {
+    if (this.pendingBytes > 0 && !this.dropping) {
+      const text = Buffer.concat(this.carry).toString('utf8');
+      const offset = this.lineOffset;
+      this.handle(text, out, () => offset);
+    }
+    this.carry = [];
+    this.pendingBytes = 0;
+  }
+
+  private extendPending(piece: Buffer, out: TrafficItem[]): void {
+    this.pendingBytes += piece.length;
+    if (this.dropping) return;
+    this.carry.push(piece);
+    if (this.pendingBytes > this.maxLineBytes) {
+      out.push({
+        kind: 'error',
+        entry: this.line,
+        position: { line: this.line + 1, column: 1, offset: this.lineOffset },
+        message: `line ${this.line + 1}: longer than ${this.maxLineBytes} bytes; skipped`,
+      });
+      this.dropping = true;
+      this.carry = [];
+    }
+  }
+
+  private handle(line: string, out: TrafficItem[], offsetOf: () => number): void {
+    let s = line;
+    let bom = 0;
+    // JSON.parse rejects a byte-order mark, which some Windows tools write.
+    if (this.line === 0 && s.charCodeAt(0) === 0xfeff) {
+      s = s.slice(1);
+      bom = 3;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(s);
+    } catch {
+      if (!isBlank(s)) out.push(this.syntaxError(s, offsetOf(), bom));
+      return;
+    }
+    try {
+      out.push({ kind: 'exchange', exchange: ndjsonRecordToExchange(value, this.line) });
+    } catch (e) {
+      if (!(e instanceof ShapeError)) throw e;
+      out.push({
+        kind: 'error',
+        entry: this.line,
+        position: { line: this.line + 1, column: 1, offset: offsetOf() },
+        message: `line ${this.line + 1}: ${e.message}; expected ${NDJSON_SHAPE}`,
+      });
+    }
+  }
+
+  private syntaxError(s: string, lineOffset: number, bom: number): TrafficError {
+    const loc = locateJsonError(s);
+    const column = bom + Buffer.byteLength(s.slice(0, loc?.index ?? 0)) + 1;
+    return {
+      kind: 'error',
+      entry: this.line,
+      position: { line: this.line + 1, column, offset: lineOffset + column - 1 },
+      message:
+        `line ${this.line + 1}, column ${column}: invalid JSON: ${loc?.message ?? 'not parseable'}; ` +
+        `expected one object per line: ${NDJSON_SHAPE}`,
+    };
+  }
+}
+
+/**
+ * Reads NDJSON traffic line by line, in memory bounded by the longest line.
+ *
+ * Yields one item per non-blank line: the exchange, or an error naming the line (1-based in
+ * `position.line` and the message; `entry` is the 0-based line number) and the expected shape.
+ * Reading always continues after an error.
+ */
+export async function* readNdjson(source: ByteSource, options: NdjsonOptions = {}): AsyncGenerator<TrafficItem> {
+  const splitter = new NdjsonSplitter(options);
+  const out: TrafficItem[] = [];
+  for await (const chunk of source) {
+    splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk), out);
+    if (out.length > 0) {
+      for (let i = 0; i < out.length; i++) yield out[i] as TrafficItem;
+      out.length = 0;
+    }
+  }
+  splitter.end(out);
+  yield* out;
+}

@@ -1,0 +1,84 @@
+/**
+ * Shape checks shared by the readers: turning parsed JSON records into `Exchange`s without
+ * trusting them, and saying precisely what is wrong when they do not fit.
+ */
+import type { HeaderPair, PostData, PostDataParam } from './exchange';
+
+/** A shape error: what is wrong, phrased to follow "field X ...". */
+export class ShapeError extends Error {}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function scalar(v: unknown, where: string): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  // node:http leaves unset headers as undefined; a log may write them as null.
+  if (v === undefined || v === null) return undefined;
+  throw new ShapeError(`${where} must be a string, a number or an array of strings`);
+}
+
+function pushValue(out: HeaderPair[], name: string, v: unknown, where: string): void {
+  if (Array.isArray(v)) {
+    for (const item of v) {
+      const s = scalar(item, where);
+      if (s !== undefined) out.push([name, s]);
+    }
+    return;
+  }
+  const s = scalar(v, where);
+  if (s !== undefined) out.push([name, s]);
+}
+
+/**
+ * Accepts `{name: value}` maps (values: string, number, or arrays of them, which become repeated
+ * pairs), arrays of `[name, value]` pairs, and HAR-style arrays of `{name, value}` objects.
+ */
+export function toHeaderPairs(v: unknown, field: string): HeaderPair[] {
+  const out: HeaderPair[] = [];
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const item: unknown = v[i];
+      if (Array.isArray(item) && item.length === 2 && typeof item[0] === 'string') {
+        pushValue(out, item[0], item[1], `${field}[${i}][1]`);
+      } else if (isObject(item) && typeof item.name === 'string') {
+        pushValue(out, item.name, item.value, `${field}[${i}].value`);
+      } else {
+        throw new ShapeError(`${field}[${i}] must be a [name, value] pair or a {name, value} object`);
+      }
+    }
+    return out;
+  }
+  if (isObject(v)) {
+    for (const name in v) pushValue(out, name, v[name], `${field}["${name}"]`);
+    return out;
+  }
+  throw new ShapeError(`${field} must be an object of header values or an array of [name, value] pairs`);
+}
+
+/** Reads a HAR/NDJSON `postData` object; unknown members are ignored. */
+export function toPostData(v: unknown, field: string): PostData {
+  if (!isObject(v)) throw new ShapeError(`${field} must be an object`);
+  const out: PostData = {};
+  if (typeof v.mimeType === 'string') out.mimeType = v.mimeType;
+  if (typeof v.text === 'string') out.text = v.text;
+  if (v.params !== undefined) {
+    if (!Array.isArray(v.params)) throw new ShapeError(`${field}.params must be an array`);
+    const params: PostDataParam[] = [];
+    for (let i = 0; i < v.params.length; i++) {
+      const p: unknown = v.params[i];
+      if (!isObject(p) || typeof p.name !== 'string') {
+        throw new ShapeError(`${field}.params[${i}] must be an object with a string name`);
+      }
+      const param: PostDataParam = { name: p.name, value: typeof p.value === 'string' ? p.value : '' };
+      if (typeof p.fileName === 'string') param.fileName = p.fileName;
+      if (typeof p.contentType === 'string') param.contentType = p.contentType;
+      params.push(param);
+    }
+    out.params = params;
+  }
+  return out;
+}
+
+export { isObject };

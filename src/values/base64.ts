@@ -1,0 +1,42 @@
+import * as crypto from 'node:crypto';
+
+const ALPHABET = '[A-Za-z0-9+/]';
+// In canonical base64 the unused low bits of the last character are zero, which leaves only these characters.
+const LAST_OF_TWO_BYTES = '[AEIMQUYcgkosw048]';
+const LAST_OF_ONE_BYTE = '[AQgw]';
+
+/**
+ * A regular expression source matching exactly the canonical, padded, standard base64 of `bytes` bytes.
+ * Shared by the engine and the generated JSON Schemas, so both accept the same strings.
+ */
+export function canonicalBase64Pattern(bytes: number): string {
+  const groups = Math.floor(bytes / 3);
+  const rest = bytes % 3;
+  const head = groups > 0 ? `${ALPHABET}{${groups * 4}}` : '';
+  if (rest === 0) return `^${head}$`;
+  if (rest === 1) return `^${head}${ALPHABET}${LAST_OF_ONE_BYTE}==$`;
+  return `^${head}${ALPHABET}{2}${LAST_OF_TWO_BYTES}=$`;
+}
+
+/** Length in characters of the padded base64 of `bytes` bytes. */
+export function base64Length(bytes: number): number {
+  return Math.ceil(bytes / 3) * 4;
+}
+
+/** A non-secret description of why `value` is not the canonical base64 of `bytes` bytes. */
+export function describeBase64(value: string, bytes: number): string {
+  if (value.length === 0) return 'it is empty';
+  if (/^[0-9a-fA-F]+$/.test(value) && value.length === bytes * 2) return 'it looks like hex; encode the bytes as base64';
+  if (/[-_]/.test(value) && !/[+/]/.test(value)) return 'it uses the URL-safe alphabet; use standard base64 (+ and /)';
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value)) return `it has ${value.length} characters, some outside the base64 alphabet`;
+  const decoded = Buffer.from(value, 'base64').length;
+  if (decoded !== bytes) return `it decodes to ${decoded} bytes, not ${bytes}`;
+  return `it has ${value.length} characters; the canonical form has ${base64Length(bytes)}, padded with '='`;
+}
+
+/** Base64 MD5 of the bytes a base64 string decodes to. */
+export function md5OfBase64(value: string): string {
+  const bytes = Buffer.from(value, 'base64');
+  // crypto.hash (Node >= 20.12) skips the Hash object, which is most of the cost for a 32-byte input.
+  return crypto.hash('md5', bytes, 'base64');
+}

@@ -1,0 +1,56 @@
+import type { ValueKind, ValueKindDef } from '../rules/model';
+import { base64Length, canonicalBase64Pattern, describeBase64 } from './base64';
+
+/** A compiled value kind: a fast boolean test, and an explainer that never repeats the value itself. */
+export interface ValueTest {
+  /** A regular-expression source equivalent to `test`, for the generated JSON Schemas. */
+  pattern?: string;
+  test(value: string): boolean;
+  /** Why the value fails, safe to print even for secret headers. */
+  reason(value: string): string;
+  /** The diagnostic code a failure reports. */
+  code: string;
+}
+
+function base64Kind(bytes: number, code: string): ValueTest {
+  const pattern = canonicalBase64Pattern(bytes);
+  const re = new RegExp(pattern);
+  const length = base64Length(bytes);
+  return {
+    pattern,
+    code,
+    // The length check first keeps megabyte values away from the regular expression.
+    test: (v) => v.length === length && re.test(v),
+    reason: (v) => describeBase64(v, bytes),
+  };
+}
+
+function patternKind(def: ValueKindDef, code: string): ValueTest {
+  const pattern = def.pattern ?? '^.+$';
+  const re = new RegExp(pattern, 'u');
+  return {
+    pattern,
+    code,
+    test: (v) => v.length <= 512 && re.test(v),
+    reason: () => `expected ${def.description.replace(/^An? /, 'a ').replace(/\.$/, '')}`,
+  };
+}
+
+/**
+ * The closed registry of value kinds. An enumeration is checked against its cell's values by the table
+ * check, so it has no test of its own here.
+ */
+export function compileValueKind(kind: ValueKind, def: ValueKindDef): ValueTest | undefined {
+  switch (kind) {
+    case 'enumeration':
+      return undefined;
+    case 'base64-key-256':
+      return base64Kind(def.bytes ?? 32, 'sse-c/invalid-key');
+    case 'base64-md5':
+      return base64Kind(def.bytes ?? 16, 'sse-c/invalid-md5');
+    case 'kms-key-id':
+      return patternKind(def, 'sse-kms/invalid-key-id');
+    case 'project-id':
+      return patternKind(def, 'sse-kms/invalid-project-id');
+  }
+}
