@@ -5,7 +5,7 @@
 import { Checker, type CheckerOptions } from './engine/checker';
 import { loadRuleSet } from './rules/load';
 import type { RuleSet } from './rules/model';
-import type { Operation, ValidateOptions, ValidationResult } from './types';
+import type { ValidateOptions, ValidationResult } from './types';
 
 let defaultChecker: Checker | undefined;
 
@@ -28,21 +28,8 @@ export function validateHeaders(options: ValidateOptions): ValidationResult {
   return getChecker().validate(options);
 }
 
-/** The operations the rules cover, in table order. */
-export const OPERATIONS: readonly Operation[] = [
-  'CreateBucket',
-  'PutObject',
-  'PostObject',
-  'GetObject',
-  'HeadObject',
-  'CopyObject',
-  'InitiateMultipartUpload',
-  'UploadPart',
-  'UploadPartCopy',
-  'CompleteMultipartUpload',
-  'AppendObject',
-];
-
+export { OPERATIONS } from '../generated/types';
+export type { SseHeaders, SseHeadersByOperation } from '../generated/types';
 export { Checker, type CheckerOptions } from './engine/checker';
 export { renderMessage, type SeverityOverrides } from './engine/report';
 export { normalizeHeaders } from './engine/scan';

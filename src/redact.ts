@@ -84,7 +84,9 @@ export type HeaderRecord = { readonly [name: string]: string | number | readonly
  * their order, objects stay objects with their keys as spelled; the input is not modified.
  */
 export function redactHeaders(headers: HeaderPairs): [string, string][];
-export function redactHeaders<T extends HeaderRecord>(headers: T): { [K in keyof T]: T[K] | string | string[] };
+export function redactHeaders<T extends HeaderRecord>(
+  headers: T,
+): { [K in keyof T]: T[K] | string | string[] };
 export function redactHeaders(headers: HeaderPairs | HeaderRecord): unknown {
   if (Array.isArray(headers)) {
     return (headers as HeaderPairs).map(([name, value]): [string, string] => [
@@ -177,7 +179,8 @@ export function redactFormFields<T extends FormField>(fields: readonly T[]): T[]
 export function redactFormFields(fields: ReadonlyArray<readonly [string, string]>): [string, string][];
 export function redactFormFields(fields: { readonly [name: string]: string }): Record<string, string>;
 export function redactFormFields(
-  fields: readonly FormField[] | ReadonlyArray<readonly [string, string]> | { readonly [name: string]: string },
+  fields:
+    readonly FormField[] | ReadonlyArray<readonly [string, string]> | { readonly [name: string]: string },
 ): unknown {
   if (Array.isArray(fields)) {
     return (fields as ReadonlyArray<FormField | readonly [string, string]>).map((field) => {

@@ -8,14 +8,7 @@ import {
   redactUrlencodedText,
   REDACTED,
 } from '../redact';
-import type {
-  HarCreator,
-  HarEntry,
-  HarNameValue,
-  HarParam,
-  HarPostData,
-  HarTimings,
-} from './types';
+import type { HarCreator, HarEntry, HarNameValue, HarParam, HarPostData, HarTimings } from './types';
 
 export type * from './types';
 

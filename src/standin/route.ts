@@ -48,7 +48,11 @@ function decodePath(segment: string): string {
  * Splits a request into bucket and key. A host `{bucket}.{domain}` for one of `domains` (and real
  * OBS endpoint names) is virtual-hosted; an IP address, a bare domain or any other host is path-style.
  */
-export function resolveTarget(hostHeader: string | undefined, rawPath: string, domains: readonly string[]): Target {
+export function resolveTarget(
+  hostHeader: string | undefined,
+  rawPath: string,
+  domains: readonly string[],
+): Target {
   const hostname = hostnameOf(hostHeader ?? '');
   const path = rawPath.split('?')[0] ?? '/';
   let bucket: string | undefined;
@@ -96,7 +100,11 @@ export function parseQuery(rawPath: string): Map<string, string> {
  * The dialect of a request: from its `x-obs-`/`x-amz-` headers (or form fields), else its
  * Authorization scheme, else its pre-signed query parameters; OBS when nothing tells.
  */
-export function detectDialect(names: Iterable<string>, authorization: string | undefined, query: Map<string, string>): Dialect {
+export function detectDialect(
+  names: Iterable<string>,
+  authorization: string | undefined,
+  query: Map<string, string>,
+): Dialect {
   let obs = false;
   let s3 = false;
   for (const n of names) {
@@ -117,15 +125,42 @@ export function detectDialect(names: Iterable<string>, authorization: string | u
 }
 
 // Sub-resources that turn a bucket or object request into a configuration call (ACL, tagging, ...).
-const SUBRESOURCES = new Set(
-  [
-    'acl', 'policy', 'cors', 'lifecycle', 'logging', 'website', 'versioning', 'versions', 'tagging',
-    'encryption', 'location', 'storageinfo', 'quota', 'notification', 'replication', 'storagepolicy',
-    'storageclass', 'requestpayment', 'inventory', 'customdomain', 'publicaccessblock', 'policystatus',
-    'bucketstatus', 'directcoldaccess', 'metadata', 'restore', 'rename', 'truncate', 'modify', 'object-lock',
-    'retention', 'mirrorbacktosource', 'obscompresspolicy', 'replication_progress',
-  ],
-);
+const SUBRESOURCES = new Set([
+  'acl',
+  'policy',
+  'cors',
+  'lifecycle',
+  'logging',
+  'website',
+  'versioning',
+  'versions',
+  'tagging',
+  'encryption',
+  'location',
+  'storageinfo',
+  'quota',
+  'notification',
+  'replication',
+  'storagepolicy',
+  'storageclass',
+  'requestpayment',
+  'inventory',
+  'customdomain',
+  'publicaccessblock',
+  'policystatus',
+  'bucketstatus',
+  'directcoldaccess',
+  'metadata',
+  'restore',
+  'rename',
+  'truncate',
+  'modify',
+  'object-lock',
+  'retention',
+  'mirrorbacktosource',
+  'obscompresspolicy',
+  'replication_progress',
+]);
 const isSubresource = (name: string): boolean => SUBRESOURCES.has(name.toLowerCase());
 
 /** Names the operation a request performs. */
@@ -162,7 +197,8 @@ export function classify(
   }
   switch (m) {
     case 'PUT':
-      if (has('partNumber') && has('uploadId')) return copySource !== undefined ? 'UploadPartCopy' : 'UploadPart';
+      if (has('partNumber') && has('uploadId'))
+        return copySource !== undefined ? 'UploadPartCopy' : 'UploadPart';
       if ([...query.keys()].some(isSubresource)) return 'ObjectSubresource';
       return copySource !== undefined ? 'CopyObject' : 'PutObject';
     case 'POST':

@@ -228,7 +228,10 @@ export function sseResponseHeaders(stored: StoredSse | undefined, dialect: Diale
     const kms = stored.method === 'kms';
     out.push([`${p}server-side-encryption`, kms && dialect === 's3' ? 'aws:kms' : stored.method]);
     if (kms && stored.kmsKeyId !== undefined) {
-      const name = dialect === 'obs' ? 'x-obs-server-side-encryption-kms-key-id' : `${p}server-side-encryption-aws-kms-key-id`;
+      const name =
+        dialect === 'obs'
+          ? 'x-obs-server-side-encryption-kms-key-id'
+          : `${p}server-side-encryption-aws-kms-key-id`;
       out.push([name, stored.kmsKeyId]);
     }
     if (stored.dataEncryption !== undefined && dialect === 'obs') {
@@ -274,7 +277,11 @@ export function checkCustomerAccess(
     };
   }
   if (has !== needs) {
-    return { status: 403, code: 'AccessDenied', message: `The SSE-C key does not match the key of the ${what}.` };
+    return {
+      status: 403,
+      code: 'AccessDenied',
+      message: `The SSE-C key does not match the key of the ${what}.`,
+    };
   }
   return undefined;
 }

@@ -110,7 +110,11 @@ export class Store {
     this.bucket(obj.bucket).objects.set(obj.key, obj);
   }
 
-  newUpload(bucket: string, key: string, init: Omit<Upload, 'uploadId' | 'bucket' | 'key' | 'parts' | 'initiated'>): Upload {
+  newUpload(
+    bucket: string,
+    key: string,
+    init: Omit<Upload, 'uploadId' | 'bucket' | 'key' | 'parts' | 'initiated'>,
+  ): Upload {
     const upload: Upload = {
       uploadId: randomBytes(16).toString('hex').toUpperCase(),
       bucket,

@@ -7,7 +7,12 @@ const NAMESPACE: Record<Dialect, string> = {
 
 /** Escapes text for an XML element. */
 export const xmlEscape = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 
 /** Text, or nested elements. */
 export type XmlValue = string | number | XmlFields;
@@ -30,7 +35,13 @@ export function xmlDocument(root: string, fields: XmlFields, dialect: Dialect): 
 }
 
 /** OBS's error body. */
-export function xmlError(code: string, message: string, requestId: string, hostId: string, extra: XmlFields = []): string {
+export function xmlError(
+  code: string,
+  message: string,
+  requestId: string,
+  hostId: string,
+  extra: XmlFields = [],
+): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Error>${render([
     ['Code', code],
     ['Message', message],

@@ -1,0 +1,819 @@
+import { readFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { isIP } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
+import { pipeline } from 'node:stream';
+import * as tls from 'node:tls';
+
+import {
+  blockedMessage,
+  newRequestId,
+  obsErrorXml,
+  rawErrorResponse,
+  type ObsErrorDocument,
+  type ProxyErrorCode,
+} from './errors';
+import { headerValue, loggableDiagnostics, redactUrl, stripHopByHop, toFlat, toPairs } from './headers';
+import type {
+  ExchangeLogLine,
+  GuardRequest,
+  HeaderPairs,
+  ProxyExchange,
+  ProxyGuard,
+  ProxyMode,
+  RequestVerdict,
+  UpstreamScheme,
+  VerdictLabel,
+} from './types';
+
+export type * from './types';
+
+/** How client-facing Host names map to the upstream's. */
+export type Addressing = 'path' | 'virtual';
+
+/** Options of {@link createProxy}. Durations are in milliseconds. */
+export interface ProxyOptions {
+  /** The OBS endpoint, `http:` or `https:`, without path, query or credentials. */
+  upstream: URL;
+  /** PEM CA certificate(s) to trust for the upstream, on top of Node's default CAs and NODE_EXTRA_CA_CERTS. */
+  upstreamCa?: string | Buffer;
+  /** Default `enforce`. */
+  mode?: ProxyMode;
+  guard: ProxyGuard;
+  /** Receives one object per exchange (and a few lifecycle events). Default: JSON lines on stdout. */
+  log?: (line: object) => void;
+  /** Time allowed for a client to send the whole request head. Default 30 000. */
+  headersTimeout?: number;
+  /** Time allowed for a client to send the whole request, body included; 0 disables. Default 300 000. */
+  requestTimeout?: number;
+  /** Longest silence from the upstream (connecting, or mid-exchange) before giving up with 504. Default 60 000. */
+  upstreamTimeout?: number;
+  /** How long an idle client connection is kept open. Default 5 000. */
+  keepAliveTimeout?: number;
+  /**
+   * How long an idle upstream connection is kept for reuse. Default 4 000: below the usual 5 s server-side
+   * idle timeouts, so the proxy rarely reuses a connection the upstream is just closing.
+   */
+  upstreamKeepAliveTimeout?: number;
+  /** Largest request head accepted; larger ones get 431. Default 16 384 (Node's default). */
+  maxHeaderSize?: number;
+  /**
+   * A blocked request whose body declares at most this many bytes is answered and its body read and
+   * discarded, keeping the connection; larger or unknown-length bodies get `Connection: close`. Default 65 536.
+   */
+  maxDrainBytes?: number;
+  /**
+   * `path` (default): the upstream request's Host is the upstream's host. `virtual`: a client Host
+   * `<bucket>.<publicHost>` becomes `<bucket>.<upstream host>`, so virtual-hosted-style requests keep
+   * their bucket; any other Host becomes the upstream's host.
+   */
+  addressing?: Addressing;
+  /** The host name clients use for the proxy, for `addressing: 'virtual'`. Default `localhost`. */
+  publicHost?: string;
+  /** Called once per exchange when it ends, e.g. to record a HAR. Exceptions are logged and ignored. */
+  onExchange?: (exchange: ProxyExchange) => void;
+}
+
+/** Counters for health checks and leak tests. */
+export interface ProxyStats {
+  /** Open client connections, idle keep-alive ones included. */
+  clientConnections: number;
+  /** Exchanges not yet finished. */
+  inFlight: number;
+  /** Upstream connections: in use, idle in the keep-alive pool, and requests waiting for one. */
+  upstreamSockets: { active: number; free: number; pending: number };
+}
+
+/** A running (or not yet listening) proxy. */
+export interface ObsSseProxy {
+  server: http.Server;
+  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
+  listen(port: number, host?: string): Promise<AddressInfo>;
+  /**
+   * Stops accepting connections, lets in-flight exchanges finish for at most `graceMs` (default 30 000),
+   * then cuts what remains and closes the upstream pool. Idempotent.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
+  stats(): ProxyStats;
+}
+
+/** Response-body capture limit for {@link ProxyExchange.responseText}. */
+export const MAX_CAPTURED_XML = 64 * 1024;
+
+const VIA = '1.1 obs-sse-proxy';
+const IDEMPOTENT_BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
+const RETRYABLE_ON_REUSED_SOCKET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+const LINGER_MS = 1000;
+// Replaced with the proxy's own values instead of being copied from the client.
+const HOST_AND_LENGTH: ReadonlySet<string> = new Set(['host', 'content-length']);
+
+class UpstreamTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`upstream sent nothing for ${ms} ms`);
+    this.name = 'UpstreamTimeoutError';
+  }
+}
+
+interface Exchange {
+  req: http.IncomingMessage;
+  res: http.ServerResponse;
+  requestId: string;
+  startedAt: Date;
+  t0: number;
+  tChecked: number;
+  tDispatch: number;
+  tFirstDispatch: number;
+  tSent: number;
+  tResponse: number;
+  tHeadersOut: number;
+  method: string;
+  target: string;
+  clientHost: string | undefined;
+  expectContinue: boolean;
+  guardReq: GuardRequest | undefined;
+  verdict: RequestVerdict | undefined;
+  label: VerdictLabel;
+  responseCodes: string[];
+  upReq: http.ClientRequest | undefined;
+  upRes: http.IncomingMessage | undefined;
+  piped: boolean;
+  attempts: number;
+  status: number | null;
+  responseHeaders: HeaderPairs;
+  responseText: string | undefined;
+  error: string | undefined;
+  clientGone: boolean;
+  done: boolean;
+  requestBodyBytes: number;
+  responseBodyBytes: number;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+function defaultLog(line: object): void {
+  process.stdout.write(JSON.stringify(line) + '\n');
+}
+
+/**
+ * Converts a request-target to origin-form. Absolute-form is accepted (RFC 9112 §3.2.2 requires it of
+ * servers) and sliced rather than parsed, so the path reaches OBS byte for byte as the client signed it.
+ */
+function originForm(url: string): { target: string; authority?: string } | undefined {
+  if (url.startsWith('/') || url === '*') return { target: url };
+  const m = /^https?:\/\/([^/?#]*)([^#]*)$/i.exec(url);
+  if (!m) return undefined;
+  const rest = m[2] ?? '';
+  return { target: rest === '' ? '/' : rest.startsWith('?') ? `/${rest}` : rest, authority: m[1] };
+}
+
+function stripPort(host: string): string {
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
+  const colon = host.lastIndexOf(':');
+  return colon >= 0 ? host.slice(0, colon) : host;
+}
+
+function caList(extra: string | Buffer): string[] {
+  // Passing `ca` replaces Node's default trust store, so rebuild it (bundled roots plus
+  // NODE_EXTRA_CA_CERTS) before adding the private CA; the option must add trust, not narrow it.
+  const list = [...tls.rootCertificates];
+  const extraFile = process.env.NODE_EXTRA_CA_CERTS;
+  if (extraFile) {
+    try {
+      list.push(readFileSync(extraFile, 'utf8'));
+    } catch {
+      // Node itself only warns about an unreadable NODE_EXTRA_CA_CERTS; do the same by ignoring it.
+    }
+  }
+  list.push(extra.toString());
+  return list;
+}
+
+function describeUpstreamError(err: NodeJS.ErrnoException, upstream: URL): string {
+  const code = err.code ?? err.name;
+  const where = `${upstream.protocol}//${upstream.host}`;
+  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i.test(code)) {
+    return `The proxy could not verify the TLS certificate of the upstream ${where} (${code})`;
+  }
+  return `The proxy could not reach the upstream ${where} (${code})`;
+}
+
+/**
+ * Creates the SSE-checking reverse proxy. Nothing listens until `listen` is called.
+ *
+ * Host: with `addressing: 'path'` the upstream sees the upstream's own Host. OBS's V2 signature does not
+ * sign Host itself, only the bucket-qualified resource, so path-style requests stay valid; V4 (S3 dialect)
+ * signs Host, so such clients must sign for the upstream's host name. `virtual` keeps the bucket label.
+ */
+export function createProxy(options: ProxyOptions): ObsSseProxy {
+  const upstream = options.upstream;
+  if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') {
+    throw new TypeError(`upstream must be an http: or https: URL, got ${upstream.protocol}`);
+  }
+  if (upstream.pathname !== '/' || upstream.search !== '' || upstream.username !== '' || upstream.password !== '') {
+    // A path prefix would change the resource OBS signatures cover; credentials do not belong in a URL.
+    throw new TypeError('upstream must be scheme://host[:port] without path, query or credentials');
+  }
+  const scheme: UpstreamScheme = upstream.protocol === 'https:' ? 'https' : 'http';
+  const upstreamHostname = upstream.hostname.replace(/^\[|\]$/g, '');
+  const upstreamPort = upstream.port === '' ? (scheme === 'https' ? 443 : 80) : Number(upstream.port);
+  const mode: ProxyMode = options.mode ?? 'enforce';
+  const guard = options.guard;
+  const log = options.log ?? defaultLog;
+  const onExchange = options.onExchange;
+  const headersTimeout = options.headersTimeout ?? 30_000;
+  const requestTimeout = options.requestTimeout ?? 300_000;
+  const upstreamTimeout = options.upstreamTimeout ?? 60_000;
+  const upstreamKeepAliveTimeout = options.upstreamKeepAliveTimeout ?? 4_000;
+  const maxHeaderSize = options.maxHeaderSize ?? 16 * 1024;
+  const maxDrainBytes = options.maxDrainBytes ?? 64 * 1024;
+  const addressing: Addressing = options.addressing ?? 'path';
+  const publicHost = (options.publicHost ?? 'localhost').toLowerCase();
+  if (requestTimeout > 0 && headersTimeout > requestTimeout) {
+    throw new RangeError('headersTimeout must not exceed requestTimeout');
+  }
+
+  const agentOptions: https.AgentOptions = {
+    keepAlive: true,
+    keepAliveMsecs: 1000,
+    maxFreeSockets: 256,
+    scheduling: 'lifo',
+    noDelay: true,
+  };
+  if (scheme === 'https' && options.upstreamCa !== undefined) {
+    // One secure context for every connection: parsing ~150 root PEMs per handshake would dominate.
+    agentOptions.secureContext = tls.createSecureContext({ ca: caList(options.upstreamCa) });
+  }
+  const agent: http.Agent = scheme === 'https' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+  const request = scheme === 'https' ? https.request : http.request;
+  agent.on('free', (socket: Socket) => {
+    // Agent resets an idle socket's timeout to its own (none); bound it so stale sockets are dropped.
+    const current = socket.timeout ?? 0;
+    if (current === 0 || current > upstreamKeepAliveTimeout) socket.setTimeout(upstreamKeepAliveTimeout);
+  });
+
+  const checkInterval = Math.max(
+    50,
+    Math.min(30_000, Math.floor(Math.min(headersTimeout, requestTimeout || Infinity) / 4)),
+  );
+  const server = http.createServer({
+    headersTimeout,
+    requestTimeout,
+    maxHeaderSize,
+    connectionsCheckingInterval: checkInterval,
+    noDelay: true,
+  });
+  server.keepAliveTimeout = options.keepAliveTimeout ?? 5_000;
+
+  const connections = new Set<Socket>();
+  const inFlight = new Set<Exchange>();
+  const exchangeBySocket = new WeakMap<Duplex, Exchange>();
+  const failedSockets = new WeakSet<Duplex>();
+  let closing = false;
+  let closePromise: Promise<void> | undefined;
+  let drainWaiters: Array<() => void> = [];
+
+  server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
+
+  function safeLog(line: object): void {
+    try {
+      log(line);
+    } catch {
+      // A failing logger must not take the data path down with it.
+    }
+  }
+
+  /** Whether the client connection must close after this response rather than be reused. */
+  function mustClose(ex: Exchange): boolean {
+    const req = ex.req;
+    if (closing) return true;
+    if (req.complete) return false;
+    // Expect: the client holds its body back; HTTP/1.1 framing then only recovers by closing.
+    if (ex.expectContinue || ex.piped) return true;
+    if (req.headers['transfer-encoding'] !== undefined) return true;
+    const cl = Number(req.headers['content-length'] ?? 0);
+    return !(cl <= maxDrainBytes);
+  }
+
+  function sendProxyError(ex: Exchange, code: ProxyErrorCode, message: string, blocked = false): void {
+    const res = ex.res;
+    if (res.headersSent || res.writableEnded || ex.clientGone) {
+      res.destroy();
+      return;
+    }
+    const doc: ObsErrorDocument = obsErrorXml(code, message, ex.requestId);
+    const headers: HeaderPairs = [
+      ['Content-Type', 'application/xml'],
+      ['Content-Length', String(Buffer.byteLength(doc.body))],
+      ['x-obs-request-id', doc.requestId],
+      ['x-obs-sse-proxy', blocked ? 'blocked' : 'error'],
+    ];
+    if (mustClose(ex)) headers.push(['Connection', 'close']);
+    ex.status = doc.status;
+    ex.responseHeaders = headers;
+    ex.responseText = doc.body;
+    ex.tHeadersOut = performance.now();
+    res.writeHead(doc.status, doc.reason, toFlat(headers));
+    res.end(ex.method === 'HEAD' ? undefined : doc.body);
+  }
+
+  function upstreamHost(ex: Exchange): { host: string; servername?: string } {
+    if (addressing === 'virtual' && ex.clientHost !== undefined) {
+      const hostname = stripPort(ex.clientHost).toLowerCase();
+      const suffix = `.${publicHost}`;
+      if (hostname.endsWith(suffix) && hostname.length > suffix.length) {
+        const bucket = hostname.slice(0, -suffix.length);
+        return {
+          host: `${bucket}.${upstream.host}`,
+          servername: isIP(upstreamHostname) ? undefined : `${bucket}.${upstreamHostname}`,
+        };
+      }
+    }
+    return { host: upstream.host };
+  }
+
+  function upstreamHeaders(ex: Exchange, host: string): string[] {
+    const req = ex.req;
+    const raw = req.rawHeaders;
+    const flat = toFlat(stripHopByHop(raw, HOST_AND_LENGTH));
+    flat.push('Host', host);
+    const cl = req.headers['content-length'];
+    if (req.headers['transfer-encoding'] !== undefined) {
+      // The request parser removed the chunk framing; say so explicitly or node would frame by method.
+      flat.push('Transfer-Encoding', 'chunked');
+    } else if (cl !== undefined) {
+      flat.push('Content-Length', cl);
+    } else if (ex.method === 'PUT' || ex.method === 'POST' || ex.method === 'PATCH') {
+      // OBS rejects chunked uploads; an absent length means an empty body, so say that instead.
+      flat.push('Content-Length', '0');
+    }
+    flat.push('Via', VIA);
+    return flat;
+  }
+
+  function hasBody(req: http.IncomingMessage): boolean {
+    if (req.headers['transfer-encoding'] !== undefined) return true;
+    const cl = req.headers['content-length'];
+    return cl !== undefined && cl !== '0';
+  }
+
+  function abortUpstream(ex: Exchange): void {
+    if (ex.upReq && !ex.upReq.destroyed) ex.upReq.destroy();
+    if (ex.upRes && !ex.upRes.destroyed) ex.upRes.destroy();
+  }
+
+  function forward(ex: Exchange): void {
+    const req = ex.req;
+    const { host, servername } = upstreamHost(ex);
+    const reqOptions: https.RequestOptions = {
+      hostname: upstreamHostname,
+      port: upstreamPort,
+      method: ex.method,
+      path: ex.target,
+      headers: upstreamHeaders(ex, host) as unknown as http.OutgoingHttpHeaders,
+      agent,
+      timeout: upstreamTimeout,
+    };
+    if (servername !== undefined) reqOptions.servername = servername;
+    ex.attempts += 1;
+    ex.tDispatch = performance.now();
+    if (ex.attempts === 1) ex.tFirstDispatch = ex.tDispatch;
+    const upReq = request(reqOptions);
+    ex.upReq = upReq;
+    upReq.once('response', (upRes) => onUpstreamResponse(ex, upReq, upRes));
+    upReq.once('timeout', () => upReq.destroy(new UpstreamTimeoutError(upstreamTimeout)));
+    upReq.on('error', (err) => onUpstreamError(ex, upReq, err));
+    upReq.once('finish', () => {
+      ex.tSent = performance.now();
+    });
+    if (ex.expectContinue) {
+      // 100-continue end to end: the client sends its body once OBS, not merely the proxy, agrees.
+      upReq.once('continue', () => {
+        if (!ex.res.headersSent && !ex.clientGone) ex.res.writeContinue();
+      });
+      upReq.flushHeaders();
+    }
+    if (hasBody(req)) {
+      ex.piped = true;
+      if (onExchange) {
+        req.on('data', (chunk: Buffer) => {
+          ex.requestBodyBytes += chunk.length;
+        });
+      }
+      req.pipe(upReq);
+    } else {
+      upReq.end();
+    }
+  }
+
+  function onUpstreamResponse(ex: Exchange, upReq: http.ClientRequest, upRes: http.IncomingMessage): void {
+    if (upReq !== ex.upReq || ex.clientGone) {
+      upRes.destroy();
+      return;
+    }
+    ex.upRes = upRes;
+    ex.tResponse = performance.now();
+    const status = upRes.statusCode ?? 502;
+    if (ex.guardReq && ex.verdict) {
+      try {
+        const findings = guard.checkResponse(
+          ex.guardReq,
+          { status, headers: toPairs(upRes.rawHeaders) },
+          ex.verdict,
+        );
+        ex.responseCodes = findings.codes;
+      } catch (err) {
+        ex.responseCodes = ['proxy/response-check-failed'];
+        safeLog({ event: 'guard_error', phase: 'response', time: new Date().toISOString(), error: String(err) });
+      }
+    }
+    const headers = stripHopByHop(upRes.rawHeaders);
+    if (mustClose(ex)) headers.push(['Connection', 'close']);
+    ex.status = status;
+    ex.responseHeaders = headers;
+    const res = ex.res;
+    res.writeHead(status, upRes.statusMessage || undefined, toFlat(headers));
+    ex.tHeadersOut = performance.now();
+
+    if (onExchange) {
+      const type = headerValue(headers, 'content-type') ?? '';
+      const length = Number(headerValue(headers, 'content-length') ?? 0);
+      const chunks: Buffer[] | undefined = /xml/i.test(type) && length <= MAX_CAPTURED_XML ? [] : undefined;
+      let captured = 0;
+      upRes.on('data', (chunk: Buffer) => {
+        ex.responseBodyBytes += chunk.length;
+        if (chunks === undefined || captured > MAX_CAPTURED_XML) return;
+        captured += chunk.length;
+        if (captured <= MAX_CAPTURED_XML) chunks.push(chunk);
+      });
+      upRes.once('end', () => {
+        if (chunks !== undefined && captured <= MAX_CAPTURED_XML) {
+          ex.responseText = Buffer.concat(chunks).toString('utf8');
+        }
+      });
+    }
+    pipeline(upRes, res, (err) => {
+      if (err && !ex.clientGone) ex.error ??= 'upstream_response_aborted';
+    });
+  }
+
+  function onUpstreamError(ex: Exchange, upReq: http.ClientRequest, err: NodeJS.ErrnoException): void {
+    if (upReq !== ex.upReq) return;
+    if (ex.piped) ex.req.unpipe(upReq);
+    if (ex.clientGone) return;
+    if (ex.upRes) {
+      // The response is already flowing (e.g. OBS answered early and stopped reading the body):
+      // the response pipeline owns the outcome now.
+      return;
+    }
+    if (
+      upReq.reusedSocket &&
+      !ex.piped &&
+      ex.attempts < 2 &&
+      IDEMPOTENT_BODYLESS.has(ex.method) &&
+      RETRYABLE_ON_REUSED_SOCKET.has(err.code ?? '')
+    ) {
+      // The upstream closed a pooled connection just as it was reused; nothing was processed, so retry once.
+      forward(ex);
+      return;
+    }
+    if (err instanceof UpstreamTimeoutError) {
+      ex.error = 'upstream_timeout';
+      sendProxyError(
+        ex,
+        'GatewayTimeout',
+        `The upstream ${upstream.protocol}//${upstream.host} did not respond within ${upstreamTimeout} ms`,
+      );
+    } else {
+      ex.error = `upstream_error:${err.code ?? err.name}`;
+      sendProxyError(ex, 'BadGateway', describeUpstreamError(err, upstream));
+    }
+  }
+
+  function finalize(ex: Exchange): void {
+    if (ex.done) return;
+    ex.done = true;
+    const { req, res } = ex;
+    inFlight.delete(ex);
+    if (exchangeBySocket.get(req.socket) === ex) exchangeBySocket.delete(req.socket);
+    if (!res.writableFinished) {
+      ex.clientGone = true;
+      ex.error ??= 'client_aborted';
+      abortUpstream(ex);
+    } else if (ex.upReq && !ex.upReq.writableFinished) {
+      // Answered before the body was all sent (early upstream response, or an error): the upstream
+      // connection is mid-request and cannot go back to the pool.
+      ex.upReq.destroy();
+    }
+    const tEnd = performance.now();
+    const forwarded = ex.attempts > 0;
+    const pre = (forwarded ? ex.tFirstDispatch : ex.tHeadersOut || tEnd) - ex.t0;
+    const post = ex.upRes && ex.tHeadersOut ? ex.tHeadersOut - ex.tResponse : 0;
+    const added = round(pre + post);
+    const upstreamMs = ex.upRes ? round(ex.tResponse - ex.tDispatch) : null;
+    const url = redactUrl(ex.target);
+    const line: ExchangeLogLine = {
+      event: 'exchange',
+      time: ex.startedAt.toISOString(),
+      method: ex.method,
+      url,
+      operation: ex.verdict?.operation ?? null,
+      verdict: ex.label,
+      codes: ex.verdict?.codes ?? [],
+      responseCodes: ex.responseCodes,
+      status: ex.status,
+      upstreamMs,
+      addedMs: added,
+      totalMs: round(tEnd - ex.t0),
+    };
+    if (ex.verdict && ex.verdict.diagnostics.length > 0) {
+      line.diagnostics = loggableDiagnostics(ex.verdict.diagnostics);
+    }
+    if (ex.error !== undefined) line.error = ex.error;
+    safeLog(line);
+    if (onExchange) {
+      const exchange: ProxyExchange = {
+        startedAt: ex.startedAt,
+        method: ex.method,
+        url: ex.target,
+        requestHeaders: toPairs(req.rawHeaders),
+        status: ex.status,
+        responseHeaders: ex.responseHeaders,
+        verdict: ex.label,
+        codes: ex.verdict?.codes ?? [],
+        responseCodes: ex.responseCodes,
+        requestBodyBytes: ex.requestBodyBytes,
+        responseBodyBytes: ex.responseBodyBytes,
+        timings: {
+          check: round(ex.tChecked ? ex.tChecked - ex.t0 : 0),
+          send: ex.tSent ? round(ex.tSent - ex.tDispatch) : -1,
+          wait: ex.tSent && ex.upRes ? round(Math.max(0, ex.tResponse - ex.tSent)) : -1,
+          receive: ex.upRes ? round(tEnd - ex.tResponse) : -1,
+          total: round(tEnd - ex.t0),
+          added,
+        },
+      };
+      if (ex.responseText !== undefined) exchange.responseText = ex.responseText;
+      if (ex.verdict?.operation !== undefined) exchange.operation = ex.verdict.operation;
+      if (ex.error !== undefined) exchange.error = ex.error;
+      try {
+        onExchange(exchange);
+      } catch (err) {
+        safeLog({ event: 'on_exchange_error', time: new Date().toISOString(), error: String(err) });
+      }
+    }
+    if (closing) {
+      // The connection that carried this exchange is idle now; closing it is what lets close() finish.
+      setImmediate(() => server.closeIdleConnections());
+      if (inFlight.size === 0) {
+        const waiters = drainWaiters;
+        drainWaiters = [];
+        for (const w of waiters) w();
+      }
+    }
+  }
+
+  function handle(req: http.IncomingMessage, res: http.ServerResponse, expectContinue: boolean): void {
+    const t0 = performance.now();
+    if (failedSockets.has(req.socket)) {
+      // A request parsed from bytes that arrived after this connection already failed: not answerable.
+      req.socket.destroy();
+      return;
+    }
+    const ex: Exchange = {
+      req,
+      res,
+      requestId: newRequestId(),
+      startedAt: new Date(),
+      t0,
+      tChecked: 0,
+      tDispatch: 0,
+      tFirstDispatch: 0,
+      tSent: 0,
+      tResponse: 0,
+      tHeadersOut: 0,
+      method: req.method ?? 'GET',
+      target: req.url ?? '/',
+      clientHost: req.headers.host,
+      expectContinue,
+      guardReq: undefined,
+      verdict: undefined,
+      label: 'pass',
+      responseCodes: [],
+      upReq: undefined,
+      upRes: undefined,
+      piped: false,
+      attempts: 0,
+      status: null,
+      responseHeaders: [],
+      responseText: undefined,
+      error: undefined,
+      clientGone: false,
+      done: false,
+      requestBodyBytes: 0,
+      responseBodyBytes: 0,
+    };
+    inFlight.add(ex);
+    exchangeBySocket.set(req.socket, ex);
+    res.once('close', () => finalize(ex));
+    req.once('close', () => {
+      if (!req.complete && !ex.done && !res.writableFinished) {
+        ex.clientGone = true;
+        ex.error ??= 'client_aborted';
+        abortUpstream(ex);
+      }
+    });
+
+    const form = originForm(ex.target);
+    if (form === undefined) {
+      sendProxyError(ex, 'InvalidRequest', 'The request-target must be origin-form (/path) or absolute-form');
+      return;
+    }
+    ex.target = form.target;
+    if (form.authority !== undefined) ex.clientHost = form.authority;
+    const te = req.headers['transfer-encoding'];
+    if (te !== undefined && te.trim().toLowerCase() !== 'chunked') {
+      sendProxyError(ex, 'NotImplemented', 'Only the chunked transfer-coding is supported');
+      return;
+    }
+
+    const guardReq: GuardRequest = {
+      method: ex.method,
+      url: ex.target,
+      headers: toPairs(req.rawHeaders),
+      upstreamScheme: scheme,
+    };
+    ex.guardReq = guardReq;
+    let verdict: RequestVerdict;
+    try {
+      verdict = guard.checkRequest(guardReq);
+    } catch (err) {
+      safeLog({ event: 'guard_error', phase: 'request', time: new Date().toISOString(), error: String(err) });
+      verdict = { block: mode === 'enforce', codes: ['proxy/guard-failed'], diagnostics: [] };
+      if (mode === 'enforce') {
+        // Fail closed: an unchecked request is exactly what enforce mode promises not to forward.
+        ex.verdict = verdict;
+        ex.label = 'blocked';
+        ex.tChecked = performance.now();
+        sendProxyError(ex, 'InternalError', 'The SSE header check failed; the request was not forwarded');
+        return;
+      }
+    }
+    ex.tChecked = performance.now();
+    ex.verdict = verdict;
+    if (verdict.block) {
+      if (mode === 'enforce') {
+        ex.label = 'blocked';
+        sendProxyError(ex, 'InvalidArgument', blockedMessage(verdict.codes, verdict.message), true);
+        return;
+      }
+      ex.label = 'reported';
+    }
+    forward(ex);
+  }
+
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => handle(req, res, false));
+  server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => handle(req, res, true));
+
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    // The parser may report the same broken connection again as more bytes arrive; answer once.
+    if (failedSockets.has(socket)) return;
+    failedSockets.add(socket);
+    const ex = exchangeBySocket.get(socket);
+    let doc: ObsErrorDocument | undefined;
+    let error: string;
+    switch (err.code) {
+      case 'HPE_HEADER_OVERFLOW':
+        doc = obsErrorXml('RequestHeaderSectionTooLarge', `The request head exceeds ${maxHeaderSize} bytes`);
+        error = 'request_header_too_large';
+        break;
+      case 'ERR_HTTP_REQUEST_TIMEOUT':
+        doc = obsErrorXml('RequestTimeout', 'The client did not send the complete request in time');
+        error = 'request_timeout';
+        break;
+      case 'ECONNRESET':
+      case 'EPIPE':
+        error = 'client_aborted';
+        break;
+      default:
+        doc = obsErrorXml('InvalidRequest', `Malformed HTTP request (${err.code ?? err.name})`);
+        error = 'malformed_request';
+    }
+    const canAnswer = doc !== undefined && socket.writable && !(ex && ex.res.headersSent);
+    if (ex) {
+      ex.clientGone = true;
+      ex.error ??= error;
+      if (canAnswer && doc) {
+        ex.status = doc.status;
+        ex.responseText = doc.body;
+      }
+      abortUpstream(ex);
+    } else {
+      safeLog({ event: 'client_error', time: new Date().toISOString(), error, status: canAnswer ? doc?.status : null });
+    }
+    if (canAnswer && doc) {
+      // Lingering close: a client still sending would get a reset that can destroy the unread answer.
+      socket.end(rawErrorResponse(doc));
+      const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+    } else {
+      socket.destroy();
+    }
+  });
+
+  return {
+    server,
+    listen(port: number, host?: string): Promise<AddressInfo> {
+      return new Promise((resolve, reject) => {
+        const onError = (err: Error): void => reject(err);
+        server.once('error', onError);
+        server.listen(port, host, () => {
+          server.removeListener('error', onError);
+          resolve(server.address() as AddressInfo);
+        });
+      });
+    },
+    close(closeOptions?: { graceMs?: number }): Promise<void> {
+      if (closePromise) return closePromise;
+      closing = true;
+      const graceMs = closeOptions?.graceMs ?? 30_000;
+      closePromise = (async () => {
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const started = inFlight.size;
+        let forced = 0;
+        if (inFlight.size > 0) {
+          await new Promise<void>((resolve) => {
+            drainWaiters.push(resolve);
+            const timer = setTimeout(() => {
+              forced = inFlight.size;
+              server.closeAllConnections();
+            }, graceMs);
+            drainWaiters.push(() => clearTimeout(timer));
+          });
+        }
+        server.closeAllConnections();
+        await serverClosed;
+        agent.destroy();
+        safeLog({ event: 'closed', time: new Date().toISOString(), inFlightAtClose: started, forced });
+      })();
+      return closePromise;
+    },
+    stats(): ProxyStats {
+      const count = (m: NodeJS.ReadOnlyDict<readonly unknown[]>): number =>
+        Object.values(m).reduce((n, list) => n + (list?.length ?? 0), 0);
+      return {
+        clientConnections: connections.size,
+        inFlight: inFlight.size,
+        upstreamSockets: {
+          active: count(agent.sockets),
+          free: count(agent.freeSockets),
+          pending: count(agent.requests),
+        },
+      };
+    },
+  };
+}
+
+/** Options of {@link installSignalHandlers}. */
+export interface SignalHandlerOptions {
+  /** How long in-flight exchanges may take after the signal. Default 10 000. */
+  graceMs?: number;
+  /** Default SIGTERM and SIGINT. */
+  signals?: NodeJS.Signals[];
+  /** Called with the exit code once drained; default `process.exit`. */
+  exit?: (code: number) => void;
+}
+
+/**
+ * On SIGTERM (and SIGINT): stop accepting, let in-flight requests finish within the grace period, then
+ * exit 0. A second signal exits 1 at once. Returns a function that removes the handlers.
+ */
+export function installSignalHandlers(proxy: ObsSseProxy, options: SignalHandlerOptions = {}): () => void {
+  const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  let shuttingDown = false;
+  const handler = (): void => {
+    if (shuttingDown) {
+      exit(1);
+      return;
+    }
+    shuttingDown = true;
+    proxy.close({ graceMs: options.graceMs ?? 10_000 }).then(
+      () => exit(0),
+      () => exit(1),
+    );
+  };
+  for (const s of signals) process.on(s, handler);
+  return () => {
+    for (const s of signals) process.removeListener(s, handler);
+  };
+}
