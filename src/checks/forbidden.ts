@@ -13,9 +13,10 @@ export const forbidden: CheckKind<{ headers: HeaderId[] }> = {
   compile({ headers }, ctx) {
     const mask = maskOf(headers, ctx);
     return {
-      test: (s) => (s.bits & mask) === 0,
+      // `sent`, not `bits`: these headers are in no table, yet must be reported.
+      test: (s) => (s.sent & mask) === 0,
       explain(s, report) {
-        for (const i of indexesOf(s.bits & mask)) report(s, { header: i });
+        for (const i of indexesOf(s.sent & mask)) report(s, { header: i });
       },
     };
   },

@@ -255,7 +255,7 @@ export class Checker {
       }
     }
     s.base = s.dialect === 'obs' ? 0 : n;
-    s.bits = s.dialect === 'obs' ? obs : s3;
+    s.sent = s.bits = s.dialect === 'obs' ? obs : s3;
     const conflicting = (s.conflicting >>> s.base) & all;
     for (let i = 0; conflicting >>> i !== 0; i++) {
       if (conflicting & (1 << i)) r.get('header/conflicting-values')!.report(s, { header: i });
@@ -269,6 +269,7 @@ export class Checker {
       if (!(s.bits & (1 << i))) continue;
       const cell = cells[i];
       if (!cell) {
+        s.bits &= ~(1 << i);
         if (!(c.forbidden & (1 << i))) {
           const takers = c.takenBy[i];
           const hint = takers ? ` ${c.direction === 'request' ? 'Requests' : 'Responses'} of ${takers} take it.` : '';

@@ -23,6 +23,11 @@ export class ScanState {
   /** Offset of the chosen dialect's slots. */
   base = 0;
   /** Bit per header index: present in the chosen dialect. */
+  sent = 0;
+  /**
+   * Bit per header index: present and taken by the operation in this direction. Cross-header checks read
+   * this, so a header the table refuses is reported once, not again by every rule it touches.
+   */
   bits = 0;
   /** Bit per header index: the value passed its cell's value check. */
   valid = 0;

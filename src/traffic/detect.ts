@@ -1,0 +1,120 @@
+/**
+ * Tells a HAR file from an NDJSON log by its first bytes, so `obs-sse lint` can read stdin and
+ * files with unhelpful names. Both formats start with `{`: a HAR is one object whose key is `log`,
+ * an NDJSON log has one object per line with `method`/`url`.
+ */
+import { Readable } from 'node:stream';
+import type { ByteSource } from './exchange';
+
+/** The traffic formats the readers understand. */
+export type TrafficFormat = 'har' | 'ndjson';
+
+/** What {@link sniffFormat} concluded; `need-more` asks for a longer prefix. */
+export type SniffResult = TrafficFormat | 'unknown' | 'need-more';
+
+const NDJSON_KEYS = new Set(['method', 'url', 'requestHeaders', 'responseHeaders', 'status', 'startedDateTime']);
+const FIRST_KEY = /^\{\s*"((?:[^"\\]|\\.)*)"\s*:/;
+
+function classifyObject(v: unknown): SniffResult {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'unknown';
+  if ('log' in v) return 'har';
+  if ('method' in v || 'url' in v) return 'ndjson';
+  return 'unknown';
+}
+
+/**
+ * Decides the format from a prefix of the content. With `atEnd` false, an undecidable prefix
+ * yields `need-more`; with `atEnd` true (the prefix is the whole content) it yields `unknown`.
+ */
+export function sniffFormat(prefix: string | Uint8Array, atEnd: boolean): SniffResult {
+  let text = typeof prefix === 'string' ? prefix : Buffer.from(prefix).toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  text = text.replace(/^\s+/, '');
+  if (text === '') return atEnd ? 'unknown' : 'need-more';
+  if (text[0] !== '{') return 'unknown';
+  const nl = text.indexOf('\n');
+  if (nl !== -1 || atEnd) {
+    const first = nl === -1 ? text : text.slice(0, nl);
+    try {
+      const r = classifyObject(JSON.parse(first));
+      if (r !== 'unknown') return r;
+    } catch {
+      // A pretty-printed HAR's first line is just "{": look at the first key instead.
+    }
+  }
+  const m = FIRST_KEY.exec(text);
+  if (m) {
+    const key = m[1] ?? '';
+    if (key === 'log') return 'har';
+    if (NDJSON_KEYS.has(key)) return 'ndjson';
+    return 'unknown';
+  }
+  return atEnd ? 'unknown' : 'need-more';
+}
+
+/** The format a file name suggests (`.har`, `.ndjson`, `.jsonl`), if any. */
+export function formatFromFileName(name: string): TrafficFormat | undefined {
+  const lower = name.toLowerCase();
+  if (lower.endsWith('.har')) return 'har';
+  if (lower.endsWith('.ndjson') || lower.endsWith('.jsonl')) return 'ndjson';
+  return undefined;
+}
+
+/** Options for {@link detectStream}. */
+export interface DetectOptions {
+  /** Stop peeking after this many bytes and answer `unknown`. Default 64 KiB. */
+  maxPeekBytes?: number;
+}
+
+/** The detected format and a stream that yields the whole content, the peeked prefix included. */
+export interface Detected {
+  format: TrafficFormat | undefined;
+  stream: Readable;
+}
+
+/**
+ * Peeks at the start of `source` (a file stream, `process.stdin`, any async iterable of bytes)
+ * until the format is clear, and returns a stream that replays the peeked chunks before the rest.
+ * Reading stops as soon as the format is decided, so a slow producer on stdin is not waited on
+ * for more than the first record. Destroying the returned stream ends the source.
+ */
+export async function detectStream(source: ByteSource, options: DetectOptions = {}): Promise<Detected> {
+  const max = options.maxPeekBytes ?? 64 * 1024;
+  const it = source[Symbol.asyncIterator]();
+  const peeked: Buffer[] = [];
+  let bytes = 0;
+  let ended = false;
+  let result: SniffResult = 'need-more';
+  while (result === 'need-more') {
+    const r = await it.next();
+    if (r.done) {
+      ended = true;
+    } else {
+      const v = r.value;
+      const chunk = typeof v === 'string' ? Buffer.from(v) : Buffer.isBuffer(v) ? v : Buffer.from(v);
+      peeked.push(chunk);
+      bytes += chunk.length;
+    }
+    result = sniffFormat(Buffer.concat(peeked, bytes), ended);
+    if (result === 'need-more' && bytes >= max) result = 'unknown';
+  }
+  async function* replay(): AsyncGenerator<Buffer> {
+    try {
+      yield* peeked;
+      peeked.length = 0;
+      if (ended) return;
+      for (;;) {
+        const r = await it.next();
+        if (r.done) {
+          ended = true;
+          return;
+        }
+        const v = r.value;
+        yield typeof v === 'string' ? Buffer.from(v) : Buffer.isBuffer(v) ? v : Buffer.from(v);
+      }
+    } finally {
+      if (!ended) await it.return?.();
+    }
+  }
+  return { format: result === 'unknown' ? undefined : result, stream: Readable.from(replay(), { objectMode: false }) };
+}
