@@ -37,3 +37,4 @@ export { loadRuleSet, RuleLoadError, defaultRulesDir } from './rules/load';
 export type { RuleSet, HeaderDef, OperationDef, RuleDef, CodeDef, HeaderId } from './rules/model';
 export { sseCHeaders, type SseCOptions } from './sse-c';
 export * from './types';
+export { addObsSseKeywords } from './ajv-keywords';

@@ -6,8 +6,9 @@ import type { ScanState } from './state';
 /** Per-code severity overrides; `off` drops the code. */
 export type SeverityOverrides = Readonly<Record<string, Severity | 'off'>>;
 
-// A 256-bit key in base64, wherever it appears, is treated as a secret even outside the key headers.
-const KEY_LIKE = /^[A-Za-z0-9+/]{43}=$/;
+// A run long enough to hold a 256-bit key in base64 (43 characters, URL-safe or not) or hex, anywhere in a
+// value, is treated as a secret even outside the key headers: keys pasted into the wrong header must not leak.
+const KEY_LIKE = /[A-Za-z0-9+/_-]{43}/;
 const MAX_SHOWN = 64;
 
 function shorten(v: string): string {
@@ -66,7 +67,7 @@ export class Reporter {
     if (this.ctx.headers[i]!.secret) return undefined;
     const v = s.raw(i);
     if (v === undefined) return undefined;
-    if (KEY_LIKE.test(v)) return '[redacted: looks like a customer key]';
+    if (KEY_LIKE.test(v)) return '[redacted: may contain a customer key]';
     for (const slot of this.ctx.secretSlots) {
       const secret = s.value[slot];
       if (secret && secret.length >= 8 && v.includes(secret)) return '[redacted: contains a customer key]';

@@ -37,8 +37,9 @@ export type ProxyErrorCode = keyof typeof PROXY_ERRORS;
 export const PROXY_HOST_ID = 'obs-sse-proxy';
 
 // XML 1.0 forbids most C0 controls even when escaped, and lone surrogates are not characters at all.
-// eslint-disable-next-line no-control-regex
-const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const XML_INVALID =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** Escapes text for an XML element or attribute value, replacing characters XML cannot carry with U+FFFD. */
 export function xmlEscape(text: string): string {
@@ -74,7 +75,11 @@ export interface ObsErrorDocument {
 }
 
 /** Builds the OBS-style XML error body for `code`, escaping `message`. */
-export function obsErrorXml(code: ProxyErrorCode, message: string, requestId: string = newRequestId()): ObsErrorDocument {
+export function obsErrorXml(
+  code: ProxyErrorCode,
+  message: string,
+  requestId: string = newRequestId(),
+): ObsErrorDocument {
   const { status, reason } = PROXY_ERRORS[code];
   const body =
     '<?xml version="1.0" encoding="UTF-8"?>' +

@@ -59,7 +59,13 @@ function parseUpstream(value: string): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`--upstream must be http:// or https://, got '${url.protocol}'`);
   }
-  if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+  if (
+    url.pathname !== '/' ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== ''
+  ) {
     throw new UsageError('--upstream must be scheme://host[:port] without path, query or credentials');
   }
   return url;
@@ -115,7 +121,9 @@ export function parseProxyArgs(argv: readonly string[]): ProxyArgs {
   if (values['upstream-timeout'] !== undefined) {
     const ms = Number(values['upstream-timeout']);
     if (!Number.isInteger(ms) || ms <= 0) {
-      throw new UsageError(`--upstream-timeout must be a positive integer (ms), got '${values['upstream-timeout']}'`);
+      throw new UsageError(
+        `--upstream-timeout must be a positive integer (ms), got '${values['upstream-timeout']}'`,
+      );
     }
     args.upstreamTimeout = ms;
   }
@@ -143,7 +151,11 @@ export interface RunningProxy {
  * Starts the proxy that `obs-sse proxy` describes with `guard` as its checker, listening on `args.listen`,
  * and (by default) draining on SIGTERM.
  */
-export async function runProxy(args: ProxyArgs, guard: ProxyGuard, hooks: RunProxyHooks = {}): Promise<RunningProxy> {
+export async function runProxy(
+  args: ProxyArgs,
+  guard: ProxyGuard,
+  hooks: RunProxyHooks = {},
+): Promise<RunningProxy> {
   if (args.har !== undefined && hooks.onExchange === undefined) {
     // Accepting --har and silently writing nothing would be worse than refusing it.
     throw new UsageError('--har needs a HAR recorder, which this build does not wire in yet');
@@ -156,17 +168,22 @@ export async function runProxy(args: ProxyArgs, guard: ProxyGuard, hooks: RunPro
       throw new UsageError(`--upstream-ca: cannot read '${args.upstreamCa}': ${(err as Error).message}`);
     }
   }
-  const proxy = createProxy({
-    upstream: args.upstream,
-    mode: args.mode,
-    guard,
-    addressing: args.addressing,
-    ...(upstreamCa !== undefined && { upstreamCa }),
-    ...(args.publicHost !== undefined && { publicHost: args.publicHost }),
-    ...(args.upstreamTimeout !== undefined && { upstreamTimeout: args.upstreamTimeout }),
-    ...(hooks.onExchange !== undefined && { onExchange: hooks.onExchange }),
-    ...(hooks.log !== undefined && { log: hooks.log }),
-  });
+  let proxy: ObsSseProxy;
+  try {
+    proxy = createProxy({
+      upstream: args.upstream,
+      mode: args.mode,
+      guard,
+      addressing: args.addressing,
+      ...(upstreamCa !== undefined && { upstreamCa }),
+      ...(args.publicHost !== undefined && { publicHost: args.publicHost }),
+      ...(args.upstreamTimeout !== undefined && { upstreamTimeout: args.upstreamTimeout }),
+      ...(hooks.onExchange !== undefined && { onExchange: hooks.onExchange }),
+      ...(hooks.log !== undefined && { log: hooks.log }),
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   const address = await proxy.listen(args.listen.port, args.listen.host);
   const uninstall = hooks.signals === false ? () => undefined : installSignalHandlers(proxy);
   (hooks.log ?? ((line: object) => process.stdout.write(JSON.stringify(line) + '\n')))({

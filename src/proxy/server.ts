@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -177,6 +178,13 @@ function stripPort(host: string): string {
   return colon >= 0 ? host.slice(0, colon) : host;
 }
 
+function checkCaPem(pem: string): void {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  // OpenSSL silently skips what it cannot parse, which would turn a wrong file into a confusing 502 later.
+  if (blocks.length === 0) throw new TypeError('upstreamCa contains no PEM certificate');
+  for (const block of blocks) new X509Certificate(block);
+}
+
 function caList(extra: string | Buffer): string[] {
   // Passing `ca` replaces Node's default trust store, so rebuild it (bundled roots plus
   // NODE_EXTRA_CA_CERTS) before adding the private CA; the option must add trust, not narrow it.
@@ -189,7 +197,9 @@ function caList(extra: string | Buffer): string[] {
       // Node itself only warns about an unreadable NODE_EXTRA_CA_CERTS; do the same by ignoring it.
     }
   }
-  list.push(extra.toString());
+  const pem = extra.toString();
+  checkCaPem(pem);
+  list.push(pem);
   return list;
 }
 
@@ -214,7 +224,12 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
   if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') {
     throw new TypeError(`upstream must be an http: or https: URL, got ${upstream.protocol}`);
   }
-  if (upstream.pathname !== '/' || upstream.search !== '' || upstream.username !== '' || upstream.password !== '') {
+  if (
+    upstream.pathname !== '/' ||
+    upstream.search !== '' ||
+    upstream.username !== '' ||
+    upstream.password !== ''
+  ) {
     // A path prefix would change the resource OBS signatures cover; credentials do not belong in a URL.
     throw new TypeError('upstream must be scheme://host[:port] without path, query or credentials');
   }
@@ -431,7 +446,12 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
         ex.responseCodes = findings.codes;
       } catch (err) {
         ex.responseCodes = ['proxy/response-check-failed'];
-        safeLog({ event: 'guard_error', phase: 'response', time: new Date().toISOString(), error: String(err) });
+        safeLog({
+          event: 'guard_error',
+          phase: 'response',
+          time: new Date().toISOString(),
+          error: String(err),
+        });
       }
     }
     const headers = stripHopByHop(upRes.rawHeaders);
@@ -700,6 +720,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
         break;
       case 'ECONNRESET':
       case 'EPIPE':
+      case 'HPE_INVALID_EOF_STATE': // the client closed its side in the middle of a request
         error = 'client_aborted';
         break;
       default:
@@ -716,7 +737,12 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       }
       abortUpstream(ex);
     } else {
-      safeLog({ event: 'client_error', time: new Date().toISOString(), error, status: canAnswer ? doc?.status : null });
+      safeLog({
+        event: 'client_error',
+        time: new Date().toISOString(),
+        error,
+        status: canAnswer ? doc?.status : null,
+      });
     }
     if (canAnswer && doc) {
       // Lingering close: a client still sending would get a reset that can destroy the unread answer.

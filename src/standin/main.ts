@@ -28,7 +28,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const options: StandinOptions = {};
   if (values.port !== undefined) {
     const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port: ${values.port}`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new Error(`--port: not a port: ${values.port}`);
     options.port = port;
   }
   if (values.host !== undefined) options.host = values.host;

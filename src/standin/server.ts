@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { HarWriter, toHarEntry, type HarExchange } from '../har/writer';
+import { HarWriter, type HarExchange } from '../har/writer';
 import type { HarParam } from '../har/types';
 import { redactFormFields, redactHeaders, redactUrl } from '../redact';
 import type { Dialect } from '../types';
@@ -28,7 +28,6 @@ import {
   type KmsIdentity,
   type SseError,
   type SseRequest,
-  type StoredSse,
 } from './sse';
 import { digestStream, Store, type BodyDigest, type StoredObject } from './store';
 import { parseCompleteParts, xmlDocument, xmlError, type XmlFields } from './xml';
@@ -947,7 +946,9 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
         timings: { send: ctx.tBody - ctx.t0, wait: now - ctx.tBody, receive: 0 },
       };
       if (ctx.body.size > 0 || ctx.harParams) {
-        const mimeType = ctx.header('content-type') ?? 'application/octet-stream';
+        const mimeType =
+          ctx.header('content-type') ??
+          (CONTROL_TEXT_OPS.has(ctx.op) ? 'application/xml' : 'application/octet-stream');
         harExchange.requestBody = { mimeType, size: ctx.body.size };
         if (ctx.harParams) harExchange.requestBody.params = ctx.harParams;
         else if (CONTROL_TEXT_OPS.has(ctx.op) && ctx.body.bytes && ctx.body.size <= HAR_TEXT_LIMIT) {

@@ -12,7 +12,14 @@ export type TrafficFormat = 'har' | 'ndjson';
 /** What {@link sniffFormat} concluded; `need-more` asks for a longer prefix. */
 export type SniffResult = TrafficFormat | 'unknown' | 'need-more';
 
-const NDJSON_KEYS = new Set(['method', 'url', 'requestHeaders', 'responseHeaders', 'status', 'startedDateTime']);
+const NDJSON_KEYS = new Set([
+  'method',
+  'url',
+  'requestHeaders',
+  'responseHeaders',
+  'status',
+  'startedDateTime',
+]);
 const FIRST_KEY = /^\{\s*"((?:[^"\\]|\\.)*)"\s*:/;
 
 function classifyObject(v: unknown): SniffResult {
@@ -116,5 +123,8 @@ export async function detectStream(source: ByteSource, options: DetectOptions = 
       if (!ended) await it.return?.();
     }
   }
-  return { format: result === 'unknown' ? undefined : result, stream: Readable.from(replay(), { objectMode: false }) };
+  return {
+    format: result === 'unknown' ? undefined : result,
+    stream: Readable.from(replay(), { objectMode: false }),
+  };
 }

@@ -60,7 +60,9 @@ const BOM = [0xef, 0xbb, 0xbf];
 
 function isLiteralByte(c: number): boolean {
   // Letters, digits, '+', '-', '.': generous on purpose; the literal is checked whole.
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 43 || c === 45 || c === 46;
+  return (
+    (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 43 || c === 45 || c === 46
+  );
 }
 
 function describeByte(c: number): string {
@@ -75,7 +77,8 @@ export function harEntryToExchange(v: unknown, entry: number, maxResponseText = 
   if (typeof req.method !== 'string' || req.method === '') {
     throw new ShapeError('"request.method" must be a non-empty string');
   }
-  if (typeof req.url !== 'string' || req.url === '') throw new ShapeError('"request.url" must be a non-empty string');
+  if (typeof req.url !== 'string' || req.url === '')
+    throw new ShapeError('"request.url" must be a non-empty string');
   const requestHeaders: HeaderPair[] =
     req.headers === undefined ? [] : toHeaderPairs(req.headers, 'request.headers');
   const exchange: Exchange = { entry, method: req.method, url: req.url, requestHeaders };
@@ -87,12 +90,16 @@ export function harEntryToExchange(v: unknown, entry: number, maxResponseText = 
   // HAR writes status 0 for a request that got no response (blocked, aborted, failed).
   if (isObject(res) && typeof res.status === 'number' && res.status > 0) {
     exchange.status = res.status;
-    exchange.responseHeaders = res.headers === undefined ? [] : toHeaderPairs(res.headers, 'response.headers');
+    exchange.responseHeaders =
+      res.headers === undefined ? [] : toHeaderPairs(res.headers, 'response.headers');
     const content = res.content;
     if (isObject(content) && typeof content.text === 'string') {
       let text: string | undefined = content.text;
       if (content.encoding === 'base64') {
-        text = text.length <= Math.ceil(maxResponseText / 3) * 4 ? Buffer.from(text, 'base64').toString('utf8') : undefined;
+        text =
+          text.length <= Math.ceil(maxResponseText / 3) * 4
+            ? Buffer.from(text, 'base64').toString('utf8')
+            : undefined;
       }
       if (text !== undefined && text.length <= maxResponseText) exchange.responseText = text;
     }
@@ -127,6 +134,7 @@ export class HarScanner {
   private gLitPos: TextPosition = {};
   /** Index of a non-object element of log.entries being skipped by the tokenizer. */
   private scalarEntry = -1;
+  private scalarPos: TextPosition = {};
   private entryIndex = 0;
 
   // Inside an entry.
@@ -141,6 +149,8 @@ export class HarScanner {
   private keeping = false;
   private strStart = 0;
   private strCut = false;
+  /** Absolute offset where the kept part of the current string ends. */
+  private cutAbs = 0;
   private entryCut = false;
   private dropped = false;
   private entryPos: TextPosition = {};
@@ -169,17 +179,29 @@ export class HarScanner {
     if (this.failed) return false;
     const where = `at the end of the input (byte ${this.offset})`;
     if (this.inEntry) {
-      this.fail(out, this.pos(this.offset), `entry ${this.entryIndex}: unexpected end of input inside the entry; the HAR is truncated`, this.entryIndex);
+      this.fail(
+        out,
+        this.pos(this.offset),
+        `entry ${this.entryIndex}: unexpected end of input inside the entry; the HAR is truncated`,
+        this.entryIndex,
+      );
     } else if (this.gStr) {
       this.fail(out, this.pos(this.offset), `unterminated string ${where}; the HAR is truncated`);
     } else {
       if (this.gLit !== '') this.endLiteral(out);
       if (this.failed) return false;
       if (this.stack.length > 0 || !this.rootDone) {
-        const msg = this.rootDone || this.stack.length > 0 ? `unexpected end of input ${where}; the HAR is truncated` : 'the input is empty';
+        const msg =
+          this.rootDone || this.stack.length > 0
+            ? `unexpected end of input ${where}; the HAR is truncated`
+            : 'the input is empty';
         this.fail(out, this.pos(this.offset), msg);
       } else if (!this.sawEntries) {
-        this.fail(out, { line: 1, column: 1, offset: 0 }, 'not a HAR 1.2 file: there is no log.entries array');
+        this.fail(
+          out,
+          { line: 1, column: 1, offset: 0 },
+          'not a HAR 1.2 file: there is no log.entries array',
+        );
       }
     }
     return !this.failed;
@@ -209,7 +231,7 @@ export class HarScanner {
         else if (b === 92) this.gEsc = true;
         else if (b === 34) {
           this.gStr = false;
-          this.endString(out);
+          this.endString(out, abs);
           if (this.failed) return len;
           i++;
           continue;
@@ -251,7 +273,11 @@ export class HarScanner {
           return len;
         }
         if (b !== 123) {
-          this.fail(out, this.pos(abs), `not a HAR file: expected '{' (an object with a "log" key), found ${describeByte(b)}`);
+          this.fail(
+            out,
+            this.pos(abs),
+            `not a HAR file: expected '{' (an object with a "log" key), found ${describeByte(b)}`,
+          );
           return len;
         }
         this.stack.push({ obj: true, role: Role.Root, st: St.KeyOrEnd, key: undefined });
@@ -268,14 +294,22 @@ export class HarScanner {
           } else if (b === 125 && top.st === St.KeyOrEnd) {
             this.closeContainer();
           } else {
-            this.fail(out, this.pos(abs), `unexpected ${describeByte(b)}, expected a property name in double quotes`);
+            this.fail(
+              out,
+              this.pos(abs),
+              `unexpected ${describeByte(b)}, expected a property name in double quotes`,
+            );
             return len;
           }
           i++;
           continue;
         case St.Colon:
           if (b !== 58) {
-            this.fail(out, this.pos(abs), `unexpected ${describeByte(b)}, expected ':' after a property name`);
+            this.fail(
+              out,
+              this.pos(abs),
+              `unexpected ${describeByte(b)}, expected ':' after a property name`,
+            );
             return len;
           }
           top.st = St.Value;
@@ -287,7 +321,11 @@ export class HarScanner {
           } else if (b === (top.obj ? 125 : 93)) {
             this.closeContainer();
           } else {
-            this.fail(out, this.pos(abs), `unexpected ${describeByte(b)}, expected ',' or '${top.obj ? '}' : ']'}'`);
+            this.fail(
+              out,
+              this.pos(abs),
+              `unexpected ${describeByte(b)}, expected ',' or '${top.obj ? '}' : ']'}'`,
+            );
             return len;
           }
           i++;
@@ -303,7 +341,10 @@ export class HarScanner {
             this.startEntry(abs);
             return i;
           }
-          if (top.role === Role.Entries) this.scalarEntry = this.entryIndex;
+          if (top.role === Role.Entries) {
+            this.scalarEntry = this.entryIndex;
+            this.scalarPos = this.pos(abs);
+          }
           if (!this.startValue(top, b, abs, out)) return len;
           i++;
           continue;
@@ -358,7 +399,7 @@ export class HarScanner {
     top.st = St.Next;
   }
 
-  private endString(out: TrafficItem[]): void {
+  private endString(out: TrafficItem[], abs: number): void {
     const top = this.stack[this.stack.length - 1];
     if (!top) return;
     if (this.gKey) {
@@ -367,7 +408,7 @@ export class HarScanner {
         try {
           key = JSON.parse(`"${Buffer.from(this.gCollect).toString('utf8')}"`) as string;
         } catch {
-          this.fail(out, this.pos(this.offset), 'invalid escape sequence in a property name');
+          this.fail(out, this.pos(abs), 'invalid escape sequence in a property name');
           return;
         }
       }
@@ -395,7 +436,7 @@ export class HarScanner {
       out.push({
         kind: 'error',
         entry: this.entryIndex,
-        position: this.pos(this.offset),
+        position: this.scalarPos,
         message: `entry ${this.entryIndex}: the entry is not an object`,
       });
       this.scalarEntry = -1;
@@ -436,7 +477,8 @@ export class HarScanner {
           this.bsCarry = this.backslashParity(c, len, i);
           this.depth = depth;
           this.inStr = true;
-          if (this.keeping && !this.strCut && this.offset + len - this.strStart > this.maxString) this.cut(c, len);
+          if (this.keeping && !this.strCut && this.offset + len - this.strStart > this.maxString)
+            this.cut(c, len);
           return len;
         }
         if (this.backslashParity(c, q, i) === 1) {
@@ -446,6 +488,7 @@ export class HarScanner {
         inStr = false;
         if (this.strCut) {
           this.strCut = false;
+          if (this.offset + q > this.cutAbs) this.entryCut = true;
           if (!this.dropped) {
             this.keeping = true;
             this.seg = q;
@@ -455,6 +498,7 @@ export class HarScanner {
           const at = Math.max(this.seg, this.strStart - this.offset + this.maxString);
           if (this.cut(c, at)) {
             this.strCut = false;
+            if (this.offset + q > this.cutAbs) this.entryCut = true;
             this.keeping = true;
             this.seg = q;
           }
@@ -483,6 +527,8 @@ export class HarScanner {
     }
     this.depth = depth;
     this.inStr = inStr;
+    // The chunk ended right after a quote (an opening one or an escaped one): no backslash run.
+    if (inStr) this.bsCarry = 0;
     return len;
   }
 
@@ -498,14 +544,25 @@ export class HarScanner {
   }
 
   /**
-   * Ends the kept bytes of the current string at `at` (moved back so that no escape sequence is
-   * split) and skips the rest of the string. Returns false, keeping everything, when the
+   * Ends the kept bytes of the current string at `at` (moved back so that no escape sequence or
+   * UTF-8 character is split) and skips the rest of the string. Returns false, keeping everything, when the
    * boundary cannot be checked within this chunk's kept bytes; a later chunk will retry.
    */
   private cut(c: Buffer, at: number): boolean {
     const from = this.seg;
     if (from < 0 || at - from < 8) return false;
     let end = at;
+    // Keep whole UTF-8 characters, so that the kept text is a prefix of the original string.
+    let j = end - 1;
+    let cont = 0;
+    while (j >= from && ((c[j] as number) & 0xc0) === 0x80 && cont < 3) {
+      j--;
+      cont++;
+    }
+    if (j < from) return false;
+    const lead = c[j] as number;
+    const need = lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : lead >= 0xc0 ? 1 : 0;
+    if (need !== cont) end = j;
     let k = end - 1;
     while (k >= from && c[k] === 92) k--;
     if (k < from) return false;
@@ -522,7 +579,8 @@ export class HarScanner {
     this.keepSegment(c, end);
     this.keeping = false;
     this.strCut = true;
-    this.entryCut = true;
+    // Whether anything is really dropped is known when the string closes.
+    this.cutAbs = this.offset + end;
     return true;
   }
 
@@ -560,21 +618,21 @@ export class HarScanner {
       });
       return;
     }
-    let text: string;
+    let bytes: Buffer;
     if (this.parts.length === 0) {
-      text = c.toString('utf8', this.seg, end);
+      bytes = c.subarray(this.seg, end);
     } else {
       this.keepSegment(c, end);
-      text = Buffer.concat(this.parts, this.partsBytes).toString('utf8');
+      bytes = Buffer.concat(this.parts, this.partsBytes);
       this.parts = [];
       this.partsBytes = 0;
     }
     this.seg = -1;
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = JSON.parse(bytes.toString('utf8'));
     } catch {
-      this.syntaxError(text, index, out);
+      this.syntaxError(bytes, index, out);
       return;
     }
     try {
@@ -583,25 +641,32 @@ export class HarScanner {
       out.push({ kind: 'exchange', exchange });
     } catch (e) {
       if (!(e instanceof ShapeError)) throw e;
-      out.push({ kind: 'error', entry: index, position: this.entryPos, message: `entry ${index}: ${e.message}` });
+      out.push({
+        kind: 'error',
+        entry: index,
+        position: this.entryPos,
+        message: `entry ${index}: ${e.message}`,
+      });
     }
   }
 
-  private syntaxError(text: string, index: number, out: TrafficItem[]): void {
-    const loc = locateJsonError(text);
+  private syntaxError(bytes: Buffer, index: number, out: TrafficItem[]): void {
+    const loc = locateJsonError(bytes);
     const at = loc?.index ?? 0;
-    const before = text.slice(0, at);
-    const nl = before.lastIndexOf('\n');
     const start = this.entryPos;
     let position: TextPosition;
     if (this.entryCut) {
       // Offsets inside a shortened entry no longer match the file; the entry start still does.
       position = start;
     } else {
-      const line = (start.line ?? 1) + (before.match(/\n/g)?.length ?? 0);
-      const column =
-        nl === -1 ? (start.column ?? 1) + Buffer.byteLength(before) : Buffer.byteLength(before.slice(nl + 1)) + 1;
-      position = { line, column, offset: (start.offset ?? 0) + Buffer.byteLength(before) };
+      let line = start.line ?? 1;
+      let lastNl = -1;
+      for (let k = bytes.indexOf(10); k !== -1 && k < at; k = bytes.indexOf(10, k + 1)) {
+        line++;
+        lastNl = k;
+      }
+      const column = lastNl === -1 ? (start.column ?? 1) + at : at - lastNl;
+      position = { line, column, offset: (start.offset ?? 0) + at };
     }
     this.fail(
       out,

@@ -2,64 +2,95 @@
  * Finds where a JSON text stops being valid. `JSON.parse` only reports a position for some errors
  * (and the wording changes between Node versions), while the linter must name the line and column,
  * so the readers run this on the error path only.
+ *
+ * It works on the raw bytes so that positions are byte offsets even when the input is not valid
+ * UTF-8 (decoding would turn one stray byte into a three-byte U+FFFD and shift every column).
  */
 
-/** The first syntax error in a JSON text: its index (UTF-16 code units) and a description. */
+/** The first syntax error in a JSON text: its byte index and a description. */
 export interface JsonErrorLocation {
   index: number;
   message: string;
 }
 
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-const HEX4 = /[0-9a-fA-F]{4}/y;
+function describe(b: Uint8Array, i: number): string {
+  if (i >= b.length) return 'end of input';
+  const c = b[i] as number;
+  if (c >= 0x21 && c < 0x7f) return `'${String.fromCharCode(c)}'`;
+  if (c >= 0x80) {
+    const ch =
+      Buffer.from(b.subarray(i, i + 4))
+        .toString('utf8')
+        .codePointAt(0) ?? 0xfffd;
+    if (ch !== 0xfffd) return `'${String.fromCodePoint(ch)}'`;
+  }
+  return `byte 0x${c.toString(16).padStart(2, '0')}`;
+}
 
-function describe(text: string, i: number): string {
-  if (i >= text.length) return 'end of input';
-  const cp = text.codePointAt(i) ?? 0;
-  if (cp < 0x20 || cp === 0x7f) return `control character U+${cp.toString(16).padStart(4, '0').toUpperCase()}`;
-  return `'${String.fromCodePoint(cp)}'`;
+function isDigit(c: number | undefined): boolean {
+  return c !== undefined && c >= 48 && c <= 57;
+}
+
+function isHex(c: number | undefined): boolean {
+  return c !== undefined && ((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70));
+}
+
+function startsWith(b: Uint8Array, i: number, word: string): boolean {
+  for (let k = 0; k < word.length; k++) if (b[i + k] !== word.charCodeAt(k)) return false;
+  return true;
 }
 
 /**
- * Returns the first syntax error of `text` as a single JSON value, or `undefined` when it is valid.
+ * Returns the first syntax error of `bytes` as a single JSON value, or `undefined` when it is valid.
  * Iterative, so deeply nested input cannot overflow the stack.
  */
-export function locateJsonError(text: string): JsonErrorLocation | undefined {
-  const n = text.length;
+export function locateJsonError(bytes: Uint8Array): JsonErrorLocation | undefined {
+  const b = bytes;
+  const n = b.length;
   // true = object, false = array
   const stack: boolean[] = [];
   let i = 0;
   const ws = (): void => {
     while (i < n) {
-      const c = text.charCodeAt(i);
+      const c = b[i];
       if (c !== 32 && c !== 9 && c !== 10 && c !== 13) break;
       i++;
     }
   };
   const fail = (expected: string): JsonErrorLocation => ({
     index: Math.min(i, n),
-    message: `unexpected ${describe(text, i)}, expected ${expected}`,
+    message: `unexpected ${describe(b, i)}, expected ${expected}`,
   });
   const string = (): JsonErrorLocation | undefined => {
     i++;
     for (;;) {
       if (i >= n) return { index: n, message: 'unterminated string' };
-      const c = text.charCodeAt(i);
+      const c = b[i] as number;
       if (c === 34) {
         i++;
         return undefined;
       }
-      if (c < 0x20) return { index: i, message: `${describe(text, i)} in a string (it must be escaped)` };
+      if (c < 0x20) return { index: i, message: `${describe(b, i)} in a string (it must be escaped)` };
       if (c === 92) {
-        const e = text.charCodeAt(i + 1);
+        const e = b[i + 1];
         if (e === 117) {
-          HEX4.lastIndex = i + 2;
-          if (!HEX4.test(text)) return { index: i, message: 'invalid \\u escape (four hex digits expected)' };
+          if (!(isHex(b[i + 2]) && isHex(b[i + 3]) && isHex(b[i + 4]) && isHex(b[i + 5]))) {
+            return { index: i, message: 'invalid \\u escape (four hex digits expected)' };
+          }
           i += 6;
           continue;
         }
         // " \ / b f n r t
-        if (e === 34 || e === 92 || e === 47 || e === 98 || e === 102 || e === 110 || e === 114 || e === 116) {
+        if (
+          e === 34 ||
+          e === 92 ||
+          e === 47 ||
+          e === 98 ||
+          e === 102 ||
+          e === 110 ||
+          e === 114 ||
+          e === 116
+        ) {
           i += 2;
           continue;
         }
@@ -68,30 +99,54 @@ export function locateJsonError(text: string): JsonErrorLocation | undefined {
       i++;
     }
   };
+  const number = (): JsonErrorLocation | undefined => {
+    if (b[i] === 45) i++;
+    if (b[i] === 48) i++;
+    else if (isDigit(b[i])) while (isDigit(b[i])) i++;
+    else return fail('a digit');
+    if (b[i] === 46) {
+      i++;
+      if (!isDigit(b[i])) return fail('a digit after the decimal point');
+      while (isDigit(b[i])) i++;
+    }
+    if (b[i] === 101 || b[i] === 69) {
+      i++;
+      if (b[i] === 43 || b[i] === 45) i++;
+      if (!isDigit(b[i])) return fail('a digit in the exponent');
+      while (isDigit(b[i])) i++;
+    }
+    return undefined;
+  };
+  const key = (expected: string): JsonErrorLocation | undefined => {
+    ws();
+    if (b[i] !== 34) return fail(expected);
+    const err = string();
+    if (err) return err;
+    ws();
+    if (b[i] !== 58) return fail('":" after a property name');
+    i++;
+    return undefined;
+  };
 
   for (;;) {
     // Expecting a value.
     ws();
-    const c = text.charCodeAt(i);
+    const c = b[i];
     if (c === 123 /* { */) {
       i++;
       ws();
-      if (text.charCodeAt(i) === 125) {
+      if (b[i] === 125) {
         i++;
       } else {
         stack.push(true);
-        if (text.charCodeAt(i) !== 34) return fail('a property name in double quotes or "}"');
-        const err = string();
+        const err = key('a property name in double quotes or "}"');
         if (err) return err;
-        ws();
-        if (text.charCodeAt(i) !== 58) return fail('":" after a property name');
-        i++;
         continue;
       }
     } else if (c === 91 /* [ */) {
       i++;
       ws();
-      if (text.charCodeAt(i) === 93) {
+      if (b[i] === 93) {
         i++;
       } else {
         stack.push(false);
@@ -100,17 +155,13 @@ export function locateJsonError(text: string): JsonErrorLocation | undefined {
     } else if (c === 34) {
       const err = string();
       if (err) return err;
-    } else if (c === 45 || (c >= 48 && c <= 57)) {
-      NUMBER.lastIndex = i;
-      const m = NUMBER.exec(text);
-      if (!m) return fail('a digit');
-      i += m[0].length;
-    } else if (text.startsWith('true', i)) {
+    } else if (c === 45 || isDigit(c)) {
+      const err = number();
+      if (err) return err;
+    } else if (startsWith(b, i, 'true') || startsWith(b, i, 'null')) {
       i += 4;
-    } else if (text.startsWith('false', i)) {
+    } else if (startsWith(b, i, 'false')) {
       i += 5;
-    } else if (text.startsWith('null', i)) {
-      i += 4;
     } else {
       return fail('a JSON value');
     }
@@ -121,17 +172,12 @@ export function locateJsonError(text: string): JsonErrorLocation | undefined {
         return i < n ? fail('end of input after the JSON value') : undefined;
       }
       const inObject = stack[stack.length - 1];
-      const d = text.charCodeAt(i);
+      const d = b[i];
       if (d === 44 /* , */) {
         i++;
         if (inObject) {
-          ws();
-          if (text.charCodeAt(i) !== 34) return fail('a property name in double quotes');
-          const err = string();
+          const err = key('a property name in double quotes');
           if (err) return err;
-          ws();
-          if (text.charCodeAt(i) !== 58) return fail('":" after a property name');
-          i++;
         }
         break;
       }

@@ -27,12 +27,19 @@ export const NDJSON_SHAPE =
  * @throws ShapeError naming the offending field.
  */
 export function ndjsonRecordToExchange(v: unknown, entry: number): Exchange {
-  if (!isObject(v)) throw new ShapeError(`the line is ${Array.isArray(v) ? 'an array' : typeof v}, not an object`);
+  if (!isObject(v))
+    throw new ShapeError(`the line is ${Array.isArray(v) ? 'an array' : typeof v}, not an object`);
   const { method, url } = v;
-  if (typeof method !== 'string' || method === '') throw new ShapeError('"method" must be a non-empty string');
+  if (typeof method !== 'string' || method === '')
+    throw new ShapeError('"method" must be a non-empty string');
   if (typeof url !== 'string' || url === '') throw new ShapeError('"url" must be a non-empty string');
   if (v.requestHeaders === undefined) throw new ShapeError('"requestHeaders" is missing');
-  const exchange: Exchange = { entry, method, url, requestHeaders: toHeaderPairs(v.requestHeaders, 'requestHeaders') };
+  const exchange: Exchange = {
+    entry,
+    method,
+    url,
+    requestHeaders: toHeaderPairs(v.requestHeaders, 'requestHeaders'),
+  };
   if (v.status !== undefined && v.status !== null) {
     if (typeof v.status !== 'number' || !Number.isInteger(v.status)) {
       throw new ShapeError('"status" must be an integer');
@@ -83,9 +90,9 @@ export class NdjsonSplitter {
       }
       if (!this.dropping) {
         this.carry.push(chunk.subarray(0, nl));
-        const text = Buffer.concat(this.carry).toString('utf8');
-        const offset = this.lineOffset;
-        this.handle(text, out, () => offset);
+        const bytes = Buffer.concat(this.carry);
+        const raw = { bytes, offset: this.lineOffset };
+        this.handle(bytes.toString('utf8'), out, () => raw);
       }
       this.lineOffset += this.pendingBytes + nl + 1;
       this.line++;
@@ -98,23 +105,28 @@ export class NdjsonSplitter {
     if (last >= start) {
       const base = this.lineOffset;
       const text = chunk.toString('utf8', start, last);
-      const ascii = text.length === last - start;
-      // Byte offsets are only needed for errors: computed lazily, and incrementally so that a file
-      // full of bad lines stays linear.
-      let byteAt = 0;
-      let charAt = 0;
-      let a = 0;
-      const offsetOf = (): number => {
-        if (ascii) return base + a;
-        byteAt += Buffer.byteLength(text.slice(charAt, a));
-        charAt = a;
-        return base + byteAt;
+      // Raw bytes of a line are only needed for errors. They are found by walking newlines in the
+      // chunk (never by re-encoding the decoded text, which is wrong for invalid UTF-8), lazily and
+      // incrementally so that a file full of bad lines stays linear.
+      let rawAt = start;
+      let rawLine = 0;
+      let k = 0;
+      const rawOf = (): RawLine => {
+        while (rawLine < k) {
+          rawAt = chunk.indexOf(10, rawAt) + 1;
+          rawLine++;
+        }
+        let e = chunk.indexOf(10, rawAt);
+        if (e === -1 || e > last) e = last;
+        return { bytes: chunk.subarray(rawAt, e), offset: base + (rawAt - start) };
       };
+      let a = 0;
       for (;;) {
         let b = text.indexOf('\n', a);
         if (b === -1) b = text.length;
-        this.handle(text.slice(a, b), out, offsetOf);
+        this.handle(text.slice(a, b), out, rawOf);
         this.line++;
+        k++;
         if (b >= text.length) break;
         a = b + 1;
       }
@@ -127,9 +139,9 @@ export class NdjsonSplitter {
   /** Flushes a last line that has no trailing newline. */
   end(out: TrafficItem[]): void {
     if (this.pendingBytes > 0 && !this.dropping) {
-      const text = Buffer.concat(this.carry).toString('utf8');
-      const offset = this.lineOffset;
-      this.handle(text, out, () => offset);
+      const bytes = Buffer.concat(this.carry);
+      const raw = { bytes, offset: this.lineOffset };
+      this.handle(bytes.toString('utf8'), out, () => raw);
     }
     this.carry = [];
     this.pendingBytes = 0;
@@ -151,19 +163,15 @@ export class NdjsonSplitter {
     }
   }
 
-  private handle(line: string, out: TrafficItem[], offsetOf: () => number): void {
+  private handle(line: string, out: TrafficItem[], rawOf: () => RawLine): void {
     let s = line;
-    let bom = 0;
     // JSON.parse rejects a byte-order mark, which some Windows tools write.
-    if (this.line === 0 && s.charCodeAt(0) === 0xfeff) {
-      s = s.slice(1);
-      bom = 3;
-    }
+    if (this.line === 0 && s.charCodeAt(0) === 0xfeff) s = s.slice(1);
     let value: unknown;
     try {
       value = JSON.parse(s);
     } catch {
-      if (!isBlank(s)) out.push(this.syntaxError(s, offsetOf(), bom));
+      if (!isBlank(s)) out.push(this.syntaxError(rawOf()));
       return;
     }
     try {
@@ -173,24 +181,36 @@ export class NdjsonSplitter {
       out.push({
         kind: 'error',
         entry: this.line,
-        position: { line: this.line + 1, column: 1, offset: offsetOf() },
+        position: { line: this.line + 1, column: 1, offset: rawOf().offset },
         message: `line ${this.line + 1}: ${e.message}; expected ${NDJSON_SHAPE}`,
       });
     }
   }
 
-  private syntaxError(s: string, lineOffset: number, bom: number): TrafficError {
-    const loc = locateJsonError(s);
-    const column = bom + Buffer.byteLength(s.slice(0, loc?.index ?? 0)) + 1;
+  private syntaxError(raw: RawLine): TrafficError {
+    let bytes = raw.bytes;
+    let bom = 0;
+    if (this.line === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+      bytes = bytes.subarray(3);
+      bom = 3;
+    }
+    const loc = locateJsonError(bytes);
+    const column = bom + (loc?.index ?? 0) + 1;
     return {
       kind: 'error',
       entry: this.line,
-      position: { line: this.line + 1, column, offset: lineOffset + column - 1 },
+      position: { line: this.line + 1, column, offset: raw.offset + column - 1 },
       message:
         `line ${this.line + 1}, column ${column}: invalid JSON: ${loc?.message ?? 'not parseable'}; ` +
         `expected one object per line: ${NDJSON_SHAPE}`,
     };
   }
+}
+
+/** The bytes of one line and the offset of its first byte. */
+interface RawLine {
+  bytes: Buffer;
+  offset: number;
 }
 
 /**
@@ -200,11 +220,17 @@ export class NdjsonSplitter {
  * `position.line` and the message; `entry` is the 0-based line number) and the expected shape.
  * Reading always continues after an error.
  */
-export async function* readNdjson(source: ByteSource, options: NdjsonOptions = {}): AsyncGenerator<TrafficItem> {
+export async function* readNdjson(
+  source: ByteSource,
+  options: NdjsonOptions = {},
+): AsyncGenerator<TrafficItem> {
   const splitter = new NdjsonSplitter(options);
   const out: TrafficItem[] = [];
   for await (const chunk of source) {
-    splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk), out);
+    splitter.push(
+      typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk),
+      out,
+    );
     if (out.length > 0) {
       for (let i = 0; i < out.length; i++) yield out[i] as TrafficItem;
       out.length = 0;

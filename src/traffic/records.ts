@@ -11,24 +11,24 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function scalar(v: unknown, where: string): string | undefined {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+const BAD_VALUE = 'must be a string, a number or an array of strings';
+
+function scalar(out: HeaderPair[], name: string, v: unknown): boolean {
+  if (typeof v === 'string') out.push([name, v]);
+  else if (typeof v === 'number' || typeof v === 'boolean') out.push([name, String(v)]);
   // node:http leaves unset headers as undefined; a log may write them as null.
-  if (v === undefined || v === null) return undefined;
-  throw new ShapeError(`${where} must be a string, a number or an array of strings`);
+  else if (v !== undefined && v !== null) return false;
+  return true;
 }
 
-function pushValue(out: HeaderPair[], name: string, v: unknown, where: string): void {
-  if (Array.isArray(v)) {
-    for (const item of v) {
-      const s = scalar(item, where);
-      if (s !== undefined) out.push([name, s]);
-    }
-    return;
-  }
-  const s = scalar(v, where);
-  if (s !== undefined) out.push([name, s]);
+/**
+ * Appends the pairs of one header; false when the value has an unusable type. The caller builds
+ * the error text: this runs for every header of every record, so nothing is allocated for it here.
+ */
+function pushValue(out: HeaderPair[], name: string, v: unknown): boolean {
+  if (!Array.isArray(v)) return scalar(out, name, v);
+  for (const item of v) if (Array.isArray(item) || !scalar(out, name, item)) return false;
+  return true;
 }
 
 /**
@@ -41,9 +41,9 @@ export function toHeaderPairs(v: unknown, field: string): HeaderPair[] {
     for (let i = 0; i < v.length; i++) {
       const item: unknown = v[i];
       if (Array.isArray(item) && item.length === 2 && typeof item[0] === 'string') {
-        pushValue(out, item[0], item[1], `${field}[${i}][1]`);
+        if (!pushValue(out, item[0], item[1])) throw new ShapeError(`${field}[${i}][1] ${BAD_VALUE}`);
       } else if (isObject(item) && typeof item.name === 'string') {
-        pushValue(out, item.name, item.value, `${field}[${i}].value`);
+        if (!pushValue(out, item.name, item.value)) throw new ShapeError(`${field}[${i}].value ${BAD_VALUE}`);
       } else {
         throw new ShapeError(`${field}[${i}] must be a [name, value] pair or a {name, value} object`);
       }
@@ -51,7 +51,9 @@ export function toHeaderPairs(v: unknown, field: string): HeaderPair[] {
     return out;
   }
   if (isObject(v)) {
-    for (const name in v) pushValue(out, name, v[name], `${field}["${name}"]`);
+    for (const name in v) {
+      if (!pushValue(out, name, v[name])) throw new ShapeError(`${field}["${name}"] ${BAD_VALUE}`);
+    }
     return out;
   }
   throw new ShapeError(`${field} must be an object of header values or an array of [name, value] pairs`);

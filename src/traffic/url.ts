@@ -58,7 +58,12 @@ export function parseQuery(q: string): QueryParam[] {
     if (part === '') continue;
     const eq = part.indexOf('=');
     if (eq === -1) out.push({ name: percentDecode(part), value: '', bare: true });
-    else out.push({ name: percentDecode(part.slice(0, eq)), value: percentDecode(part.slice(eq + 1)), bare: false });
+    else
+      out.push({
+        name: percentDecode(part.slice(0, eq)),
+        value: percentDecode(part.slice(eq + 1)),
+        bare: false,
+      });
   }
   return out;
 }

@@ -31,6 +31,8 @@ export interface Upstream {
   received: Received[];
   /** Number of TCP connections accepted so far. */
   connections: () => number;
+  /** Number of TCP connections open right now. */
+  openConnections: () => Promise<number>;
   close: () => Promise<void>;
 }
 
@@ -101,6 +103,7 @@ export async function startUpstream(handler?: UpstreamHandler): Promise<Upstream
     url: new URL(`http://127.0.0.1:${port}`),
     received,
     connections: () => connections,
+    openConnections: () => new Promise<number>((r) => server.getConnections((_e, n) => r(n))),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -200,6 +203,24 @@ export interface RawResponse {
   body: string;
 }
 
+/** Decodes a complete chunked body (no trailers), or returns undefined while it is incomplete. */
+function decodeChunked(buf: Buffer): { body: Buffer; consumed: number } | undefined {
+  const parts: Buffer[] = [];
+  let pos = 0;
+  for (;;) {
+    const lineEnd = buf.indexOf('\r\n', pos);
+    if (lineEnd < 0) return undefined;
+    const size = parseInt(buf.subarray(pos, lineEnd).toString('latin1'), 16);
+    if (size === 0) {
+      if (buf.length < lineEnd + 4) return undefined;
+      return { body: Buffer.concat(parts), consumed: lineEnd + 4 };
+    }
+    if (buf.length < lineEnd + 2 + size + 2) return undefined;
+    parts.push(buf.subarray(lineEnd + 2, lineEnd + 2 + size));
+    pos = lineEnd + 2 + size + 2;
+  }
+}
+
 /**
  * Reads HTTP/1.1 responses (Content-Length framed, or until close) from a raw socket, in order; interim
  * 1xx responses come back as their own entries.
@@ -239,7 +260,9 @@ export class RawClient {
   }
 
   write(data: string | Buffer): Promise<void> {
-    return new Promise((resolve, reject) => this.socket.write(data, (err) => (err ? reject(err) : resolve())));
+    return new Promise((resolve, reject) =>
+      this.socket.write(data, (err) => (err ? reject(err) : resolve())),
+    );
   }
 
   private async waitForData(timeoutMs: number): Promise<boolean> {
@@ -271,8 +294,22 @@ export class RawClient {
           headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
         }
         const status = Number(statusLine.split(' ')[1]);
-        const length = status < 200 ? 0 : headers['content-length'] !== undefined ? Number(headers['content-length']) : -1;
         const bodyStart = headEnd + 4;
+        if (status >= 200 && /chunked/i.test(headers['transfer-encoding'] ?? '')) {
+          const decoded = decodeChunked(this.buffer.subarray(bodyStart));
+          if (decoded) {
+            this.buffer = this.buffer.subarray(bodyStart + decoded.consumed);
+            return { statusLine, status, headers, body: decoded.body.toString('utf8') };
+          }
+        }
+        const length =
+          status < 200 || /chunked/i.test(headers['transfer-encoding'] ?? '')
+            ? status < 200
+              ? 0
+              : Infinity
+            : headers['content-length'] !== undefined
+              ? Number(headers['content-length'])
+              : -1;
         if (length >= 0 && this.buffer.length >= bodyStart + length) {
           const body = this.buffer.subarray(bodyStart, bodyStart + length).toString('utf8');
           this.buffer = this.buffer.subarray(bodyStart + length);
@@ -305,9 +342,12 @@ export class RawClient {
 }
 
 /** Polls `predicate` every 10 ms until it holds or `timeoutMs` passes; returns its last value. */
-export async function eventually(predicate: () => boolean, timeoutMs = 5000): Promise<boolean> {
+export async function eventually(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
+  while (!(await predicate())) {
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 10));
   }

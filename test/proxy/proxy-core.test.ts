@@ -1,6 +1,14 @@
 import * as http from 'node:http';
 
-import { startProxy, startUpstream, request, RawClient, eventually, type Upstream, type TestProxy } from './helpers';
+import {
+  startProxy,
+  startUpstream,
+  request,
+  RawClient,
+  eventually,
+  type Upstream,
+  type TestProxy,
+} from './helpers';
 
 let upstream: Upstream;
 let proxy: TestProxy;
@@ -51,7 +59,11 @@ describe('enforce mode', () => {
   });
 
   test('the guard sees method, url, raw headers and the upstream scheme', async () => {
-    await request(proxy.port, { method: 'GET', path: '/b/k?versionId=1', headers: { 'X-Obs-Mixed-Case': 'v' } });
+    await request(proxy.port, {
+      method: 'GET',
+      path: '/b/k?versionId=1',
+      headers: { 'X-Obs-Mixed-Case': 'v' },
+    });
     const seen = proxy.guard.calls.requests[0]!;
     expect(seen.method).toBe('GET');
     expect(seen.url).toBe('/b/k?versionId=1');
@@ -133,7 +145,9 @@ describe('report mode', () => {
     });
     expect(res.status).toBe(200);
     expect(upstream.received).toHaveLength(1);
-    expect(upstream.received[0]!.sha256).toBe('3a6eb0790f39ac87c94f3856b2dd2c5d110e6811602261a9a923d3bb23adc8b7');
+    expect(upstream.received[0]!.sha256).toBe(
+      '3a6eb0790f39ac87c94f3856b2dd2c5d110e6811602261a9a923d3bb23adc8b7',
+    );
     await proxy.waitForExchanges(1);
     const line = proxy.logs.find((l) => l.event === 'exchange')!;
     expect(line.verdict).toBe('reported');
@@ -155,7 +169,11 @@ describe('response checking', () => {
   test('checkResponse sees the upstream status and head; its findings are logged and never block', async () => {
     upstream = await startUpstream((req, res) => {
       req.on('end', () => {
-        res.writeHead(200, { 'x-test-flag': '1', 'x-obs-server-side-encryption': 'kms', 'content-type': 'text/plain' });
+        res.writeHead(200, {
+          'x-test-flag': '1',
+          'x-obs-server-side-encryption': 'kms',
+          'content-type': 'text/plain',
+        });
         res.end('body-from-obs');
       });
     });
@@ -180,7 +198,9 @@ describe('response checking', () => {
     expect(res.status).toBe(200);
     expect(res.body).toBe('ok');
     await proxy.waitForExchanges(1);
-    expect(proxy.logs.find((l) => l.event === 'exchange')!.responseCodes).toEqual(['proxy/response-check-failed']);
+    expect(proxy.logs.find((l) => l.event === 'exchange')!.responseCodes).toEqual([
+      'proxy/response-check-failed',
+    ]);
   });
 });
 
@@ -207,7 +227,15 @@ describe('headers', () => {
     const res = await client.readResponse();
     expect(res?.status).toBe(200);
     const names = upstream.received[0]!.rawHeaders.map(([n]) => n.toLowerCase());
-    for (const hop of ['x-private-hop', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'upgrade']) {
+    for (const hop of [
+      'x-private-hop',
+      'keep-alive',
+      'proxy-connection',
+      'proxy-authorization',
+      'te',
+      'trailer',
+      'upgrade',
+    ]) {
       expect(names).not.toContain(hop);
     }
     // The only Connection the upstream sees is the one node's agent adds for its own hop.
@@ -305,7 +333,10 @@ describe('logs and exchanges', () => {
     proxy = await startProxy(upstream.url);
     await request(proxy.port, {
       path: '/b/k?AccessKeyId=AKSECRET&Expires=1&Signature=SIGSECRET&X-Amz-Credential=CREDSECRET&x-obs-security-token=TOKSECRET&versionId=v1',
-      headers: { authorization: 'OBS AK:HEADERSECRET', 'x-obs-server-side-encryption-customer-key': 'KEYSECRET' },
+      headers: {
+        authorization: 'OBS AK:HEADERSECRET',
+        'x-obs-server-side-encryption-customer-key': 'KEYSECRET',
+      },
     });
     await proxy.waitForExchanges(1);
     const lines = proxy.logs.filter((l) => l.event === 'exchange');
@@ -314,7 +345,13 @@ describe('logs and exchanges', () => {
     expect(line.url).toBe(
       '/b/k?AccessKeyId=REDACTED&Expires=1&Signature=REDACTED&X-Amz-Credential=REDACTED&x-obs-security-token=REDACTED&versionId=v1',
     );
-    expect(line).toMatchObject({ method: 'GET', verdict: 'pass', status: 200, operation: 'GetObject', codes: [] });
+    expect(line).toMatchObject({
+      method: 'GET',
+      verdict: 'pass',
+      status: 200,
+      operation: 'GetObject',
+      codes: [],
+    });
     expect(typeof line.time).toBe('string');
     expect(Number.isNaN(Date.parse(line.time as string))).toBe(false);
     expect(line.upstreamMs).toEqual(expect.any(Number));

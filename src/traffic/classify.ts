@@ -1,0 +1,286 @@
+/**
+ * Maps a recorded request to the OBS operation whose SSE rules apply (reference page, table
+ * "Operations"), or says why it is not checked.
+ *
+ * Query parameter names are matched exactly as OBS documents them (`uploadId`, `partNumber`,
+ * `uploads`, `append`, `position`): OBS itself treats sub-resource names case-sensitively, so a
+ * request with `uploadid` is not an UploadPart to OBS either, and guessing would lint the wrong rules.
+ */
+import type { Operation, Scheme } from '../types';
+import { parseRequestUrl, percentDecode, type QueryParam } from './url';
+
+/** How the bucket is addressed: `auto` recognises OBS host names; the others force one style. */
+export type Addressing = 'auto' | 'path' | 'virtual';
+
+/** Why a request is not checked. */
+export type SkipReason = 'bucket-subresource' | 'service' | 'other-operation';
+
+/** Input of {@link classify}. */
+export interface ClassifyInput {
+  method: string;
+  /** Absolute or origin-form; for origin-form the host comes from the `Host`/`:authority` header. */
+  url: string;
+  headers?: ReadonlyArray<readonly [string, string]>;
+  /** Default `auto`. */
+  addressing?: Addressing;
+}
+
+/** A request that is one of the checked operations. */
+export interface ClassifiedOperation {
+  kind: 'operation';
+  operation: Operation;
+  bucket: string;
+  /** Percent-decoded object key; absent for bucket-level operations (CreateBucket, PostObject). */
+  key?: string;
+  uploadId?: string;
+  partNumber?: number;
+  /** Absent when the recording does not say (origin-form URL): transport rules then cannot apply. */
+  scheme?: Scheme;
+  /** The addressing style that was used to find the bucket. */
+  addressing: 'path' | 'virtual';
+}
+
+/** A request that is not checked, with the reason and a human-readable detail. */
+export interface SkippedRequest {
+  kind: 'skipped';
+  reason: SkipReason;
+  /** For example `GET ?encryption: bucket sub-resource (GetBucketEncryption)`. */
+  detail: string;
+  scheme?: Scheme;
+  bucket?: string;
+  key?: string;
+}
+
+/** The result of {@link classify}. */
+export type Classification = ClassifiedOperation | SkippedRequest;
+
+/**
+ * Bucket sub-resources from the OBS API reference. Bare query names that are not listed are
+ * treated as sub-resources too: OBS adds new ones, and signature parameters always carry a value.
+ */
+const BUCKET_SUBRESOURCES: ReadonlyMap<string, string> = new Map([
+  ['acl', 'bucket ACL'],
+  ['policy', 'bucket policy'],
+  ['cors', 'bucket CORS'],
+  ['lifecycle', 'bucket lifecycle'],
+  ['versioning', 'bucket versioning'],
+  ['versions', 'ListObjectVersions'],
+  ['tagging', 'bucket tags'],
+  ['encryption', 'bucket default encryption'],
+  ['logging', 'bucket logging'],
+  ['website', 'static website hosting'],
+  ['notification', 'event notification'],
+  ['replication', 'cross-region replication'],
+  ['quota', 'bucket quota'],
+  ['storageinfo', 'bucket storage info'],
+  ['location', 'bucket location'],
+  ['storagePolicy', 'bucket storage class'],
+  ['storageClass', 'bucket storage class'],
+  ['uploads', 'ListMultipartUploads'],
+  ['delete', 'DeleteObjects'],
+  ['inventory', 'bucket inventory'],
+  ['customdomain', 'custom domain'],
+  ['directcoldaccess', 'direct reading'],
+  ['requestPayment', 'requester pays'],
+  ['object-lock', 'WORM configuration'],
+  ['mirrorBackToSource', 'mirroring back to source'],
+  ['obsworkflowtriggerpolicy', 'workflow trigger policy'],
+  ['publicAccessBlock', 'public access block'],
+  ['policyStatus', 'bucket policy status'],
+]);
+
+/** Object sub-resources that make a request an operation without SSE rules. */
+const OBJECT_SUBRESOURCES: ReadonlyMap<string, string> = new Map([
+  ['acl', 'object ACL'],
+  ['tagging', 'object tags'],
+  ['restore', 'RestoreObject'],
+  ['metadata', 'SetObjectMetadata'],
+  ['truncate', 'TruncateObject'],
+  ['rename', 'RenameObject'],
+  ['modify', 'ModifyObject'],
+  ['torrent', 'object torrent'],
+]);
+
+const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+
+/**
+ * The bucket a virtual-hosted OBS host name carries, or undefined for a path-style host.
+ *
+ * Virtual-hosted OBS endpoints put the bucket in front of an `obs` label:
+ * `{bucket}.obs.{region}.myhuaweicloud.com`, `{bucket}.obs.myhwclouds.com`,
+ * `{bucket}.obs.{region}.otc.t-systems.com`, and so on. Bucket names may contain dots, so
+ * everything before the last `obs` label is the bucket. IP addresses and localhost are path-style.
+ */
+export function bucketFromHost(host: string): string | undefined {
+  if (host === '' || host.startsWith('[') || IPV4.test(host)) return undefined;
+  if (host === 'localhost' || host.endsWith('.localhost')) return undefined;
+  const labels = host.split('.');
+  const i = labels.lastIndexOf('obs');
+  return i > 0 ? labels.slice(0, i).join('.') : undefined;
+}
+
+function header(headers: ClassifyInput['headers'], name: string): string | undefined {
+  if (!headers) return undefined;
+  for (const [n, v] of headers) if (n.toLowerCase() === name) return v;
+  return undefined;
+}
+
+function find(query: QueryParam[], name: string): QueryParam | undefined {
+  for (const q of query) if (q.name === name) return q;
+  return undefined;
+}
+
+function firstIn(
+  query: QueryParam[],
+  names: ReadonlyMap<string, string>,
+  bareCounts: boolean,
+): QueryParam | undefined {
+  for (const q of query) if (names.has(q.name) || (bareCounts && q.bare)) return q;
+  return undefined;
+}
+
+/**
+ * Classifies a recorded request as one of the checked OBS operations, or as skipped with a reason:
+ * `bucket-subresource` (bucket configuration calls such as `?encryption`), `service` (no bucket,
+ * e.g. ListBuckets) or `other-operation` (DeleteObject, ListObjects, ListParts, object ACLs…).
+ */
+export function classify(input: ClassifyInput): Classification {
+  const method = input.method.toUpperCase();
+  const hostHeader = header(input.headers, 'host') ?? header(input.headers, ':authority');
+  const url = parseRequestUrl(input.url, hostHeader);
+  const scheme = url.scheme;
+  const addressing = input.addressing ?? 'auto';
+
+  let bucket: string | undefined;
+  let rawKey: string | undefined;
+  let style: 'path' | 'virtual' = 'path';
+  const path = url.rawPath.startsWith('/') ? url.rawPath.slice(1) : url.rawPath;
+  const hostBucket =
+    addressing === 'path' || url.host === undefined
+      ? undefined
+      : addressing === 'virtual'
+        ? url.host.split('.')[0] || undefined
+        : bucketFromHost(url.host);
+  if (hostBucket !== undefined) {
+    style = 'virtual';
+    bucket = hostBucket;
+    rawKey = path;
+  } else if (addressing === 'virtual') {
+    const skipped: SkippedRequest = {
+      kind: 'skipped',
+      reason: 'service',
+      detail: `${method}: no host name to take the bucket from`,
+    };
+    if (scheme) skipped.scheme = scheme;
+    return skipped;
+  } else if (path !== '') {
+    const slash = path.indexOf('/');
+    bucket = percentDecode(slash === -1 ? path : path.slice(0, slash));
+    rawKey = slash === -1 ? '' : path.slice(slash + 1);
+  }
+  const key = rawKey ? percentDecode(rawKey) : undefined;
+
+  const skip = (reason: SkipReason, detail: string): SkippedRequest => {
+    const s: SkippedRequest = { kind: 'skipped', reason, detail };
+    if (scheme) s.scheme = scheme;
+    if (bucket !== undefined) s.bucket = bucket;
+    if (key !== undefined) s.key = key;
+    return s;
+  };
+  const op = (operation: Operation, extra: Partial<ClassifiedOperation> = {}): ClassifiedOperation => {
+    const r: ClassifiedOperation = {
+      kind: 'operation',
+      operation,
+      bucket: bucket ?? '',
+      addressing: style,
+      ...extra,
+    };
+    if (key !== undefined) r.key = key;
+    if (scheme) r.scheme = scheme;
+    return r;
+  };
+
+  if (bucket === undefined || bucket === '') {
+    return skip('service', method === 'GET' ? 'GET /: ListBuckets' : `${method} /: service-level request`);
+  }
+  const q = url.query;
+  const copy = header(input.headers, 'x-obs-copy-source') ?? header(input.headers, 'x-amz-copy-source');
+
+  if (key === undefined) {
+    const sub = firstIn(q, BUCKET_SUBRESOURCES, true);
+    if (sub) {
+      const what = BUCKET_SUBRESOURCES.get(sub.name) ?? 'bucket sub-resource';
+      return skip('bucket-subresource', `${method} ?${sub.name}: bucket sub-resource (${what})`);
+    }
+    switch (method) {
+      case 'PUT':
+        return op('CreateBucket');
+      case 'POST': {
+        const type = header(input.headers, 'content-type');
+        if (type !== undefined && !/^\s*multipart\/form-data\b/i.test(type)) {
+          return skip(
+            'other-operation',
+            `POST to a bucket with Content-Type ${type}: PostObject is multipart/form-data`,
+          );
+        }
+        return op('PostObject');
+      }
+      case 'GET':
+        return skip('other-operation', 'GET on a bucket: ListObjects');
+      case 'HEAD':
+        return skip('other-operation', 'HEAD on a bucket: HeadBucket');
+      case 'DELETE':
+        return skip('other-operation', 'DELETE on a bucket: DeleteBucket');
+      case 'OPTIONS':
+        return skip('other-operation', 'OPTIONS: CORS preflight');
+      default:
+        return skip('other-operation', `${method} on a bucket`);
+    }
+  }
+
+  const sub = firstIn(q, OBJECT_SUBRESOURCES, false);
+  if (sub) {
+    return skip(
+      'other-operation',
+      `${method} ?${sub.name} on an object (${OBJECT_SUBRESOURCES.get(sub.name) ?? ''})`,
+    );
+  }
+  const uploadId = find(q, 'uploadId');
+  const partNumber = find(q, 'partNumber');
+  switch (method) {
+    case 'PUT': {
+      if (uploadId && partNumber) {
+        const extra: Partial<ClassifiedOperation> = { uploadId: uploadId.value };
+        if (/^\d+$/.test(partNumber.value)) extra.partNumber = Number(partNumber.value);
+        return op(copy !== undefined ? 'UploadPartCopy' : 'UploadPart', extra);
+      }
+      if (uploadId || partNumber) {
+        return skip(
+          'other-operation',
+          `PUT with ?${uploadId ? 'uploadId' : 'partNumber'} but no ?${uploadId ? 'partNumber' : 'uploadId'}: not an UploadPart`,
+        );
+      }
+      return op(copy !== undefined ? 'CopyObject' : 'PutObject');
+    }
+    case 'POST':
+      if (uploadId) return op('CompleteMultipartUpload', { uploadId: uploadId.value });
+      if (find(q, 'uploads')) return op('InitiateMultipartUpload');
+      if (find(q, 'append')) return op('AppendObject');
+      return skip('other-operation', 'POST to an object without ?uploads, ?uploadId or ?append');
+    case 'GET':
+      if (uploadId) return skip('other-operation', 'GET ?uploadId: ListParts');
+      if (find(q, 'uploads')) return skip('other-operation', 'GET ?uploads: ListMultipartUploads');
+      return op('GetObject');
+    case 'HEAD':
+      return op('HeadObject');
+    case 'DELETE':
+      return skip(
+        'other-operation',
+        uploadId ? 'DELETE ?uploadId: AbortMultipartUpload' : 'DELETE: DeleteObject',
+      );
+    case 'OPTIONS':
+      return skip('other-operation', 'OPTIONS: CORS preflight');
+    default:
+      return skip('other-operation', `${method} on an object`);
+  }
+}
