@@ -52,6 +52,8 @@ function firstError(errors: ErrorObject[] | null | undefined): ErrorObject | und
 
 function describe(error: ErrorObject): string {
   const params = error.params as Record<string, unknown>;
+  const property = (error as ErrorObject & { propertyName?: string }).propertyName;
+  if (property !== undefined) return `property name "${property}": ${describe({ ...error, propertyName: undefined } as ErrorObject)}`;
   if (error.keyword === 'additionalProperties') return `unknown property "${String(params.additionalProperty)}"`;
   if (error.keyword === 'enum') return `${error.message}: ${JSON.stringify(params.allowedValues)}`;
   return error.message ?? error.keyword;

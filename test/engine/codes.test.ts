@@ -9,7 +9,9 @@ const codes = Object.entries(rules.codes);
 test('every code used by a rule or a cell is in codes.json, and every engine code is reachable', () => {
   const used = new Set([
     ...rules.rules.map((r) => r.code),
-    ...rules.operations.flatMap((o) => [...Object.values(o.request), ...Object.values(o.response)].flatMap((c) => (c.code ? [c.code] : []))),
+    ...rules.operations.flatMap((o) =>
+      [...Object.values(o.request), ...Object.values(o.response)].flatMap((c) => (c.code ? [c.code] : [])),
+    ),
   ]);
   for (const code of used) expect(rules.codes[code]).toBeDefined();
 });
