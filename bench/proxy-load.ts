@@ -220,8 +220,8 @@ async function parent(): Promise<void> {
   const passthrough = await spawnRole('passthrough', upstreamUrl);
   const proxy = await spawnRole('proxy', upstreamUrl);
   const targets: Array<[string, number]> = [
-    ['obs-sse proxy', proxy.port],
     ['pass-through', passthrough.port],
+    ['obs-sse proxy', proxy.port],
     ['upstream direct', upstream.port],
   ];
   const rows: Row[] = [];
@@ -246,7 +246,7 @@ async function parent(): Promise<void> {
         `${r.name.padEnd(16)}${pad(r.rps.toFixed(0), 10)}${pad(String(r.p50), 8)}${pad(String(r.p99), 8)}${pad(String(r.errors + r.timeouts), 8)}${pad(String(r.non2xx), 8)}${pad(String(r.requests), 10)}`,
       );
     }
-    const [p, t, d] = rows as [Row, Row, Row];
+    const [t, p, d] = rows as [Row, Row, Row];
     const ratio = p.rps / t.rps;
     const addedP99 = p.p99 - t.p99;
     console.log(

@@ -19,7 +19,11 @@ export function typeName(op: string, direction: Direction): string {
   return `${op}${direction === 'request' ? 'Request' : 'Response'}SseHeaders`;
 }
 
-function valueSchema(rules: RuleSet, h: HeaderDef, values: string[] | undefined): Record<string, unknown> {
+/**
+ * The JSON Schema of one header value: an enumeration of the cell's values, or the value kind's pattern. Shared
+ * with the OpenAPI export, so both describe a value the same way.
+ */
+export function valueSchema(rules: RuleSet, h: HeaderDef, values: string[] | undefined): Record<string, unknown> {
   switch (h.valueKind) {
     case 'enumeration':
       return { enum: values ?? [] };
@@ -28,8 +32,10 @@ function valueSchema(rules: RuleSet, h: HeaderDef, values: string[] | undefined)
       const bytes = rules.valueKinds[h.valueKind].bytes!;
       return { type: 'string', pattern: canonicalBase64Pattern(bytes), contentEncoding: 'base64' };
     }
-    default:
-      return { type: 'string', pattern: rules.valueKinds[h.valueKind].pattern };
+    default: {
+      const kind = rules.valueKinds[h.valueKind];
+      return { type: 'string', pattern: kind.pattern, ...(kind.maxLength ? { maxLength: kind.maxLength } : {}) };
+    }
   }
 }
 
@@ -49,7 +55,8 @@ function variantSchema(rules: RuleSet, v: Variant): Record<string, unknown> {
   return required.length ? { properties, required: required.sort() } : { properties };
 }
 
-function applicable(rules: RuleDef[], op: OperationDef, direction: Direction): RuleDef[] {
+/** The cross-header and transport rules that apply to one operation and direction. */
+export function applicable(rules: RuleDef[], op: OperationDef, direction: Direction): RuleDef[] {
   return rules.filter((r) => r.directions.includes(direction) && (!r.operations || r.operations.includes(op.id)));
 }
 

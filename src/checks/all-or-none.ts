@@ -14,6 +14,7 @@ export const allOrNone: CheckKind<{ headers: HeaderId[] }> = {
     const mask = maskOf(headers, ctx);
     const members = indexesOf(mask);
     return {
+      triggers: mask,
       test(s) {
         const p = s.bits & mask;
         return p === 0 || p === mask;

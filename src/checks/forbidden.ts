@@ -13,6 +13,7 @@ export const forbidden: CheckKind<{ headers: HeaderId[] }> = {
   compile({ headers }, ctx) {
     const mask = maskOf(headers, ctx);
     return {
+      triggers: mask,
       // `sent`, not `bits`: these headers are in no table, yet must be reported.
       test: (s) => (s.sent & mask) === 0,
       explain(s, report) {

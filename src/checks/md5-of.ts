@@ -16,6 +16,7 @@ export const md5Of: CheckKind<{ key: HeaderId; md5: HeaderId }> = {
     const md5 = ctx.index(options.md5);
     const both = (1 << key) | (1 << md5);
     return {
+      triggers: both,
       // Malformed keys or digests are reported by their value checks; comparing them would only repeat that.
       test: (s) => (s.valid & both) !== both || md5OfBase64(s.raw(key)!) === s.raw(md5),
       explain: (s, report) => report(s, { header: md5, other: key }),

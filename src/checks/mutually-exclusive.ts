@@ -17,6 +17,7 @@ export const mutuallyExclusive: CheckKind<{ a: HeaderId[]; b: HeaderId[] }> = {
     const a = maskOf(options.a, ctx);
     const b = maskOf(options.b, ctx);
     return {
+      triggers: a | b,
       test: (s) => (s.bits & a) === 0 || (s.bits & b) === 0,
       explain(s, report) {
         const other = indexesOf(s.bits & b)[0];

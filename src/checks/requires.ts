@@ -33,6 +33,7 @@ export const requires: CheckKind<{ if: Condition; then: Condition }> = {
     const thenBit = 1 << thenIndex;
     const thenValues = options.then.values && new Set(options.then.values);
     return {
+      triggers: ifBit,
       test(s) {
         if (!(s.bits & ifBit)) return true;
         if (ifValues && !(s.valid & ifBit && ifValues.has(s.canon[ifIndex]!))) return true;

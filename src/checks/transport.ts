@@ -36,6 +36,7 @@ export const transport: CheckKind<{ scheme: Scheme; whenAny: Trigger[] }> = {
     const firstTrigger = (s: Parameters<ReturnType<typeof transport.compile>['test']>[0]) =>
       triggers.find((t) => s.bits & (1 << t.index) && (!t.values || t.values.has(s.canon[t.index]!)));
     return {
+      triggers: triggers.reduce((m, t) => m | (1 << t.index), 0),
       // Without a known scheme there is nothing to judge.
       test: (s) => s.scheme === undefined || s.scheme === scheme || firstTrigger(s) === undefined,
       explain(s, report) {

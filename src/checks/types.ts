@@ -33,6 +33,11 @@ export interface CompileContext {
 
 /** A compiled check: `test` is the fast path; `explain` runs only when `test` fails. */
 export interface Check {
+  /**
+   * Header bits whose presence can make `test` fail: with none of them sent, `test` must return true, and
+   * the engine skips the check. (A future kind that fires on absence would declare every bit.)
+   */
+  triggers: number;
   test(state: ScanState): boolean;
   explain(state: ScanState, report: Report): void;
 }

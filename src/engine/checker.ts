@@ -6,7 +6,7 @@ import type { Dialect, Direction, Operation, Provenance, Severity, ValidateOptio
 import { compileValueKind, type ValueTest } from '../values';
 import { nearest, suggestValue } from './did-you-mean';
 import { type ReportContext, Reporter, type SeverityOverrides } from './report';
-import { type NameIndex, scanHeaders } from './scan';
+import { NameIndex, scanHeaders } from './scan';
 import { ScanState } from './state';
 
 export const DIRECTIONS: readonly Direction[] = ['request', 'response'];
@@ -53,7 +53,7 @@ export class Checker {
   private readonly headers: readonly HeaderDef[];
   private readonly size: number;
   private readonly index: NameIndex;
-  private readonly compiled = new Map<string, CompiledDirection>();
+  private readonly compiled = new Map<string, Partial<Record<Direction, CompiledDirection>>>();
   private readonly names: Record<Dialect, string[]>;
   private readonly equivalents: Record<Dialect, (readonly string[])[][]>;
 
@@ -75,7 +75,7 @@ export class Checker {
       const alt = s3[h.id];
       if (alt) slots.set(alt.name.toLowerCase(), n + i);
     });
-    this.index = { slots, sseLike: new RegExp(rules.sseLikePattern) };
+    this.index = new NameIndex(slots, new RegExp(rules.sseLikePattern));
     this.equivalents = {
       obs: rules.headers.map((h) => h.equivalentValues ?? []),
       s3: rules.headers.map((h) => h.equivalentValues ?? []),
@@ -149,7 +149,8 @@ export class Checker {
           reporters.set(code, reporter(code, ENGINE_PROVENANCE));
         }
         for (const code of ['dialect/mixed', 'dialect/mismatch']) reporters.set(code, reporter(code, rules.s3.provenance));
-        this.compiled.set(`${op.id} ${direction}`, {
+        if (!this.compiled.has(op.id)) this.compiled.set(op.id, {});
+        this.compiled.get(op.id)![direction] = {
           operation: op,
           direction,
           cells,
@@ -157,7 +158,7 @@ export class Checker {
           takenBy,
           checks,
           reporters,
-        });
+        };
       }
     }
   }
@@ -186,7 +187,9 @@ export class Checker {
   }
 
   private compiledFor(operation: unknown, direction: unknown): CompiledDirection {
-    const c = this.compiled.get(`${String(operation)} ${String(direction)}`);
+    const entry = this.compiled.get(operation as Operation);
+    // Compared, not indexed: a hostile direction such as "__proto__" must not reach a prototype.
+    const c = direction === 'request' ? entry?.request : direction === 'response' ? entry?.response : undefined;
     if (c) return c;
     if (!this.operations.includes(operation as Operation)) {
       throw new TypeError(
@@ -223,9 +226,14 @@ export class Checker {
       for (const [name, type] of s.invalidType) r.get('input/invalid-value')!.report(s, { name, received: type });
     }
     if (s.unknown) for (const name of s.unknown) r.get('header/unknown')!.report(s, { name, hint: this.headerHint(name) });
-    this.resolveDialect(s, dialect, r);
-    this.checkCells(s, c);
-    for (const { check, reporter } of c.checks) if (!check.test(s)) check.explain(s, reporter.report);
+    if (s.present !== 0) {
+      this.resolveDialect(s, dialect, r);
+      this.checkCells(s, c);
+      const sent = s.sent;
+      for (const { check, reporter } of c.checks) {
+        if (sent & check.triggers && !check.test(s)) check.explain(s, reporter.report);
+      }
+    }
     let valid = true;
     for (const d of s.diagnostics) if (d.severity === 'error') valid = false;
     return { valid, diagnostics: s.diagnostics, dialect: s.dialect };
@@ -242,7 +250,6 @@ export class Checker {
     if (other !== 0) {
       const code = wanted === 'auto' ? 'dialect/mixed' : 'dialect/mismatch';
       const otherBase = s.dialect === 'obs' ? n : 0;
-      const label = (d: Dialect) => (d === 'obs' ? 'OBS' : 'S3');
       for (let i = 0; i < n; i++) {
         if (!(other & (1 << i))) continue;
         const hint = ` The ${label(s.dialect)} spelling is ${this.names[s.dialect][i]}.`;
@@ -325,6 +332,10 @@ export class Checker {
     const full = other.find((o) => o.slice(6) === match)!;
     return ` Did you mean ${full}? It has no ${s3 ? 'S3' : 'OBS'}-dialect spelling.`;
   }
+}
+
+function label(d: Dialect): string {
+  return d === 'obs' ? 'OBS' : 'S3';
 }
 
 function popcount(x: number): number {

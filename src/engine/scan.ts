@@ -1,21 +1,40 @@
 import type { HeaderInput } from '../types';
 import type { ScanState } from './state';
 
-/** Where a lower-case header name lands: a catalogue slot, or -1 for an SSE-looking name outside it. */
-export interface NameIndex {
-  slots: ReadonlyMap<string, number>;
-  sseLike: RegExp;
-}
-
 const UNKNOWN = -1;
 const IGNORED = -2;
+const CACHE_LIMIT = 4096;
+const CACHEABLE_LENGTH = 64;
 
-function slotOf(lc: string, index: NameIndex): number {
-  const slot = index.slots.get(lc);
-  if (slot !== undefined) return slot;
-  // Only x-obs-/x-amz- names can be SSE headers; the cheap prefix test keeps the regex off most headers.
-  if (lc.charCodeAt(0) === 120 /* x */ && lc.charCodeAt(5) === 45 /* - */ && index.sseLike.test(lc)) return UNKNOWN;
-  return IGNORED;
+/**
+ * Where a header name lands: a catalogue slot, UNKNOWN for an SSE-looking name outside the catalogue, or
+ * IGNORED. Names as sent are cached (bounded), since services send the same few names over and over; a hit
+ * skips lower-casing and the SSE-name pattern.
+ */
+export class NameIndex {
+  private readonly seen = new Map<string, number>();
+
+  constructor(
+    private readonly slots: ReadonlyMap<string, number>,
+    private readonly sseLike: RegExp,
+  ) {}
+
+  slotOf(name: string): number {
+    const hit = this.seen.get(name);
+    if (hit !== undefined) return hit;
+    const lc = name.toLowerCase();
+    let slot = this.slots.get(lc);
+    // Only x-obs-/x-amz- names can be SSE headers; the cheap prefix test keeps the pattern off most headers.
+    if (slot === undefined) {
+      slot = lc.charCodeAt(0) === 120 /* x */ && lc.charCodeAt(5) === 45 /* - */ && this.sseLike.test(lc) ? UNKNOWN : IGNORED;
+    }
+    if (name.length <= CACHEABLE_LENGTH) {
+      // Hostile traffic with ever-new names must not grow memory: start over when full.
+      if (this.seen.size >= CACHE_LIMIT) this.seen.clear();
+      this.seen.set(name, slot);
+    }
+    return slot;
+  }
 }
 
 function store(s: ScanState, slot: number, name: string, raw: string): void {
@@ -27,6 +46,7 @@ function store(s: ScanState, slot: number, name: string, raw: string): void {
     for (let i = 1; i < parts.length; i++) if (parts[i]!.trim() !== v) s.conflicting |= 1 << slot;
   }
   const bit = 1 << slot;
+  if (s.present === 0) s.allocate();
   if (s.present & bit) {
     if (s.value[slot] !== v) s.conflicting |= bit;
     return;
@@ -49,9 +69,9 @@ function add(s: ScanState, index: NameIndex, rawName: unknown, value: unknown): 
     if (rawName !== undefined) invalid(s, String(rawName).slice(0, 128), 'a non-string name');
     return;
   }
-  const name = rawName.toLowerCase();
-  const slot = slotOf(name, index);
+  const slot = index.slotOf(rawName);
   if (slot === IGNORED) return;
+  const name = rawName.toLowerCase();
   if (slot === UNKNOWN) {
     (s.unknown ??= []).push(name);
     return;
@@ -105,6 +125,13 @@ export function forEachHeader(
  * lookup each.
  */
 export function scanHeaders(input: HeaderInput, s: ScanState, index: NameIndex): void {
+  if (!Array.isArray(input) && typeof (input as Partial<Iterable<unknown>>)[Symbol.iterator] !== 'function') {
+    // The node:http shape, inlined: this is the hot path of a proxy.
+    const record = input as Record<string, unknown>;
+    const keys = Object.keys(record);
+    for (let i = 0; i < keys.length; i++) add(s, index, keys[i], record[keys[i]!]);
+    return;
+  }
   forEachHeader(
     input,
     (name, value) => add(s, index, name, value),

@@ -1,5 +1,7 @@
 import type { Diagnostic, Dialect, Scheme } from '../types';
 
+const NONE: (string | undefined)[] = [];
+
 /**
  * What one pass over a header map found, indexed by header slot. Slots 0..n-1 are the OBS spellings of the
  * catalogue's headers, n..2n-1 their S3 spellings; after the dialect is resolved, `bits`, `canon` and the
@@ -7,9 +9,9 @@ import type { Diagnostic, Dialect, Scheme } from '../types';
  */
 export class ScanState {
   /** Trimmed values by slot, as sent. */
-  readonly value: (string | undefined)[];
+  value: (string | undefined)[] = NONE;
   /** Lower-case names by slot, as sent. */
-  readonly name: (string | undefined)[];
+  name: (string | undefined)[] = NONE;
   /** Bit per slot: present. */
   present = 0;
   /** Bit per slot: repeated with different values. */
@@ -32,16 +34,22 @@ export class ScanState {
   /** Bit per header index: the value passed its cell's value check. */
   valid = 0;
   /** Values in OBS spelling (aws:kms read as kms), for valid headers. */
-  readonly canon: (string | undefined)[];
+  canon: (string | undefined)[] = NONE;
   readonly diagnostics: Diagnostic[] = [];
 
   constructor(
     readonly size: number,
     readonly scheme: Scheme | undefined,
-  ) {
-    this.value = new Array<string | undefined>(size * 2);
-    this.name = new Array<string | undefined>(size * 2);
-    this.canon = new Array<string | undefined>(size);
+  ) {}
+
+  /**
+   * Allocates the slot arrays at their full size (preallocated, so V8 keeps them in fast elements mode), on the
+   * first SSE header: most messages carry none.
+   */
+  allocate(): void {
+    this.value = new Array<string | undefined>(this.size * 2);
+    this.name = new Array<string | undefined>(this.size * 2);
+    this.canon = new Array<string | undefined>(this.size);
   }
 
   /** The value of header `i` in the chosen dialect, as sent. */

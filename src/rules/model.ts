@@ -20,6 +20,7 @@ export interface ValueKindDef {
   description: string;
   bytes?: number;
   pattern?: string;
+  maxLength?: number;
   example?: string;
 }
 

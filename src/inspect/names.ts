@@ -1,0 +1,81 @@
+/**
+ * The few header names the exchange-level checks look up, read from the rule catalogue (both dialects)
+ * rather than spelled again here.
+ */
+import type { Checker } from '../engine/checker';
+import type { HeaderId } from '../rules/model';
+import type { Dialect } from '../types';
+import { compileValueKind } from '../values';
+
+/** An SSE method as the response echo check compares it. */
+export type SseMethod = 'SSE-KMS' | 'SSE-OBS' | 'SSE-C';
+
+/** Lower-case names and value meanings, per dialect, compiled once per rule set. */
+export interface CatalogueNames {
+  /** Documented spelling of a header in a dialect (falls back to the OBS spelling). */
+  spelled(id: HeaderId, dialect: Dialect): string;
+  /** The catalogue id of a lower-case header name, either dialect. */
+  idOf(lowerName: string): HeaderId | undefined;
+  /** Which method an `x-…-server-side-encryption` value names, in either dialect; undefined when invalid. */
+  methodOf(value: string): SseMethod | undefined;
+  /**
+   * The checks that read a customer key's content: the key's value-kind code on the key header, and the
+   * MD5 comparison's code on the header holding its MD5. A redacted recording cannot answer them.
+   */
+  keyContent: readonly KeyContentCheck[];
+}
+
+/** One customer key header and the codes that depend on its value. */
+export interface KeyContentCheck {
+  key: HeaderId;
+  keyCode: string;
+  md5: HeaderId;
+  md5Code: string;
+}
+
+const cache = new WeakMap<Checker, CatalogueNames>();
+
+/** The catalogue names of a checker's rule set. */
+export function catalogueNames(checker: Checker): CatalogueNames {
+  let names = cache.get(checker);
+  if (names) return names;
+  const { headers, s3, rules, valueKinds } = checker.rules;
+  const byName = new Map<string, HeaderId>();
+  const obs = new Map<HeaderId, string>();
+  const amz = new Map<HeaderId, string>();
+  for (const h of headers) {
+    obs.set(h.id, h.name);
+    byName.set(h.name.toLowerCase(), h.id);
+    const alt = s3.headers[h.id]?.name;
+    if (alt) {
+      amz.set(h.id, alt);
+      byName.set(alt.toLowerCase(), h.id);
+    }
+  }
+  // Values of the method header by meaning; fact 11: SSE-OBS is `obs` on buckets and `AES256` on objects.
+  const methods = new Map<string, SseMethod>([
+    ['kms', 'SSE-KMS'],
+    ['AES256', 'SSE-OBS'],
+    ['obs', 'SSE-OBS'],
+  ]);
+  for (const [canon, spelled] of Object.entries(s3.headers.sse?.values ?? {})) {
+    const m = methods.get(canon);
+    if (m) methods.set(spelled, m);
+  }
+  const keyContent: KeyContentCheck[] = [];
+  for (const r of rules) {
+    if (r.kind !== 'md5-of') continue;
+    const o = r.options as { key: HeaderId; md5: HeaderId };
+    const key = headers.find((h) => h.id === o.key);
+    const keyCode = key && compileValueKind(key.valueKind, valueKinds[key.valueKind])?.code;
+    if (keyCode) keyContent.push({ key: o.key, keyCode, md5: o.md5, md5Code: r.code });
+  }
+  names = {
+    spelled: (id, dialect) => (dialect === 's3' ? amz.get(id) : undefined) ?? obs.get(id) ?? id,
+    idOf: (lower) => byName.get(lower),
+    methodOf: (value) => methods.get(value.trim()),
+    keyContent,
+  };
+  cache.set(checker, names);
+  return names;
+}

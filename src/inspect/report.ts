@@ -1,0 +1,99 @@
+/**
+ * Diagnostics that only a view of a whole exchange or session can raise (response echoes, multipart
+ * sessions, SSE on operations outside the tables). They use the engine's shape, message table and
+ * severity overrides, so a proxy, the linter and the engine all report alike.
+ */
+import { createChecker, getChecker } from '../index';
+import type { Checker } from '../engine/checker';
+import { renderMessage, shortName, type SeverityOverrides } from '../engine/report';
+import type { Diagnostic, Direction, Operation, Provenance } from '../types';
+
+/** The codes this layer raises; each is defined in rules/codes.json. */
+export type InspectCode =
+  | 'session/key-mismatch'
+  | 'response/md5-mismatch'
+  | 'response/method-mismatch'
+  | 'operation/unlisted-sse';
+
+/** Where each exchange-level check comes from (reference page, cross-header facts). */
+export const INSPECT_PROVENANCE: Readonly<Record<InspectCode, readonly Provenance[]>> = {
+  'session/key-mismatch': [
+    {
+      source: 'per-API',
+      fact: 7,
+      note: 'UploadPart and UploadPartCopy must carry the same SSE-C algorithm, key and MD5 as the InitiateMultipartUpload that opened the upload.',
+    },
+  ],
+  'response/md5-mismatch': [
+    { source: 'per-API', fact: 8, note: "A response's SSE-C key MD5 should equal the request's." },
+  ],
+  'response/method-mismatch': [
+    { source: 'per-API', fact: 8, note: "A response's x-obs-server-side-encryption should name the method requested." },
+  ],
+  'operation/unlisted-sse': [
+    {
+      source: 'extension',
+      note: 'Only the operations of the two seed tables, HeadObject and AppendObject take SSE headers; elsewhere OBS may ignore them, so this is a warning.',
+    },
+  ],
+};
+
+/** Options shared by every inspect function. */
+export interface InspectOptions {
+  /**
+   * Per-code severity overrides (`off` drops a code), for engine and exchange-level codes alike. Pass the
+   * same object on every call: the checker compiled for it is cached by identity.
+   */
+  severity?: SeverityOverrides;
+}
+
+const checkers = new WeakMap<SeverityOverrides, Checker>();
+
+/** The checker compiled for the options' overrides, compiled once per overrides object. */
+export function checkerFor(options: InspectOptions | undefined): Checker {
+  const severity = options?.severity;
+  if (!severity) return getChecker();
+  let c = checkers.get(severity);
+  if (!c) checkers.set(severity, (c = createChecker({ severity })));
+  return c;
+}
+
+/** What fills a message template and the optional fields of an exchange-level diagnostic. */
+export interface ReportFields {
+  header?: string;
+  operation?: Operation;
+  /** Printed in place of `{operation}` when the operation is not one of the checked ones. */
+  operationName?: string;
+  direction: Direction;
+  other?: string;
+  received?: string;
+  expected?: string[];
+}
+
+/** Builds one exchange-level diagnostic, or undefined when its code is turned off. */
+export function report(code: InspectCode, fields: ReportFields, options?: InspectOptions): Diagnostic | undefined {
+  const def = checkerFor(options).rules.codes[code];
+  if (!def) throw new Error(`${code} is missing from rules/codes.json`);
+  const severity = options?.severity?.[code] ?? def.severity;
+  if (severity === 'off') return undefined;
+  const header = fields.header === undefined ? undefined : shortName(fields.header);
+  const d: Diagnostic = {
+    code,
+    severity,
+    message: renderMessage(def.message, {
+      header,
+      operation: fields.operationName ?? fields.operation,
+      direction: fields.direction,
+      other: fields.other === undefined ? undefined : shortName(fields.other),
+      received: fields.received,
+      expected: fields.expected?.join(' or '),
+    }),
+    direction: fields.direction,
+    provenance: [...INSPECT_PROVENANCE[code]],
+  };
+  if (header !== undefined) d.header = header;
+  if (fields.operation !== undefined) d.operation = fields.operation;
+  if (fields.expected !== undefined) d.expected = fields.expected;
+  if (fields.received !== undefined) d.received = fields.received;
+  return d;
+}

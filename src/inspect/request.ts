@@ -1,0 +1,192 @@
+/**
+ * The per-request half of checking one recorded or proxied exchange: find the operation, gather the SSE
+ * settings wherever the operation carries them, and run the engine on them.
+ */
+import type { Diagnostic, Dialect, Operation, Scheme } from '../types';
+import type { PostData } from '../traffic/exchange';
+import { classify, type Addressing, type Classification } from '../traffic/classify';
+import { formFields } from '../traffic/form';
+import { presignedSseParams } from '../traffic/presigned';
+import { fingerprintFromHeaders, type Fingerprint } from '../traffic/upload-id';
+import { REDACTED } from '../redact';
+import { catalogueNames, type CatalogueNames, type SseMethod } from './names';
+import { checkerFor, report, type InspectOptions } from './report';
+import type { HeaderId } from '../rules/model';
+
+/** Header pairs as recorded or received; repeated headers are repeated pairs. */
+export type HeaderList = ReadonlyArray<readonly [string, string]>;
+
+/** One request, as a recording or a proxy has it. */
+export interface RequestInput {
+  method: string;
+  /** Absolute (`https://host/path?query`) or origin-form (`/path?query`, host from the `Host` header). */
+  url: string;
+  headers: HeaderList;
+  /** The recorded body of a form post: PostObject's SSE settings are form fields. */
+  postData?: PostData;
+  /** How the bucket is addressed; default `auto` (OBS host names are virtual-hosted). */
+  addressing?: Addressing;
+  /** The engine's dialect option; default `auto`. */
+  dialect?: Dialect | 'auto';
+  /**
+   * The transport of the hop to OBS when the URL does not say or says something else (a proxy that
+   * receives plain HTTP and forwards over HTTPS knows better than the request line).
+   */
+  schemeOverride?: Scheme;
+}
+
+/** What a request asked for, as the response and session checks need it; never key material. */
+export interface RequestedSse {
+  /** The method requested, when exactly one valid method was named. */
+  method?: SseMethod;
+  /** How the request named it: the method header's value, or the customer algorithm for SSE-C. */
+  methodValue?: string;
+  /** The target SSE-C algorithm and key MD5 (not the copy source's); absent without SSE-C headers. */
+  customer?: Fingerprint;
+}
+
+/** The outcome of {@link inspectRequest}. */
+export interface RequestInspection {
+  classification: Classification;
+  /** The checked operation; absent when the request was skipped (see `classification.reason`). */
+  operation?: Operation;
+  /** The transport the checks assumed; absent when unknown (transport rules then do not apply). */
+  scheme?: Scheme;
+  /** The dialect the engine read the request in. */
+  dialect?: Dialect;
+  /** The dialect option the request was read with, for reading its response the same way. */
+  dialectOption: Dialect | 'auto';
+  diagnostics: Diagnostic[];
+  sse: RequestedSse;
+}
+
+const CAMEL_OPERATION = /([A-Z][a-z]+(?:[A-Z][a-z]*)+)\)?$/;
+
+/** A readable name for a skipped request's operation: `DeleteObject` from `DELETE: DeleteObject`. */
+function skippedName(detail: string): string {
+  return CAMEL_OPERATION.exec(detail)?.[1] ?? detail;
+}
+
+/** Header pairs whose name looks like an SSE header (the engine's own `sseLikePattern`). */
+function sseLike(pairs: HeaderList, pattern: RegExp): string[] {
+  const out: string[] = [];
+  for (const [name] of pairs) {
+    const lower = name.toLowerCase();
+    if (pattern.test(lower) && !out.includes(lower)) out.push(lower);
+  }
+  return out;
+}
+
+const patterns = new WeakMap<object, RegExp>();
+
+function summarize(
+  pairs: HeaderList,
+  names: CatalogueNames,
+): { sse: RequestedSse; redacted: HeaderId[] | undefined } {
+  const sse: RequestedSse = {};
+  let redacted: HeaderId[] | undefined;
+  let methodValue: string | undefined;
+  let conflicting = false;
+  for (const [name, value] of pairs) {
+    // Only x-obs-/x-amz- names can be SSE headers; most recorded headers stop at this test.
+    const c = name.charCodeAt(0);
+    if ((c !== 120 && c !== 88) || name.charCodeAt(5) !== 45) continue;
+    const id = names.idOf(name.toLowerCase());
+    if (id === 'sse') {
+      if (methodValue !== undefined && methodValue !== value) conflicting = true;
+      methodValue = value;
+    } else if (value === REDACTED && names.keyContent.some((k) => k.key === id)) {
+      (redacted ??= []).push(id as HeaderId);
+    }
+  }
+  const customer = fingerprintFromHeaders(pairs);
+  if (customer) sse.customer = customer;
+  if (!conflicting) {
+    if (customer?.algorithm !== undefined) {
+      if (methodValue === undefined) {
+        sse.method = 'SSE-C';
+        sse.methodValue = customer.algorithm;
+      }
+    } else if (methodValue !== undefined) {
+      const m = names.methodOf(methodValue);
+      if (m) {
+        sse.method = m;
+        sse.methodValue = methodValue.trim();
+      }
+    }
+  }
+  return { sse, redacted };
+}
+
+/**
+ * Drops the findings about a customer key's content when the recording replaced the key with
+ * `[REDACTED]` (src/redact.ts): the key is there, its bytes are not, so neither its length nor its
+ * MD5 can be judged. Presence checks (all-or-none, forbidden, not-allowed) still apply.
+ */
+function withoutRedactedKeyContent(
+  diagnostics: Diagnostic[],
+  redacted: readonly HeaderId[],
+  names: CatalogueNames,
+): Diagnostic[] {
+  return diagnostics.filter((d) => {
+    const id = d.header === undefined ? undefined : names.idOf(d.header.toLowerCase());
+    if (id === undefined) return true;
+    for (const k of names.keyContent) {
+      if (!redacted.includes(k.key)) continue;
+      if ((d.code === k.keyCode && id === k.key) || (d.code === k.md5Code && id === k.md5)) return false;
+    }
+    return true;
+  });
+}
+
+/**
+ * Checks one request: classifies it (src/traffic/classify), gathers its SSE settings from the headers,
+ * from pre-signed query parameters, or for PostObject from the form fields, and runs the engine with
+ * the URL's scheme for the transport rules. A request outside the SSE tables that still carries SSE
+ * headers gets an `operation/unlisted-sse` warning per header. Keys replaced by `[REDACTED]` count as
+ * present with unknown content.
+ */
+export function inspectRequest(input: RequestInput, options?: InspectOptions): RequestInspection {
+  const checker = checkerFor(options);
+  const names = catalogueNames(checker);
+  const classification = classify({
+    method: input.method,
+    url: input.url,
+    headers: input.headers,
+    addressing: input.addressing ?? 'auto',
+  });
+  const dialectOption = input.dialect ?? 'auto';
+  const scheme = input.schemeOverride ?? classification.scheme;
+  let pairs: HeaderList;
+  if (classification.kind === 'operation' && classification.operation === 'PostObject') {
+    pairs = formFields(input.postData, input.headers);
+  } else {
+    const query = input.url.includes('?') ? presignedSseParams(input.url) : [];
+    pairs = query.length === 0 ? input.headers : [...input.headers, ...query];
+  }
+  const result: RequestInspection = { classification, dialectOption, diagnostics: [], sse: {} };
+  if (scheme) result.scheme = scheme;
+
+  if (classification.kind === 'skipped') {
+    let pattern = patterns.get(checker.rules);
+    if (!pattern) patterns.set(checker.rules, (pattern = new RegExp(checker.rules.sseLikePattern)));
+    for (const header of sseLike(pairs, pattern)) {
+      const d = report(
+        'operation/unlisted-sse',
+        { header, operationName: skippedName(classification.detail), direction: 'request' },
+        options,
+      );
+      if (d) result.diagnostics.push(d);
+    }
+    return result;
+  }
+
+  const operation = classification.operation;
+  result.operation = operation;
+  const v = checker.validate({ operation, direction: 'request', headers: pairs, scheme, dialect: dialectOption });
+  result.dialect = v.dialect;
+  const { sse, redacted } = summarize(pairs, names);
+  result.sse = sse;
+  result.diagnostics = redacted ? withoutRedactedKeyContent(v.diagnostics, redacted, names) : v.diagnostics;
+  return result;
+}

@@ -1,0 +1,122 @@
+/** What `obs-sse lint` produces: the stable shapes the formatters (and JSON consumers) read. */
+import type { SeverityOverrides } from '../engine/report';
+import type { Addressing, SkipReason, TrafficFormat } from '../traffic';
+import type { Dialect, Direction, Severity } from '../types';
+
+/** Why an exchange was not checked: the classifier's reasons, or an `--ignore-url` glob. */
+export type SkippedReason = SkipReason | 'ignored-url';
+
+/** One diagnostic of one exchange, located in its input. */
+export interface Finding {
+  /** The input as named on the command line; `<stdin>` for standard input. */
+  file: string;
+  /** 0-based HAR `log.entries` index, or 0-based NDJSON line number. */
+  entry: number;
+  /** 1-based line, for NDJSON inputs (`entry + 1`). */
+  line?: number;
+  /** The checked operation, or for `operation/unlisted-sse` the name of the unlisted one. */
+  operation?: string;
+  direction: Direction;
+  code: string;
+  severity: Severity;
+  header?: string;
+  /** Shortened to at most {@link MAX_MESSAGE} characters. */
+  message: string;
+  method: string;
+  /** With credentials in the query string redacted (src/redact.ts), shortened to {@link MAX_URL}. */
+  url: string;
+}
+
+/** An input that could not be read, or a record in it that could not be used. */
+export interface InputError {
+  file: string;
+  /** The HAR entry or 0-based NDJSON line the error belongs to, when it belongs to one. */
+  entry?: number;
+  /** 1-based. */
+  line?: number;
+  /** 1-based, in bytes. */
+  column?: number;
+  /** 0-based byte offset. */
+  offset?: number;
+  message: string;
+}
+
+/** Counts shared by the whole run and each file. */
+export interface Counts {
+  /** Exchanges read (checked, skipped and ignored). */
+  exchanges: number;
+  /** Exchanges classified as one of the checked operations. */
+  checked: number;
+  skipped: Partial<Record<SkippedReason, number>>;
+  errors: number;
+  warnings: number;
+  infos: number;
+  inputErrors: number;
+}
+
+/** Counts for one input. */
+export interface FileSummary extends Counts {
+  file: string;
+  /** Absent when the input could not be opened or its format not told. */
+  format?: TrafficFormat;
+}
+
+/** Counts for the run. */
+export interface Summary extends Counts {
+  files: number;
+  /** Findings counted but not kept beyond `maxFindings`. */
+  findingsOmitted: number;
+}
+
+/** One exchange, as the JUnit formatter lists it (kept only on request). */
+export interface ExchangeRecord {
+  file: string;
+  entry: number;
+  line?: number;
+  method: string;
+  url: string;
+  operation?: string;
+  /** Why the exchange was not checked. */
+  skipped?: { reason: SkippedReason; detail: string };
+}
+
+/** The outcome of {@link lint}. */
+export interface LintResult {
+  summary: Summary;
+  files: FileSummary[];
+  findings: Finding[];
+  inputErrors: InputError[];
+  /** Every exchange, in order, when `keepExchanges` was set (up to `maxFindings` of them). */
+  exchanges?: ExchangeRecord[];
+}
+
+/** Progress of one input, reported after each chunk read. */
+export interface Progress {
+  file: string;
+  bytes: number;
+  /** Total bytes, when known (files, not pipes). */
+  size?: number;
+  exchanges: number;
+}
+
+/** Options of {@link lint}. */
+export interface LintOptions {
+  /** Force the input format; by default from the file name, else from the first bytes. */
+  input?: TrafficFormat;
+  addressing?: Addressing;
+  dialect?: Dialect | 'auto';
+  /** Per-code severities (`off` drops the code), from `--rule` and the config file. */
+  severity?: SeverityOverrides;
+  /** Exchanges whose URL (without query) or path matches one of these globs are not checked. */
+  ignoreUrls?: readonly string[];
+  /** Findings (and kept exchanges) beyond this are counted but not kept. Default 100 000. */
+  maxFindings?: number;
+  /** Keep one record per exchange, for formats that list every exchange (JUnit). */
+  keepExchanges?: boolean;
+  onProgress?: (progress: Progress) => void;
+}
+
+/** The longest message a finding keeps. */
+export const MAX_MESSAGE = 1000;
+/** The longest URL a finding keeps. */
+export const MAX_URL = 2048;
