@@ -25,13 +25,15 @@ const base: Record<string, string> = {
 };
 const key = crypto.randomBytes(32).toString('base64');
 const md5 = crypto.createHash('md5').update(Buffer.from(key, 'base64')).digest('base64');
-const without = (names: string[]) => Object.fromEntries(Object.entries(base).filter(([n]) => !names.includes(n)));
+const without = (names: string[]) =>
+  Object.fromEntries(Object.entries(base).filter(([n]) => !names.includes(n)));
 const maps = {
   'PutObject, no SSE': base,
   'PutObject, SSE-KMS': {
     ...without(['x-obs-meta-owner', 'expect']),
     'x-obs-server-side-encryption': 'kms',
-    'x-obs-server-side-encryption-kms-key-id': 'cn-north-4:0b2a0a0e53f0422f8bd7f1ed2d4b3a3e:key/4f1cd4de-ab64-4807-920a-47fc42e7f0d0',
+    'x-obs-server-side-encryption-kms-key-id':
+      'cn-north-4:0b2a0a0e53f0422f8bd7f1ed2d4b3a3e:key/4f1cd4de-ab64-4807-920a-47fc42e7f0d0',
   },
   'PutObject, SSE-C': {
     ...without(['x-obs-meta-owner', 'expect', 'x-obs-storage-class']),
@@ -41,7 +43,9 @@ const maps = {
   },
 } satisfies Record<string, Record<string, string>>;
 
-const schema = JSON.parse(fs.readFileSync(path.join(__dirname, '../generated/schemas/PutObject.request.json'), 'utf8'));
+const schema = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '../generated/schemas/PutObject.request.json'), 'utf8'),
+);
 const ajvValidate = addObsSseKeywords(new Ajv2020({ strict: true })).compile(schema);
 
 let sink = 0;
@@ -55,13 +59,18 @@ function floorMd5(h: Record<string, string>): void {
   if (k) sink += crypto.hash('md5', Buffer.from(k, 'base64'), 'base64').length;
 }
 function engine(h: Record<string, string>): void {
-  if (validateHeaders({ operation: 'PutObject', direction: 'request', headers: h, scheme: 'https' }).valid) sink++;
+  if (validateHeaders({ operation: 'PutObject', direction: 'request', headers: h, scheme: 'https' }).valid)
+    sink++;
 }
 function normaliseAjv(h: Record<string, string>): void {
   if (ajvValidate(normalizeHeaders(h))) sink++;
 }
 
-function nsPerOp(fn: (h: Record<string, string>) => void, h: Record<string, string>, iterations: number): number {
+function nsPerOp(
+  fn: (h: Record<string, string>) => void,
+  h: Record<string, string>,
+  iterations: number,
+): number {
   const start = process.hrtime.bigint();
   for (let i = 0; i < iterations; i++) fn(h);
   return Number(process.hrtime.bigint() - start) / iterations;
@@ -77,13 +86,24 @@ export function runEngineBench(samples = 21, iterations = 20000): string {
   ];
   for (const [name, h] of Object.entries(maps)) {
     for (const fn of Object.values(fns)) nsPerOp(fn, h, iterations); // warm-up
-    const times: Record<keyof typeof fns, number[]> = { engine: [], floor: [], floorMd5: [], normaliseAjv: [] };
+    const times: Record<keyof typeof fns, number[]> = {
+      engine: [],
+      floor: [],
+      floorMd5: [],
+      normaliseAjv: [],
+    };
     for (let s = 0; s < samples; s++) {
-      for (const [k, fn] of Object.entries(fns) as [keyof typeof fns, (h: Record<string, string>) => void][]) {
+      for (const [k, fn] of Object.entries(fns) as [
+        keyof typeof fns,
+        (h: Record<string, string>) => void,
+      ][]) {
         times[k].push(nsPerOp(fn, h, iterations));
       }
     }
-    const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) as Record<keyof typeof fns, number>;
+    const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) as Record<
+      keyof typeof fns,
+      number
+    >;
     rows.push(
       `| ${name} | ${m.engine.toFixed(0)} | ${m.floor.toFixed(0)} | ${m.floorMd5.toFixed(0)} | ${m.normaliseAjv.toFixed(0)} | ${(m.engine / m.floor).toFixed(2)}× | ${(m.engine / m.floorMd5).toFixed(2)}× | ${(m.normaliseAjv / m.engine).toFixed(2)}× |`,
     );

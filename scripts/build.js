@@ -7,9 +7,13 @@ const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], {
-  stdio: 'inherit',
-});
+execFileSync(
+  process.execPath,
+  [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')],
+  {
+    stdio: 'inherit',
+  },
+);
 fs.mkdirSync(path.join(root, 'dist/esm'), { recursive: true });
 fs.writeFileSync(path.join(root, 'dist/esm/index.mjs'), "export * from '../cjs/src/index.js';\n");
 const cli = path.join(root, 'dist/cjs/src/cli/main.js');

@@ -40,7 +40,10 @@ async function build(): Promise<Map<string, string>> {
     const entries: string[] = [];
     for (const direction of DIRECTIONS) {
       const schema = buildSchema(rules, op, direction);
-      files.set(`schemas/${schemaFileName(op.id, direction)}`, JSON.stringify({ $comment: BANNER, ...schema }, null, 2) + '\n');
+      files.set(
+        `schemas/${schemaFileName(op.id, direction)}`,
+        JSON.stringify({ $comment: BANNER, ...schema }, null, 2) + '\n',
+      );
       const ts = await compile(schema as never, typeName(op.id, direction), {
         bannerComment: '',
         additionalProperties: true,
@@ -64,9 +67,11 @@ async function build(): Promise<Map<string, string>> {
 
 function listFiles(dir: string, prefix = ''): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? listFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
-  );
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory() ? listFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
+    );
 }
 
 async function main(): Promise<void> {
@@ -82,7 +87,9 @@ async function main(): Promise<void> {
     }
     stale.push(...[...existing].map((rel) => `${rel} (no longer generated)`));
     if (stale.length) {
-      console.error(`generated/ is stale; run \`npm run generate\`:\n${stale.map((s) => `  generated/${s}`).join('\n')}`);
+      console.error(
+        `generated/ is stale; run \`npm run generate\`:\n${stale.map((s) => `  generated/${s}`).join('\n')}`,
+      );
       process.exit(1);
     }
     console.log(`generated/ is up to date (${files.size} files)`);

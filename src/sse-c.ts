@@ -12,7 +12,8 @@ export interface SseCOptions {
  * base64 MD5 of the key bytes. Throws a TypeError (which never contains the key) unless the key is 32 bytes.
  */
 export function sseCHeaders(key: Uint8Array, options: SseCOptions = {}): Record<string, string> {
-  if (!(key instanceof Uint8Array)) throw new TypeError('sseCHeaders: the key must be a Buffer or Uint8Array');
+  if (!(key instanceof Uint8Array))
+    throw new TypeError('sseCHeaders: the key must be a Buffer or Uint8Array');
   if (key.length !== 32) {
     throw new TypeError(`sseCHeaders: an SSE-C key is 32 bytes (AES-256); this one has ${key.length}`);
   }

@@ -47,9 +47,7 @@ export type HeaderValue = string | number | readonly string[] | undefined | null
  * a WHATWG `Headers`, a `Map`, an iterable of `[name, value]` pairs, or node's flat `rawHeaders` array.
  */
 export type HeaderInput =
-  | { readonly [name: string]: unknown }
-  | Iterable<readonly [string, unknown]>
-  | readonly string[];
+  { readonly [name: string]: unknown } | Iterable<readonly [string, unknown]> | readonly string[];
 
 export interface ValidateOptions {
   operation: Operation;

@@ -43,7 +43,9 @@ test('--check names stale files after a rule change, and generate brings them ba
   expect(stale.out).not.toContain('GetObject.request.json');
   expect(generate(...args).status).toBe(0);
   expect(generate(...args, '--check').status).toBe(0);
-  expect(fs.readFileSync(path.join(dir, 'generated/schemas/PutObject.request.json'), 'utf8')).toContain('"AES256"');
+  expect(fs.readFileSync(path.join(dir, 'generated/schemas/PutObject.request.json'), 'utf8')).toContain(
+    '"AES256"',
+  );
 });
 
 test('a hand edit to a generated file is caught', () => {

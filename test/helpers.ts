@@ -43,7 +43,10 @@ export function newKey(bytes = 32): string {
 }
 
 /** A fresh SSE-C triple, spelled for the given header set. */
-export function ssec(names: { cAlg: string; cKey: string; cMd5: string } = H, key = newKey()): Record<string, string> {
+export function ssec(
+  names: { cAlg: string; cKey: string; cMd5: string } = H,
+  key = newKey(),
+): Record<string, string> {
   return { [names.cAlg]: 'AES256', [names.cKey]: key, [names.cMd5]: md5b64(key) };
 }
 

@@ -23,7 +23,11 @@ export function typeName(op: string, direction: Direction): string {
  * The JSON Schema of one header value: an enumeration of the cell's values, or the value kind's pattern. Shared
  * with the OpenAPI export, so both describe a value the same way.
  */
-export function valueSchema(rules: RuleSet, h: HeaderDef, values: string[] | undefined): Record<string, unknown> {
+export function valueSchema(
+  rules: RuleSet,
+  h: HeaderDef,
+  values: string[] | undefined,
+): Record<string, unknown> {
   switch (h.valueKind) {
     case 'enumeration':
       return { enum: values ?? [] };
@@ -34,7 +38,11 @@ export function valueSchema(rules: RuleSet, h: HeaderDef, values: string[] | und
     }
     default: {
       const kind = rules.valueKinds[h.valueKind];
-      return { type: 'string', pattern: kind.pattern, ...(kind.maxLength ? { maxLength: kind.maxLength } : {}) };
+      return {
+        type: 'string',
+        pattern: kind.pattern,
+        ...(kind.maxLength ? { maxLength: kind.maxLength } : {}),
+      };
     }
   }
 }
@@ -50,14 +58,20 @@ function variantSchema(rules: RuleSet, v: Variant): Record<string, unknown> {
       continue;
     }
     if (present.length === states.size) required.push(name);
-    properties[name] = present.some(isAnyValue) ? { type: 'string' } : present.length === 1 ? { const: present[0] } : { enum: present.sort() };
+    properties[name] = present.some(isAnyValue)
+      ? { type: 'string' }
+      : present.length === 1
+        ? { const: present[0] }
+        : { enum: present.sort() };
   }
   return required.length ? { properties, required: required.sort() } : { properties };
 }
 
 /** The cross-header and transport rules that apply to one operation and direction. */
 export function applicable(rules: RuleDef[], op: OperationDef, direction: Direction): RuleDef[] {
-  return rules.filter((r) => r.directions.includes(direction) && (!r.operations || r.operations.includes(op.id)));
+  return rules.filter(
+    (r) => r.directions.includes(direction) && (!r.operations || r.operations.includes(op.id)),
+  );
 }
 
 /** The JSON Schema of one operation and direction. */
@@ -71,9 +85,16 @@ export function buildSchema(rules: RuleSet, op: OperationDef, direction: Directi
       properties[name] = { ...NEVER, description: `${h.name}: not taken by ${op.id} ${direction}s.` };
       continue;
     }
-    const notes = [h.description, cell.note, cell.severity ? `Accepted with a ${cell.severity} (${cell.code}).` : undefined];
+    const notes = [
+      h.description,
+      cell.note,
+      cell.severity ? `Accepted with a ${cell.severity} (${cell.code}).` : undefined,
+    ];
     if (h.secret) notes.push('Secret: never log it.');
-    properties[name] = { description: notes.filter(Boolean).join(' '), ...valueSchema(rules, h, cell.values) };
+    properties[name] = {
+      description: notes.filter(Boolean).join(' '),
+      ...valueSchema(rules, h, cell.values),
+    };
   }
   const rulesHere = applicable(rules.rules, op, direction);
   const components = expandVariants(rules.headers, table, rulesHere);

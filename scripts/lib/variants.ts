@@ -22,7 +22,8 @@ interface Condition {
 function constraint(rule: RuleDef): ((a: Assignment) => boolean) | 'none' {
   const o = rule.options as Record<string, unknown>;
   const has = (a: Assignment, h: HeaderId) => (a.get(h) ?? ABSENT) !== ABSENT;
-  const meets = (a: Assignment, c: Condition) => has(a, c.header) && (!c.values || c.values.includes(a.get(c.header)!));
+  const meets = (a: Assignment, c: Condition) =>
+    has(a, c.header) && (!c.values || c.values.includes(a.get(c.header)!));
   switch (rule.kind) {
     case 'all-or-none': {
       const hs = o.headers as HeaderId[];
@@ -47,14 +48,17 @@ function constraint(rule: RuleDef): ((a: Assignment) => boolean) | 'none' {
     case 'transport': // about the scheme, not the headers
       return 'none';
     default:
-      throw new Error(`codegen: check kind "${rule.kind}" (rule ${rule.id}) has no structural meaning defined here`);
+      throw new Error(
+        `codegen: check kind "${rule.kind}" (rule ${rule.id}) has no structural meaning defined here`,
+      );
   }
 }
 
 function headersOf(rule: RuleDef): HeaderId[] {
   const o = rule.options as Record<string, unknown>;
   const out = new Set<HeaderId>();
-  for (const key of ['headers', 'a', 'b']) for (const h of (o[key] as HeaderId[] | undefined) ?? []) out.add(h);
+  for (const key of ['headers', 'a', 'b'])
+    for (const h of (o[key] as HeaderId[] | undefined) ?? []) out.add(h);
   for (const key of ['if', 'then']) {
     const c = o[key] as Condition | undefined;
     if (c) out.add(c.header);
@@ -74,7 +78,11 @@ export interface Component {
  * Groups the table's headers into components linked by rules, enumerates each component's assignments,
  * keeps those every rule allows, and merges variants that differ in one header only (an exact merge).
  */
-export function expandVariants(headers: readonly HeaderDef[], table: OperationTable, rules: RuleDef[]): Component[] {
+export function expandVariants(
+  headers: readonly HeaderDef[],
+  table: OperationTable,
+  rules: RuleDef[],
+): Component[] {
   const allowed = headers.filter((h) => table[h.id]).map((h) => h.id);
   const parent = new Map<HeaderId, HeaderId>(allowed.map((h) => [h, h]));
   const find = (h: HeaderId): HeaderId => (parent.get(h) === h ? h : find(parent.get(h)!));

@@ -11,7 +11,10 @@ import type { CheckKind } from './types';
  * silent pass.
  */
 export const CHECK_KINDS: ReadonlyMap<string, CheckKind<never>> = new Map(
-  [allOrNone, md5Of, mutuallyExclusive, requires, forbidden, transport].map((k) => [k.kind, k as CheckKind<never>]),
+  [allOrNone, md5Of, mutuallyExclusive, requires, forbidden, transport].map((k) => [
+    k.kind,
+    k as CheckKind<never>,
+  ]),
 );
 
 export type { Check, CheckKind, CompileContext, Report, ReportInput } from './types';

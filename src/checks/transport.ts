@@ -32,7 +32,10 @@ export const transport: CheckKind<{ scheme: Scheme; whenAny: Trigger[] }> = {
     },
   },
   compile({ scheme, whenAny }, ctx) {
-    const triggers = whenAny.map((t) => ({ index: ctx.index(t.header), values: t.values && new Set(t.values) }));
+    const triggers = whenAny.map((t) => ({
+      index: ctx.index(t.header),
+      values: t.values && new Set(t.values),
+    }));
     const firstTrigger = (s: Parameters<ReturnType<typeof transport.compile>['test']>[0]) =>
       triggers.find((t) => s.bits & (1 << t.index) && (!t.values || t.values.has(s.canon[t.index]!)));
     return {

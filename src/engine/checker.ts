@@ -2,7 +2,15 @@ import Ajv2020 from 'ajv/dist/2020';
 import { CHECK_KINDS, type Check, type CompileContext } from '../checks';
 import { assertValid } from '../rules/load';
 import type { Cell, HeaderDef, HeaderId, OperationDef, RuleSet } from '../rules/model';
-import type { Dialect, Direction, Operation, Provenance, Severity, ValidateOptions, ValidationResult } from '../types';
+import type {
+  Dialect,
+  Direction,
+  Operation,
+  Provenance,
+  Severity,
+  ValidateOptions,
+  ValidationResult,
+} from '../types';
 import { compileValueKind, type ValueTest } from '../values';
 import { nearest, suggestValue } from './did-you-mean';
 import { type ReportContext, Reporter, type SeverityOverrides } from './report';
@@ -63,7 +71,10 @@ export class Checker {
   ) {
     this.headers = rules.headers;
     const n = (this.size = rules.headers.length);
-    if (n > 15) throw new Error('the engine packs two dialects of header bits into one 32-bit mask: at most 15 headers');
+    if (n > 15)
+      throw new Error(
+        'the engine packs two dialects of header bits into one 32-bit mask: at most 15 headers',
+      );
     const s3 = rules.s3.headers;
     this.names = {
       obs: rules.headers.map((h) => h.name.toLowerCase()),
@@ -87,7 +98,8 @@ export class Checker {
       index: (id: HeaderId) => ids.get(id)!,
       header: (i) => rules.headers[i]!,
       nameOf: (i, dialect) => this.names[dialect][i]!,
-      spell: (i, value, dialect) => (dialect === 's3' ? (s3[rules.headers[i]!.id]?.values?.[value] ?? value) : value),
+      spell: (i, value, dialect) =>
+        dialect === 's3' ? (s3[rules.headers[i]!.id]?.values?.[value] ?? value) : value,
     };
     const secretSlots = rules.headers.flatMap((h, i) => (h.secret ? [i, n + i] : []));
     const reportCtx: ReportContext = {
@@ -98,7 +110,9 @@ export class Checker {
       overrides: options.severity,
     };
     const ajv = new Ajv2020({ allErrors: false, strict: true });
-    const optionValidators = new Map([...CHECK_KINDS].map(([kind, k]) => [kind, ajv.compile(k.optionsSchema)]));
+    const optionValidators = new Map(
+      [...CHECK_KINDS].map(([kind, k]) => [kind, ajv.compile(k.optionsSchema)]),
+    );
 
     for (const op of rules.operations) {
       for (const direction of DIRECTIONS) {
@@ -106,7 +120,8 @@ export class Checker {
         const reporter = (code: string, provenance: Provenance[], severity?: Severity): Reporter => {
           const key = `${code} ${JSON.stringify(provenance)} ${severity ?? ''}`;
           let r = reporters.get(key);
-          if (!r) reporters.set(key, (r = new Reporter(reportCtx, code, provenance, op.id, direction, severity)));
+          if (!r)
+            reporters.set(key, (r = new Reporter(reportCtx, code, provenance, op.id, direction, severity)));
           return r;
         };
         const table = op[direction];
@@ -121,7 +136,8 @@ export class Checker {
         const checks: CompiledDirection['checks'] = [];
         let forbidden = 0;
         for (const rule of rules.rules) {
-          if (!rule.directions.includes(direction) || (rule.operations && !rule.operations.includes(op.id))) continue;
+          if (!rule.directions.includes(direction) || (rule.operations && !rule.operations.includes(op.id)))
+            continue;
           const kind = CHECK_KINDS.get(rule.kind);
           const i = rules.rules.indexOf(rule);
           if (!kind) {
@@ -133,22 +149,34 @@ export class Checker {
           const r = reporter(rule.code, rule.provenance, rule.severity);
           if (r.severity === 'off') continue;
           if (rule.kind === 'forbidden') {
-            for (const id of (rule.options as { headers: HeaderId[] }).headers) forbidden |= 1 << ctx.index(id);
+            for (const id of (rule.options as { headers: HeaderId[] }).headers)
+              forbidden |= 1 << ctx.index(id);
           }
           checks.push({ check: kind.compile(rule.options as never, ctx), reporter: r });
         }
         const takenBy = rules.headers.map((h) =>
-          rules.operations.filter((o) => o[direction][h.id]).map((o) => o.id).join(', '),
+          rules.operations
+            .filter((o) => o[direction][h.id])
+            .map((o) => o.id)
+            .join(', '),
         );
         // Register the table's own codes up front so their severities resolve once.
         const seed = op.seed
-          ? [{ source: 'seed' as const, table: op.seed.table, column: op.seed.column, note: 'This cell is "-".' }]
+          ? [
+              {
+                source: 'seed' as const,
+                table: op.seed.table,
+                column: op.seed.column,
+                note: 'This cell is "-".',
+              },
+            ]
           : (op.provenance ?? []);
         reporters.set('not-allowed', reporter('header/not-allowed', seed));
         for (const code of ['input/invalid-value', 'header/unknown', 'header/conflicting-values']) {
           reporters.set(code, reporter(code, ENGINE_PROVENANCE));
         }
-        for (const code of ['dialect/mixed', 'dialect/mismatch']) reporters.set(code, reporter(code, rules.s3.provenance));
+        for (const code of ['dialect/mixed', 'dialect/mismatch'])
+          reporters.set(code, reporter(code, rules.s3.provenance));
         if (!this.compiled.has(op.id)) this.compiled.set(op.id, {});
         this.compiled.get(op.id)![direction] = {
           operation: op,
@@ -189,7 +217,8 @@ export class Checker {
   private compiledFor(operation: unknown, direction: unknown): CompiledDirection {
     const entry = this.compiled.get(operation as Operation);
     // Compared, not indexed: a hostile direction such as "__proto__" must not reach a prototype.
-    const c = direction === 'request' ? entry?.request : direction === 'response' ? entry?.response : undefined;
+    const c =
+      direction === 'request' ? entry?.request : direction === 'response' ? entry?.response : undefined;
     if (c) return c;
     if (!this.operations.includes(operation as Operation)) {
       throw new TypeError(
@@ -206,13 +235,19 @@ export class Checker {
     const c = this.compiledFor(options.operation, options.direction);
     const { headers, scheme, dialect = 'auto' } = options;
     if (dialect !== 'auto' && dialect !== 'obs' && dialect !== 's3') {
-      throw new TypeError(`obs-sse-rules: unknown dialect ${JSON.stringify(String(dialect))}; expected obs, s3 or auto`);
+      throw new TypeError(
+        `obs-sse-rules: unknown dialect ${JSON.stringify(String(dialect))}; expected obs, s3 or auto`,
+      );
     }
     if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') {
-      throw new TypeError(`obs-sse-rules: unknown scheme ${JSON.stringify(String(scheme))}; expected http or https`);
+      throw new TypeError(
+        `obs-sse-rules: unknown scheme ${JSON.stringify(String(scheme))}; expected http or https`,
+      );
     }
     if (headers === null || typeof headers !== 'object') {
-      throw new TypeError('obs-sse-rules: headers must be an object, a Headers, or an iterable of [name, value] pairs');
+      throw new TypeError(
+        'obs-sse-rules: headers must be an object, a Headers, or an iterable of [name, value] pairs',
+      );
     }
     const s = new ScanState(this.size, scheme);
     const r = c.reporters;
@@ -220,12 +255,17 @@ export class Checker {
       scanHeaders(headers, s, this.index);
     } catch (err) {
       // A throwing getter or iterator in a hostile map: report, keep what was read.
-      r.get('input/invalid-value')!.report(s, { name: '(headers)', received: `unreadable (${(err as Error).name})` });
+      r.get('input/invalid-value')!.report(s, {
+        name: '(headers)',
+        received: `unreadable (${(err as Error).name})`,
+      });
     }
     if (s.invalidType) {
-      for (const [name, type] of s.invalidType) r.get('input/invalid-value')!.report(s, { name, received: type });
+      for (const [name, type] of s.invalidType)
+        r.get('input/invalid-value')!.report(s, { name, received: type });
     }
-    if (s.unknown) for (const name of s.unknown) r.get('header/unknown')!.report(s, { name, hint: this.headerHint(name) });
+    if (s.unknown)
+      for (const name of s.unknown) r.get('header/unknown')!.report(s, { name, hint: this.headerHint(name) });
     if (s.present !== 0) {
       this.resolveDialect(s, dialect, r);
       this.checkCells(s, c);
@@ -233,6 +273,8 @@ export class Checker {
       for (const { check, reporter } of c.checks) {
         if (sent & check.triggers && !check.test(s)) check.explain(s, reporter.report);
       }
+    } else if (dialect !== 'auto') {
+      s.dialect = dialect;
     }
     let valid = true;
     for (const d of s.diagnostics) if (d.severity === 'error') valid = false;
@@ -279,7 +321,9 @@ export class Checker {
         s.bits &= ~(1 << i);
         if (!(c.forbidden & (1 << i))) {
           const takers = c.takenBy[i];
-          const hint = takers ? ` ${c.direction === 'request' ? 'Requests' : 'Responses'} of ${takers} take it.` : '';
+          const hint = takers
+            ? ` ${c.direction === 'request' ? 'Requests' : 'Responses'} of ${takers} take it.`
+            : '';
           c.reporters.get('not-allowed')!.report(s, { header: i, hint });
         }
         continue;
@@ -322,15 +366,16 @@ export class Checker {
     if (name.length > 128) return '';
     const s3 = name.startsWith('x-amz-');
     const limit = Math.max(2, Math.floor(name.length / 8));
-    const same = nearest(name, s3 ? this.names.s3 : this.names.obs, limit);
+    // names.s3 holds the OBS name of OBS-only headers; suggesting it to an S3 message would make it mixed.
+    const mapped = this.rules.s3.headers;
+    const own = s3 ? this.names.s3.filter((_, i) => mapped[this.headers[i]!.id]) : this.names.obs;
+    const same = nearest(name, own, limit);
     if (same) return ` Did you mean ${same}?`;
-    // The same header in the other dialect, for headers that exist only there.
-    const suffix = name.slice(6);
-    const other = s3 ? this.names.obs : this.names.s3;
-    const match = nearest(suffix, other.map((o) => o.slice(6)), limit);
-    if (!match) return '';
-    const full = other.find((o) => o.slice(6) === match)!;
-    return ` Did you mean ${full}? It has no ${s3 ? 'S3' : 'OBS'}-dialect spelling.`;
+    // Every header has an OBS spelling, so only an S3 message can name a header its dialect lacks.
+    if (!s3) return '';
+    const obsOnly = this.names.obs.filter((_, i) => !mapped[this.headers[i]!.id]).map((o) => o.slice(6));
+    const match = nearest(name.slice(6), obsOnly, limit);
+    return match ? ` Did you mean x-obs-${match}? It has no S3-dialect spelling.` : '';
   }
 }
 

@@ -12,7 +12,9 @@ const KEY_LIKE = /[A-Za-z0-9+/_-]{43}/;
 const MAX_SHOWN = 64;
 
 function shorten(v: string): string {
-  return v.length <= MAX_SHOWN ? JSON.stringify(v) : `${JSON.stringify(v.slice(0, 32))}… (${v.length} characters)`;
+  return v.length <= MAX_SHOWN
+    ? JSON.stringify(v)
+    : `${JSON.stringify(v.slice(0, 32))}… (${v.length} characters)`;
 }
 
 /** Shortens a header name for messages (hostile inputs may send megabyte names). */
@@ -26,7 +28,10 @@ function joinList(values: readonly string[], conjunction: 'or' | 'and'): string 
 }
 
 /** Renders a message template; `{name}` placeholders are filled from `params`, missing ones left empty. */
-export function renderMessage(template: string, params: Readonly<Record<string, string | undefined>>): string {
+export function renderMessage(
+  template: string,
+  params: Readonly<Record<string, string | undefined>>,
+): string {
   return template.replace(/\{(\w+)\}/g, (_, key: string) => params[key] ?? '');
 }
 

@@ -26,7 +26,10 @@ export class NameIndex {
     let slot = this.slots.get(lc);
     // Only x-obs-/x-amz- names can be SSE headers; the cheap prefix test keeps the pattern off most headers.
     if (slot === undefined) {
-      slot = lc.charCodeAt(0) === 120 /* x */ && lc.charCodeAt(5) === 45 /* - */ && this.sseLike.test(lc) ? UNKNOWN : IGNORED;
+      slot =
+        lc.charCodeAt(0) === 120 /* x */ && lc.charCodeAt(5) === 45 /* - */ && this.sseLike.test(lc)
+          ? UNKNOWN
+          : IGNORED;
     }
     if (name.length <= CACHEABLE_LENGTH) {
       // Hostile traffic with ever-new names must not grow memory: start over when full.

@@ -62,6 +62,26 @@ export function stripHopByHop(raw: readonly string[], drop?: ReadonlySet<string>
   return out;
 }
 
+/** {@link stripHopByHop} producing node's flat array directly, which the hot path passes on as is. */
+export function stripHopByHopFlat(raw: readonly string[], drop?: ReadonlySet<string>): string[] {
+  const named = connectionTokens(raw);
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || named?.has(lower) || drop?.has(lower)) continue;
+    out.push(name, raw[i + 1] as string);
+  }
+  return out;
+}
+
+/** The first value of a field in a flat header array, by case-insensitive name. */
+export function flatHeaderValue(flat: readonly string[], lowerName: string): string | undefined {
+  for (let i = 0; i + 1 < flat.length; i += 2)
+    if ((flat[i] as string).toLowerCase() === lowerName) return flat[i + 1];
+  return undefined;
+}
+
 /** The first value of a field in pairs, by case-insensitive name. */
 export function headerValue(pairs: HeaderPairs, lowerName: string): string | undefined {
   for (const [name, value] of pairs) if (name.toLowerCase() === lowerName) return value;

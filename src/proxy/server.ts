@@ -6,7 +6,6 @@ import type { AddressInfo, Socket } from 'node:net';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
-import { pipeline } from 'node:stream';
 import * as tls from 'node:tls';
 
 import {
@@ -17,11 +16,10 @@ import {
   type ObsErrorDocument,
   type ProxyErrorCode,
 } from './errors';
-import { headerValue, loggableDiagnostics, redactUrl, stripHopByHop, toFlat, toPairs } from './headers';
+import { flatHeaderValue, loggableDiagnostics, redactUrl, stripHopByHopFlat, toPairs } from './headers';
 import type {
   ExchangeLogLine,
   GuardRequest,
-  HeaderPairs,
   ProxyExchange,
   ProxyGuard,
   ProxyMode,
@@ -108,6 +106,11 @@ const VIA = '1.1 obs-sse-proxy';
 const IDEMPOTENT_BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 const RETRYABLE_ON_REUSED_SOCKET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 const LINGER_MS = 1000;
+const EMPTY: string[] = [];
+// The exchange a client connection is currently carrying; a property is cheaper than a WeakMap on the hot path.
+const CURRENT = Symbol('obs-sse-proxy.exchange');
+type ExchangeSocket = Duplex & { [CURRENT]?: Exchange | undefined };
+function noop(): void {}
 // Replaced with the proxy's own values instead of being copied from the client.
 const HOST_AND_LENGTH: ReadonlySet<string> = new Set(['host', 'content-length']);
 
@@ -121,7 +124,6 @@ class UpstreamTimeoutError extends Error {
 interface Exchange {
   req: http.IncomingMessage;
   res: http.ServerResponse;
-  requestId: string;
   startedAt: Date;
   t0: number;
   tChecked: number;
@@ -143,7 +145,8 @@ interface Exchange {
   piped: boolean;
   attempts: number;
   status: number | null;
-  responseHeaders: HeaderPairs;
+  /** Response head as sent, in node's flat form (pairs are built only for onExchange). */
+  responseHeaders: string[];
   responseText: string | undefined;
   error: string | undefined;
   clientGone: boolean;
@@ -286,7 +289,6 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
 
   const connections = new Set<Socket>();
   const inFlight = new Set<Exchange>();
-  const exchangeBySocket = new WeakMap<Duplex, Exchange>();
   const failedSockets = new WeakSet<Duplex>();
   let closing = false;
   let closePromise: Promise<void> | undefined;
@@ -323,19 +325,23 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       res.destroy();
       return;
     }
-    const doc: ObsErrorDocument = obsErrorXml(code, message, ex.requestId);
-    const headers: HeaderPairs = [
-      ['Content-Type', 'application/xml'],
-      ['Content-Length', String(Buffer.byteLength(doc.body))],
-      ['x-obs-request-id', doc.requestId],
-      ['x-obs-sse-proxy', blocked ? 'blocked' : 'error'],
+    const doc: ObsErrorDocument = obsErrorXml(code, message, newRequestId());
+    const headers = [
+      'Content-Type',
+      'application/xml',
+      'Content-Length',
+      String(Buffer.byteLength(doc.body)),
+      'x-obs-request-id',
+      doc.requestId,
+      'x-obs-sse-proxy',
+      blocked ? 'blocked' : 'error',
     ];
-    if (mustClose(ex)) headers.push(['Connection', 'close']);
+    if (mustClose(ex)) headers.push('Connection', 'close');
     ex.status = doc.status;
     ex.responseHeaders = headers;
     ex.responseText = doc.body;
     ex.tHeadersOut = performance.now();
-    res.writeHead(doc.status, doc.reason, toFlat(headers));
+    res.writeHead(doc.status, doc.reason, headers);
     res.end(ex.method === 'HEAD' ? undefined : doc.body);
   }
 
@@ -357,7 +363,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
   function upstreamHeaders(ex: Exchange, host: string): string[] {
     const req = ex.req;
     const raw = req.rawHeaders;
-    const flat = toFlat(stripHopByHop(raw, HOST_AND_LENGTH));
+    const flat = stripHopByHopFlat(raw, HOST_AND_LENGTH);
     flat.push('Host', host);
     const cl = req.headers['content-length'];
     if (req.headers['transfer-encoding'] !== undefined) {
@@ -454,17 +460,17 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
         });
       }
     }
-    const headers = stripHopByHop(upRes.rawHeaders);
-    if (mustClose(ex)) headers.push(['Connection', 'close']);
+    const headers = stripHopByHopFlat(upRes.rawHeaders);
+    if (mustClose(ex)) headers.push('Connection', 'close');
     ex.status = status;
     ex.responseHeaders = headers;
     const res = ex.res;
-    res.writeHead(status, upRes.statusMessage || undefined, toFlat(headers));
+    res.writeHead(status, upRes.statusMessage || undefined, headers);
     ex.tHeadersOut = performance.now();
 
     if (onExchange) {
-      const type = headerValue(headers, 'content-type') ?? '';
-      const length = Number(headerValue(headers, 'content-length') ?? 0);
+      const type = flatHeaderValue(headers, 'content-type') ?? '';
+      const length = Number(flatHeaderValue(headers, 'content-length') ?? 0);
       const chunks: Buffer[] | undefined = /xml/i.test(type) && length <= MAX_CAPTURED_XML ? [] : undefined;
       let captured = 0;
       upRes.on('data', (chunk: Buffer) => {
@@ -479,9 +485,17 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
         }
       });
     }
-    pipeline(upRes, res, (err) => {
-      if (err && !ex.clientGone) ex.error ??= 'upstream_response_aborted';
+    // pipe rather than pipeline: pipeline's per-call AbortController costs more than the rest of the
+    // response path; the two failure directions are wired by hand instead.
+    upRes.on('error', noop);
+    upRes.once('close', () => {
+      if (!upRes.complete && !ex.clientGone) {
+        // The upstream died mid-body: cut the client off too, rather than leave a short response looking whole.
+        ex.error ??= 'upstream_response_aborted';
+        res.destroy();
+      }
     });
+    upRes.pipe(res);
   }
 
   function onUpstreamError(ex: Exchange, upReq: http.ClientRequest, err: NodeJS.ErrnoException): void {
@@ -490,7 +504,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     if (ex.clientGone) return;
     if (ex.upRes) {
       // The response is already flowing (e.g. OBS answered early and stopped reading the body):
-      // the response pipeline owns the outcome now.
+      // the response's own handlers own the outcome now.
       return;
     }
     if (
@@ -522,7 +536,8 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     ex.done = true;
     const { req, res } = ex;
     inFlight.delete(ex);
-    if (exchangeBySocket.get(req.socket) === ex) exchangeBySocket.delete(req.socket);
+    const socket = req.socket as ExchangeSocket;
+    if (socket[CURRENT] === ex) socket[CURRENT] = undefined;
     if (!res.writableFinished) {
       ex.clientGone = true;
       ex.error ??= 'client_aborted';
@@ -565,7 +580,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
         url: ex.target,
         requestHeaders: toPairs(req.rawHeaders),
         status: ex.status,
-        responseHeaders: ex.responseHeaders,
+        responseHeaders: toPairs(ex.responseHeaders),
         verdict: ex.label,
         codes: ex.verdict?.codes ?? [],
         responseCodes: ex.responseCodes,
@@ -610,7 +625,6 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     const ex: Exchange = {
       req,
       res,
-      requestId: newRequestId(),
       startedAt: new Date(),
       t0,
       tChecked: 0,
@@ -632,7 +646,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       piped: false,
       attempts: 0,
       status: null,
-      responseHeaders: [],
+      responseHeaders: EMPTY,
       responseText: undefined,
       error: undefined,
       clientGone: false,
@@ -641,15 +655,8 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       responseBodyBytes: 0,
     };
     inFlight.add(ex);
-    exchangeBySocket.set(req.socket, ex);
+    (req.socket as ExchangeSocket)[CURRENT] = ex;
     res.once('close', () => finalize(ex));
-    req.once('close', () => {
-      if (!req.complete && !ex.done && !res.writableFinished) {
-        ex.clientGone = true;
-        ex.error ??= 'client_aborted';
-        abortUpstream(ex);
-      }
-    });
 
     const form = originForm(ex.target);
     if (form === undefined) {
@@ -706,7 +713,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     // The parser may report the same broken connection again as more bytes arrive; answer once.
     if (failedSockets.has(socket)) return;
     failedSockets.add(socket);
-    const ex = exchangeBySocket.get(socket);
+    const ex = (socket as ExchangeSocket)[CURRENT];
     let doc: ObsErrorDocument | undefined;
     let error: string;
     switch (err.code) {

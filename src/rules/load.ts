@@ -2,7 +2,18 @@ import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Provenance } from '../types';
-import type { Cell, CodeDef, DialectDef, HeaderDef, OperationDef, OperationTable, RuleDef, RuleSet, ValueKind, ValueKindDef } from './model';
+import type {
+  Cell,
+  CodeDef,
+  DialectDef,
+  HeaderDef,
+  OperationDef,
+  OperationTable,
+  RuleDef,
+  RuleSet,
+  ValueKind,
+  ValueKindDef,
+} from './model';
 
 /** Thrown when a rule file is unreadable or invalid; the message names the file and the JSON pointer. */
 export class RuleLoadError extends Error {
@@ -53,8 +64,10 @@ function firstError(errors: ErrorObject[] | null | undefined): ErrorObject | und
 function describe(error: ErrorObject): string {
   const params = error.params as Record<string, unknown>;
   const property = (error as ErrorObject & { propertyName?: string }).propertyName;
-  if (property !== undefined) return `property name "${property}": ${describe({ ...error, propertyName: undefined } as ErrorObject)}`;
-  if (error.keyword === 'additionalProperties') return `unknown property "${String(params.additionalProperty)}"`;
+  if (property !== undefined)
+    return `property name "${property}": ${describe({ ...error, propertyName: undefined } as ErrorObject)}`;
+  if (error.keyword === 'additionalProperties')
+    return `unknown property "${String(params.additionalProperty)}"`;
   if (error.keyword === 'enum') return `${error.message}: ${JSON.stringify(params.allowedValues)}`;
   return error.message ?? error.keyword;
 }
@@ -68,7 +81,11 @@ export function assertValid(
 ): void {
   if (validate(data)) return;
   const err = firstError(validate.errors);
-  throw new RuleLoadError(file, `${basePointer}${err?.instancePath ?? ''}` || '/', err ? describe(err) : 'invalid');
+  throw new RuleLoadError(
+    file,
+    `${basePointer}${err?.instancePath ?? ''}` || '/',
+    err ? describe(err) : 'invalid',
+  );
 }
 
 /** Creates the ajv instance used for the rule files, with their schemas registered. */
@@ -90,7 +107,11 @@ function load<T>(ajv: Ajv2020, rulesDir: string, file: string, schema: SchemaNam
 }
 
 /** Cells inherit the seed column's provenance unless they name their own. */
-function resolveTable(op: OperationDef, table: OperationTable, headers: Map<string, HeaderDef>): OperationTable {
+function resolveTable(
+  op: OperationDef,
+  table: OperationTable,
+  headers: Map<string, HeaderDef>,
+): OperationTable {
   const out: OperationTable = {};
   for (const [id, cell] of Object.entries(table) as [keyof OperationTable, Cell][]) {
     const seed: Provenance[] = op.seed
@@ -109,16 +130,16 @@ function resolveTable(op: OperationDef, table: OperationTable, headers: Map<stri
  */
 export function loadRuleSet(rulesDir: string = defaultRulesDir()): RuleSet {
   const ajv = createRulesAjv(rulesDir);
-  const catalogue = load<{ headers: HeaderDef[]; valueKinds: Record<ValueKind, ValueKindDef>; sseLikePattern: string }>(
-    ajv,
-    rulesDir,
-    'headers.json',
-    'headers',
-  );
+  const catalogue = load<{
+    headers: HeaderDef[];
+    valueKinds: Record<ValueKind, ValueKindDef>;
+    sseLikePattern: string;
+  }>(ajv, rulesDir, 'headers.json', 'headers');
   const headersFile = path.join(rulesDir, 'headers.json');
   const byId = new Map<string, HeaderDef>();
   catalogue.headers.forEach((h, i) => {
-    if (byId.has(h.id)) throw new RuleLoadError(headersFile, `/headers/${i}/id`, `header id "${h.id}" is listed twice`);
+    if (byId.has(h.id))
+      throw new RuleLoadError(headersFile, `/headers/${i}/id`, `header id "${h.id}" is listed twice`);
     byId.set(h.id, h);
   });
   for (const [kind, def] of Object.entries(catalogue.valueKinds)) {
@@ -131,17 +152,30 @@ export function loadRuleSet(rulesDir: string = defaultRulesDir()): RuleSet {
   }
 
   const opsFile = path.join(rulesDir, 'operations.json');
-  const rawOps = load<{ operations: OperationDef[] }>(ajv, rulesDir, 'operations.json', 'operations').operations;
+  const rawOps = load<{ operations: OperationDef[] }>(
+    ajv,
+    rulesDir,
+    'operations.json',
+    'operations',
+  ).operations;
   const rawById = new Map(rawOps.map((op) => [op.id, op]));
   const operations = rawOps.map((op, i): OperationDef => {
     if (rawOps.findIndex((o) => o.id === op.id) !== i)
       throw new RuleLoadError(opsFile, `/operations/${i}/id`, `operation "${op.id}" is listed twice`);
     if (!op.like) {
-      return { ...op, request: resolveTable(op, op.request, byId), response: resolveTable(op, op.response, byId) };
+      return {
+        ...op,
+        request: resolveTable(op, op.request, byId),
+        response: resolveTable(op, op.response, byId),
+      };
     }
     const base = rawById.get(op.like);
     if (!base || base.like)
-      throw new RuleLoadError(opsFile, `/operations/${i}/like`, `"${op.like}" must name an operation with its own cells`);
+      throw new RuleLoadError(
+        opsFile,
+        `/operations/${i}/like`,
+        `"${op.like}" must name an operation with its own cells`,
+      );
     const merged = { ...base, ...op, provenance: op.provenance };
     return {
       ...op,
@@ -156,7 +190,11 @@ export function loadRuleSet(rulesDir: string = defaultRulesDir()): RuleSet {
     const list = load<{ rules: Omit<RuleDef, 'file'>[] }>(ajv, rulesDir, file, 'rules').rules;
     list.forEach((rule, i) => {
       if (!codes[rule.code])
-        throw new RuleLoadError(path.join(rulesDir, file), `/rules/${i}/code`, `code "${rule.code}" is not in codes.json`);
+        throw new RuleLoadError(
+          path.join(rulesDir, file),
+          `/rules/${i}/code`,
+          `code "${rule.code}" is not in codes.json`,
+        );
       rules.push({ ...rule, file: path.join(rulesDir, file) });
     });
   }
@@ -164,11 +202,23 @@ export function loadRuleSet(rulesDir: string = defaultRulesDir()): RuleSet {
     for (const dir of ['request', 'response'] as const) {
       for (const [id, cell] of Object.entries(op[dir]) as [string, Cell][]) {
         if (cell.code && !codes[cell.code])
-          throw new RuleLoadError(opsFile, `/operations/${i}/${dir}/${id}/code`, `code "${cell.code}" is not in codes.json`);
+          throw new RuleLoadError(
+            opsFile,
+            `/operations/${i}/${dir}/${id}/code`,
+            `code "${cell.code}" is not in codes.json`,
+          );
       }
     }
   });
 
   const s3 = load<DialectDef>(ajv, rulesDir, 'dialect-s3.json', 'dialect');
-  return { headers: catalogue.headers, valueKinds: catalogue.valueKinds, sseLikePattern: catalogue.sseLikePattern, operations, rules, codes, s3 };
+  return {
+    headers: catalogue.headers,
+    valueKinds: catalogue.valueKinds,
+    sseLikePattern: catalogue.sseLikePattern,
+    operations,
+    rules,
+    codes,
+    s3,
+  };
 }

@@ -1,7 +1,8 @@
 import type { Direction, Operation, Provenance, Severity } from '../types';
 
 /** Short ids of the catalogue's headers, as the rule files use them. */
-export type HeaderId = 'sse' | 'data' | 'kmsKey' | 'project' | 'cAlg' | 'cKey' | 'cMd5' | 'srcAlg' | 'srcKey' | 'srcMd5';
+export type HeaderId =
+  'sse' | 'data' | 'kmsKey' | 'project' | 'cAlg' | 'cKey' | 'cMd5' | 'srcAlg' | 'srcKey' | 'srcMd5';
 export type ValueKind = 'enumeration' | 'base64-key-256' | 'base64-md5' | 'kms-key-id' | 'project-id';
 export type Family = 'SSE-KMS' | 'SSE-OBS' | 'SSE-C' | 'copy-source SSE-C';
 

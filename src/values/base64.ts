@@ -51,9 +51,12 @@ export function base64Length(bytes: number): number {
 /** A non-secret description of why `value` is not the canonical base64 of `bytes` bytes. */
 export function describeBase64(value: string, bytes: number): string {
   if (value.length === 0) return 'it is empty';
-  if (/^[0-9a-fA-F]+$/.test(value) && value.length === bytes * 2) return 'it looks like hex; encode the bytes as base64';
-  if (/[-_]/.test(value) && !/[+/]/.test(value)) return 'it uses the URL-safe alphabet; use standard base64 (+ and /)';
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value)) return `it has ${value.length} characters, some outside the base64 alphabet`;
+  if (/^[0-9a-fA-F]+$/.test(value) && value.length === bytes * 2)
+    return 'it looks like hex; encode the bytes as base64';
+  if (/[-_]/.test(value) && !/[+/]/.test(value))
+    return 'it uses the URL-safe alphabet; use standard base64 (+ and /)';
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value))
+    return `it has ${value.length} characters, some outside the base64 alphabet`;
   const decoded = Buffer.from(value, 'base64').length;
   if (decoded !== bytes) return `it decodes to ${decoded} bytes, not ${bytes}`;
   return `it has ${value.length} characters; the canonical form has ${base64Length(bytes)}, padded with '='`;

@@ -33,14 +33,62 @@ test('the shipped rules load', () => {
 });
 
 test.each([
-  ['an unknown header id in a table', 'operations.json', (d: any) => (d.operations[1].request.sseKms = {}), '/operations/1/request', /sseKms|propertyName/],
-  ['a misspelled value kind', 'headers.json', (d: any) => (d.headers[2].valueKind = 'kms-keyid'), '/headers/2/valueKind', /allowed values/],
-  ['a seed provenance without its table', 'cross-header.json', (d: any) => (d.rules[0].provenance = [{ source: 'seed' }]), '/rules/0/provenance/0', /table/],
-  ['an unknown property', 'transport.json', (d: any) => (d.rules[0].scheme = 'https'), '/rules/0', /unknown property "scheme"/],
-  ['a code missing from codes.json', 'cross-header.json', (d: any) => (d.rules[1].code = 'sse-c/nope'), '/rules/1/code', /not in codes.json/],
-  ['a code without its help text', 'codes.json', (d: any) => delete d.codes['sse-c/md5-mismatch'].help, '/codes/sse-c~1md5-mismatch', /help/],
-  ['a like pointing nowhere useful', 'operations.json', (d: any) => (d.operations[4].like = 'AppendObject'), '/operations/4/like', /own cells/],
-  ['an invalid value pattern', 'headers.json', (d: any) => (d.valueKinds['project-id'].pattern = '(['), '/valueKinds/project-id/pattern', /Invalid regular expression/],
+  [
+    'an unknown header id in a table',
+    'operations.json',
+    (d: any) => (d.operations[1].request.sseKms = {}),
+    '/operations/1/request',
+    /sseKms|propertyName/,
+  ],
+  [
+    'a misspelled value kind',
+    'headers.json',
+    (d: any) => (d.headers[2].valueKind = 'kms-keyid'),
+    '/headers/2/valueKind',
+    /allowed values/,
+  ],
+  [
+    'a seed provenance without its table',
+    'cross-header.json',
+    (d: any) => (d.rules[0].provenance = [{ source: 'seed' }]),
+    '/rules/0/provenance/0',
+    /table/,
+  ],
+  [
+    'an unknown property',
+    'transport.json',
+    (d: any) => (d.rules[0].scheme = 'https'),
+    '/rules/0',
+    /unknown property "scheme"/,
+  ],
+  [
+    'a code missing from codes.json',
+    'cross-header.json',
+    (d: any) => (d.rules[1].code = 'sse-c/nope'),
+    '/rules/1/code',
+    /not in codes.json/,
+  ],
+  [
+    'a code without its help text',
+    'codes.json',
+    (d: any) => delete d.codes['sse-c/md5-mismatch'].help,
+    '/codes/sse-c~1md5-mismatch',
+    /help/,
+  ],
+  [
+    'a like pointing nowhere useful',
+    'operations.json',
+    (d: any) => (d.operations[4].like = 'AppendObject'),
+    '/operations/4/like',
+    /own cells/,
+  ],
+  [
+    'an invalid value pattern',
+    'headers.json',
+    (d: any) => (d.valueKinds['project-id'].pattern = '(['),
+    '/valueKinds/project-id/pattern',
+    /Invalid regular expression/,
+  ],
 ])('%s', (_, file, change, pointer, detail) => {
   edit(file, change);
   const err = loadError();
@@ -52,7 +100,9 @@ test.each([
 
 test('an unknown check kind is a load error, not a silent pass', () => {
   edit('cross-header.json', (d) => (d.rules[0].kind = 'all-or-nothing'));
-  expect(() => new Checker(loadRuleSet(dir))).toThrow(/names check kind "all-or-nothing"; known kinds: all-or-none/);
+  expect(() => new Checker(loadRuleSet(dir))).toThrow(
+    /names check kind "all-or-nothing"; known kinds: all-or-none/,
+  );
 });
 
 test("a rule's options are validated by its check kind's own schema", () => {
