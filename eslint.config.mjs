@@ -10,7 +10,7 @@ export default tseslint.config(
       'coverage/**',
       'examples/**',
       '.bench/**',
-      '.scratch/**',
+      '.scratch/**', '.dist-next/**',
     ],
   },
   js.configs.recommended,

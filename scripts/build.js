@@ -1,20 +1,22 @@
 #!/usr/bin/env node
 // Builds dist/: tsc emits CommonJS into dist/cjs, and a one-line ESM facade re-exports it, so that
-// `import` and `require` share a single instance of the compiled checker.
+// `import` and `require` share a single instance of the compiled checker. The build goes to a fresh
+// directory that replaces dist/ only when tsc succeeds, so a failed build leaves the last good one.
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+const next = path.join(root, '.dist-next');
+fs.rmSync(next, { recursive: true, force: true });
 execFileSync(
   process.execPath,
-  [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')],
-  {
-    stdio: 'inherit',
-  },
+  [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json'), '--outDir', path.join(next, 'cjs')],
+  { stdio: 'inherit' },
 );
-fs.mkdirSync(path.join(root, 'dist/esm'), { recursive: true });
-fs.writeFileSync(path.join(root, 'dist/esm/index.mjs'), "export * from '../cjs/src/index.js';\n");
-const cli = path.join(root, 'dist/cjs/src/cli/main.js');
+fs.mkdirSync(path.join(next, 'esm'), { recursive: true });
+fs.writeFileSync(path.join(next, 'esm/index.mjs'), "export * from '../cjs/src/index.js';\n");
+const cli = path.join(next, 'cjs/src/cli/main.js');
 if (fs.existsSync(cli)) fs.chmodSync(cli, 0o755);
+fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+fs.renameSync(next, path.join(root, 'dist'));

@@ -33,13 +33,14 @@ let validate: ReturnType<Ajv2020['compile']> | undefined;
 const pointerToken = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /**
- * Reads and validates a config file. Throws a RuleLoadError (file and JSON pointer in the message)
- * when the file is unreadable, not JSON, not of the schema, or names a code that does not exist.
+ * Reads and validates a config file. Throws a RuleLoadError (the file as `name` and the JSON pointer in
+ * the message) when the file is unreadable, not JSON, not of the schema, or names an unknown code.
  */
-export function loadConfig(file: string): LintConfig {
+export function loadConfig(path: string, name: string = path): LintConfig {
+  const file = name;
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new RuleLoadError(file, '', `cannot read the config file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }

@@ -54,6 +54,8 @@ export function suggestValue(
     if (!group.some((v) => v.toLowerCase() === lower)) continue;
     const match = allowed.find((v) => group.includes(v));
     if (match !== undefined) return { value: match, equivalent: true };
+    // The value's meaning is known and has no spelling here: a look-alike of another meaning would mislead.
+    return undefined;
   }
   const typo = nearest(received, allowed, 2);
   return typo === undefined ? undefined : { value: typo, equivalent: false };

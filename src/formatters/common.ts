@@ -58,7 +58,8 @@ export function summaryLine(result: LintResult): string {
   const problems = s.errors + s.warnings + s.infos;
   const parts = [plural(s.errors, 'error'), plural(s.warnings, 'warning')];
   if (s.infos) parts.push(plural(s.infos, 'info'));
-  const head = problems === 0 ? 'No problems' : `${plural(problems, 'problem')} (${parts.join(', ')})`;
+  const head =
+    problems > 0 ? `${plural(problems, 'problem')} (${parts.join(', ')})` : s.inputErrors ? 'No findings' : 'No problems';
   let line = `${head} in ${exchangeCounts(s)}, from ${plural(s.files, 'file')}`;
   if (s.inputErrors) line += `; ${plural(s.inputErrors, 'input error')}`;
   if (s.findingsOmitted) line += `; ${s.findingsOmitted} more findings not listed`;

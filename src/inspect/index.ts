@@ -13,3 +13,4 @@ export { inspectResponse, type ResponseInput } from './response';
 export { SessionTracker, type SessionResponse, type SessionTrackerOptions } from './session';
 export { INSPECT_PROVENANCE, checkerFor, type InspectCode, type InspectOptions } from './report';
 export type { SseMethod } from './names';
+export { ValidationCache, splitHeaders, type SplitHeaders } from './headers';

@@ -23,6 +23,8 @@ export interface CatalogueNames {
    * MD5 comparison's code on the header holding its MD5. A redacted recording cannot answer them.
    */
   keyContent: readonly KeyContentCheck[];
+  /** The rules' `sseLikePattern`: which lower-case names are SSE headers or look like one. */
+  sseLike: RegExp;
 }
 
 /** One customer key header and the codes that depend on its value. */
@@ -75,6 +77,7 @@ export function catalogueNames(checker: Checker): CatalogueNames {
     idOf: (lower) => byName.get(lower),
     methodOf: (value) => methods.get(value.trim()),
     keyContent,
+    sseLike: new RegExp(checker.rules.sseLikePattern),
   };
   cache.set(checker, names);
   return names;

@@ -6,7 +6,8 @@
 import { createChecker, getChecker } from '../index';
 import type { Checker } from '../engine/checker';
 import { renderMessage, shortName, type SeverityOverrides } from '../engine/report';
-import type { Diagnostic, Direction, Operation, Provenance } from '../types';
+import type { Diagnostic, Dialect, Direction, Operation, Provenance, Scheme } from '../types';
+import type { ValidationCache } from './headers';
 
 /** The codes this layer raises; each is defined in rules/codes.json. */
 export type InspectCode =
@@ -45,6 +46,29 @@ export interface InspectOptions {
    * same object on every call: the checker compiled for it is cached by identity.
    */
   severity?: SeverityOverrides;
+  /**
+   * Reuse the engine's verdict for repeated SSE header sets. Holds header values (customer keys
+   * included) in memory: for short-lived processes like the linter, not for a long-running proxy.
+   */
+  cache?: ValidationCache;
+}
+
+/** The engine's verdict on one message, through the options' cache when there is one. */
+export function validateWith(
+  options: InspectOptions | undefined,
+  operation: Operation,
+  direction: Direction,
+  headers: readonly (readonly [string, string])[],
+  scheme: Scheme | undefined,
+  dialect: Dialect | 'auto',
+): { diagnostics: Diagnostic[]; dialect: Dialect } {
+  // Without SSE-looking headers the engine has nothing to say, whatever the operation (every rule
+  // fires on a header that is present; test/lint/inspect.test.ts holds the engine to that).
+  if (headers.length === 0) return { diagnostics: [], dialect: dialect === 's3' ? 's3' : 'obs' };
+  const checker = checkerFor(options);
+  if (!options?.cache) return checker.validate({ operation, direction, headers, scheme, dialect });
+  const r = options.cache.validate(checker, operation, direction, headers, scheme, dialect);
+  return { diagnostics: r.diagnostics.slice(), dialect: r.dialect };
 }
 
 const checkers = new WeakMap<SeverityOverrides, Checker>();

@@ -10,7 +10,8 @@ import { presignedSseParams } from '../traffic/presigned';
 import { fingerprintFromHeaders, type Fingerprint } from '../traffic/upload-id';
 import { REDACTED } from '../redact';
 import { catalogueNames, type CatalogueNames, type SseMethod } from './names';
-import { checkerFor, report, type InspectOptions } from './report';
+import { splitHeaders } from './headers';
+import { checkerFor, report, validateWith, type InspectOptions } from './report';
 import type { HeaderId } from '../rules/model';
 
 /** Header pairs as recorded or received; repeated headers are repeated pairs. */
@@ -77,8 +78,6 @@ function sseLike(pairs: HeaderList, pattern: RegExp): string[] {
   return out;
 }
 
-const patterns = new WeakMap<object, RegExp>();
-
 function summarize(
   pairs: HeaderList,
   names: CatalogueNames,
@@ -139,6 +138,9 @@ function withoutRedactedKeyContent(
   });
 }
 
+// Pre-signed SSE parameters are named x-obs-…/x-amz-… (possibly percent-encoded); most URLs have none.
+const PRESIGNED_HINT = /x(?:-|%2d)(?:obs|amz)(?:-|%2d)/i;
+
 /**
  * Checks one request: classifies it (src/traffic/classify), gathers its SSE settings from the headers,
  * from pre-signed query parameters, or for PostObject from the form fields, and runs the engine with
@@ -149,10 +151,11 @@ function withoutRedactedKeyContent(
 export function inspectRequest(input: RequestInput, options?: InspectOptions): RequestInspection {
   const checker = checkerFor(options);
   const names = catalogueNames(checker);
+  const split = splitHeaders(input.headers, names.sseLike);
   const classification = classify({
     method: input.method,
     url: input.url,
-    headers: input.headers,
+    headers: split.routing,
     addressing: input.addressing ?? 'auto',
   });
   const dialectOption = input.dialect ?? 'auto';
@@ -161,16 +164,15 @@ export function inspectRequest(input: RequestInput, options?: InspectOptions): R
   if (classification.kind === 'operation' && classification.operation === 'PostObject') {
     pairs = formFields(input.postData, input.headers);
   } else {
-    const query = input.url.includes('?') ? presignedSseParams(input.url) : [];
-    pairs = query.length === 0 ? input.headers : [...input.headers, ...query];
+    // A path that merely contains the hint costs one needless parse; testing the whole URL saves a copy.
+    const query = input.url.includes('?') && PRESIGNED_HINT.test(input.url) ? presignedSseParams(input.url) : [];
+    pairs = query.length === 0 ? split.sse : [...split.sse, ...query];
   }
   const result: RequestInspection = { classification, dialectOption, diagnostics: [], sse: {} };
   if (scheme) result.scheme = scheme;
 
   if (classification.kind === 'skipped') {
-    let pattern = patterns.get(checker.rules);
-    if (!pattern) patterns.set(checker.rules, (pattern = new RegExp(checker.rules.sseLikePattern)));
-    for (const header of sseLike(pairs, pattern)) {
+    for (const header of sseLike(pairs, names.sseLike)) {
       const d = report(
         'operation/unlisted-sse',
         { header, operationName: skippedName(classification.detail), direction: 'request' },
@@ -183,8 +185,12 @@ export function inspectRequest(input: RequestInput, options?: InspectOptions): R
 
   const operation = classification.operation;
   result.operation = operation;
-  const v = checker.validate({ operation, direction: 'request', headers: pairs, scheme, dialect: dialectOption });
+  const v = validateWith(options, operation, 'request', pairs, scheme, dialectOption);
   result.dialect = v.dialect;
+  if (pairs.length === 0) {
+    result.diagnostics = v.diagnostics;
+    return result;
+  }
   const { sse, redacted } = summarize(pairs, names);
   result.sse = sse;
   result.diagnostics = redacted ? withoutRedactedKeyContent(v.diagnostics, redacted, names) : v.diagnostics;

@@ -4,7 +4,8 @@
  */
 import type { Diagnostic } from '../types';
 import { catalogueNames, type SseMethod } from './names';
-import { checkerFor, report, type InspectOptions } from './report';
+import { splitHeaders } from './headers';
+import { checkerFor, report, validateWith, type InspectOptions } from './report';
 import type { HeaderList, RequestInspection } from './request';
 
 /** The status and headers of a response. */
@@ -28,24 +29,17 @@ export function inspectResponse(
 ): Diagnostic[] {
   const operation = request.operation;
   if (operation === undefined || response.status < 200 || response.status > 299) return [];
-  const checker = checkerFor(options);
-  const names = catalogueNames(checker);
-  const out = checker.validate({
-    operation,
-    direction: 'response',
-    headers: response.headers,
-    scheme: request.scheme,
-    dialect: request.dialectOption,
-  }).diagnostics;
+  const names = catalogueNames(checkerFor(options));
+  const { sse } = splitHeaders(response.headers, names.sseLike);
+  const out = validateWith(options, operation, 'response', sse, request.scheme, request.dialectOption).diagnostics;
+  if (sse.length === 0) return out;
 
   let methodHeader: string | undefined;
   let methodValue: string | undefined;
   let algHeader: string | undefined;
   let md5Header: string | undefined;
   let md5Value: string | undefined;
-  for (const [name, value] of response.headers) {
-    const c = name.charCodeAt(0);
-    if ((c !== 120 && c !== 88) || name.charCodeAt(5) !== 45) continue;
+  for (const [name, value] of sse) {
     const id = names.idOf(name.toLowerCase());
     if (id === 'sse') [methodHeader, methodValue] = [name, value.trim()];
     else if (id === 'cAlg') algHeader = name;

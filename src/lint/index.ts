@@ -1,5 +1,5 @@
 /** `obs-sse lint` without the command line: stream recordings through the checks and collect findings. */
-export { lint } from './pipeline';
+export { emptySummary, lint } from './pipeline';
 export { fileInput, streamInput, STDIN_NAME, type LintInput, type OpenedInput } from './inputs';
 export { urlIgnorer } from './ignore';
 export { codeCatalogue, describeProvenance, provenanceSummary, type CodeInfo } from './codes';

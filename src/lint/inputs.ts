@@ -47,3 +47,7 @@ export function fileInput(path: string, name: string = path): LintInput {
 export function streamInput(source: ByteSource, name: string = STDIN_NAME): LintInput {
   return { name, open: () => Promise.resolve({ source }) };
 }
+
+/** A chunk of any byte source as a Buffer, without copying. */
+export const toBuffer = (c: Buffer | Uint8Array | string): Buffer =>
+  typeof c === 'string' ? Buffer.from(c) : Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.length);

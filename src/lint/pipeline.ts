@@ -1,26 +1,26 @@
 /**
  * The lint pipeline: open each input, tell its format, stream its exchanges through the readers of
  * src/traffic and the checks of src/inspect, and collect findings and counts. Exchanges are dropped as
- * soon as they are checked; only findings (bounded in number and size) are kept.
+ * soon as they are checked; only findings (bounded in number and size) are kept. Large NDJSON inputs
+ * are checked by worker threads in batches (./parallel.ts) and merged here in input order.
  */
+import { availableParallelism } from 'node:os';
 import type { Diagnostic } from '../types';
-import { redactUrl } from '../redact';
 import {
   detectStream,
   formatFromFileName,
   HarScanner,
   NdjsonSplitter,
   type ByteSource,
-  type Exchange,
   type TrafficFormat,
   type TrafficItem,
 } from '../traffic';
-import { inspectRequest, inspectResponse, SessionTracker, type InspectOptions } from '../inspect';
-import { urlIgnorer } from './ignore';
-import type { LintInput } from './inputs';
+import { SessionTracker } from '../inspect';
+import { clip, emptyBatchCounts, ExchangeChecker, runInspectOptions, type BatchCounts, type Checked } from './check';
+import { toBuffer, type LintInput } from './inputs';
+import { lintNdjsonInWorkers, workerScript } from './parallel';
 import {
   MAX_MESSAGE,
-  MAX_URL,
   type Counts,
   type ExchangeRecord,
   type FileSummary,
@@ -28,7 +28,7 @@ import {
   type InputError,
   type LintOptions,
   type LintResult,
-  type SkippedReason,
+  type Summary,
 } from './types';
 
 /** The synchronous cores of the two readers, which skip a per-record async step. */
@@ -47,138 +47,171 @@ const emptyCounts = (): Counts => ({
   inputErrors: 0,
 });
 
-const clip = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+/** A summary with every count at zero. */
+export function emptySummary(): Summary {
+  return { ...emptyCounts(), files: 0, findingsOmitted: 0 };
+}
 
-const toBuffer = (c: Buffer | Uint8Array | string): Buffer =>
-  typeof c === 'string' ? Buffer.from(c) : Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.length);
+/** The state of one run: counts, findings and the session tracker, fed in input order. */
+export class Run {
+  readonly findings: Finding[] = [];
+  readonly inputErrors: InputError[] = [];
+  readonly files: FileSummary[] = [];
+  readonly exchanges: ExchangeRecord[] | undefined;
+  readonly total = emptyCounts();
+  readonly checker: ExchangeChecker;
+  readonly keepAll: boolean;
+  private findingsOmitted = 0;
+  private readonly maxFindings: number;
+  private readonly sessions: SessionTracker;
+  private file = '';
+  private counts: FileSummary = { file: '', ...emptyCounts() };
+  private ndjson = false;
+  /** Counts of the exchanges checked in this thread, folded in by {@link flushCounts}. */
+  private readonly local = emptyBatchCounts();
+
+  constructor(readonly options: LintOptions) {
+    this.maxFindings = options.maxFindings ?? 100_000;
+    const inspectOptions = runInspectOptions(options);
+    this.sessions = new SessionTracker(inspectOptions);
+    this.checker = new ExchangeChecker(options, inspectOptions);
+    this.keepAll = options.keepExchanges === true;
+    this.exchanges = this.keepAll ? [] : undefined;
+  }
+
+  startFile(file: string): FileSummary {
+    this.file = file;
+    this.counts = { file, ...emptyCounts() };
+    this.ndjson = false;
+    this.files.push(this.counts);
+    return this.counts;
+  }
+
+  setFormat(format: TrafficFormat): void {
+    this.counts.format = format;
+    this.ndjson = format === 'ndjson';
+  }
+
+  inputError(e: Omit<InputError, 'file'>): void {
+    this.counts.inputErrors++;
+    this.total.inputErrors++;
+    this.inputErrors.push({ file: this.file, ...e, message: clip(e.message, MAX_MESSAGE) });
+  }
+
+  /** Checks the reader's items in this thread. */
+  drain(out: TrafficItem[]): void {
+    for (let i = 0; i < out.length; i++) {
+      const item = out[i] as TrafficItem;
+      if (item.kind === 'exchange') {
+        const checked = this.checker.check(item.exchange, this.local, this.keepAll);
+        if (checked) this.apply(checked);
+      } else {
+        const e: Omit<InputError, 'file'> = { message: item.message, ...item.position };
+        if (item.entry !== undefined) e.entry = item.entry;
+        this.inputError(e);
+      }
+    }
+    out.length = 0;
+    this.flushCounts(this.local);
+  }
+
+  /** Adds counts checked elsewhere (or locally) to the file's and the run's. */
+  flushCounts(c: BatchCounts): void {
+    for (const target of [this.counts, this.total]) {
+      target.exchanges += c.exchanges;
+      target.checked += c.checked;
+      for (const [reason, n] of Object.entries(c.skipped) as [keyof BatchCounts['skipped'], number][]) {
+        target.skipped[reason] = (target.skipped[reason] ?? 0) + n;
+      }
+    }
+    c.exchanges = 0;
+    c.checked = 0;
+    c.skipped = {};
+  }
+
+  /** Merges one checked exchange: its findings, in order with its session step. */
+  apply(c: Checked): void {
+    if (this.exchanges && this.exchanges.length < this.maxFindings) {
+      const r: ExchangeRecord = { file: this.file, entry: c.entry, method: c.method, url: c.url };
+      if (this.ndjson) r.line = c.entry + 1;
+      if (c.skipped) r.skipped = c.skipped;
+      else r.operation = c.operation;
+      this.exchanges.push(r);
+    }
+    if (c.request.length > 0) this.add(c, c.request);
+    if (c.session) {
+      const diags = this.sessions.request(c.session.req);
+      if (diags.length > 0) this.add(c, diags);
+    }
+    if (c.response.length > 0) this.add(c, c.response);
+    if (c.session?.status !== undefined) {
+      this.sessions.response(c.session.req, { status: c.session.status, body: c.session.body });
+    }
+  }
+
+  private add(c: Checked, list: readonly Diagnostic[]): void {
+    const { counts, total } = this;
+    for (const d of list) {
+      if (d.severity === 'error') (counts.errors++, total.errors++);
+      else if (d.severity === 'warning') (counts.warnings++, total.warnings++);
+      else (counts.infos++, total.infos++);
+      if (this.findings.length >= this.maxFindings) {
+        this.findingsOmitted++;
+        continue;
+      }
+      const f: Finding = {
+        file: this.file,
+        entry: c.entry,
+        operation: d.operation ?? c.operation,
+        direction: d.direction ?? 'request',
+        code: d.code,
+        severity: d.severity,
+        message: clip(d.message, MAX_MESSAGE),
+        method: c.method,
+        url: c.url,
+      };
+      if (this.ndjson) f.line = c.entry + 1;
+      if (d.header !== undefined) f.header = d.header;
+      this.findings.push(f);
+    }
+  }
+
+  result(): LintResult {
+    const result: LintResult = {
+      summary: { ...this.total, files: this.files.length, findingsOmitted: this.findingsOmitted },
+      files: this.files,
+      findings: this.findings,
+      inputErrors: this.inputErrors,
+    };
+    if (this.exchanges) result.exchanges = this.exchanges;
+    return result;
+  }
+}
+
+/** How many worker threads an NDJSON input of `size` bytes gets; 0 means check in this thread. */
+function workersFor(options: LintOptions, size: number | undefined): number {
+  const jobs = options.jobs ?? Math.min(4, availableParallelism());
+  if (jobs < 2 || !workerScript()) return 0;
+  // Starting workers costs a few hundred milliseconds each: worth it for large inputs, or when asked.
+  const min = options.parallelMinBytes ?? (options.jobs === undefined ? 32 * 1024 * 1024 : 0);
+  return size === undefined || size >= min ? jobs : 0;
+}
 
 /** Lints the inputs one after another; one multipart session tracker spans them all, in order. */
 export async function lint(inputs: readonly LintInput[], options: LintOptions = {}): Promise<LintResult> {
-  const maxFindings = options.maxFindings ?? 100_000;
-  const inspectOptions: InspectOptions = options.severity ? { severity: options.severity } : {};
-  const sessions = new SessionTracker(inspectOptions);
-  const ignored = urlIgnorer(options.ignoreUrls);
-  const findings: Finding[] = [];
-  const inputErrors: InputError[] = [];
-  const files: FileSummary[] = [];
-  const exchanges: ExchangeRecord[] | undefined = options.keepExchanges ? [] : undefined;
-  const total = emptyCounts();
-  let findingsOmitted = 0;
-
+  const run = new Run(options);
   for (const input of inputs) {
     const file = input.name;
-    const counts: FileSummary = { file, ...emptyCounts() };
-    files.push(counts);
-    let format: TrafficFormat | undefined;
-
-    const inputError = (e: Omit<InputError, 'file'>): void => {
-      counts.inputErrors++;
-      total.inputErrors++;
-      inputErrors.push({ file, ...e, message: clip(e.message, MAX_MESSAGE) });
-    };
-    const skip = (reason: SkippedReason): void => {
-      counts.skipped[reason] = (counts.skipped[reason] ?? 0) + 1;
-      total.skipped[reason] = (total.skipped[reason] ?? 0) + 1;
-    };
-
-    const check = (ex: Exchange): void => {
-      counts.exchanges++;
-      total.exchanges++;
-      const line = format === 'ndjson' ? ex.entry + 1 : undefined;
-      let url: string | undefined;
-      const shownUrl = (): string => (url ??= clip(redactUrl(ex.url), MAX_URL));
-      const keep = (record: Omit<ExchangeRecord, 'file' | 'entry' | 'method' | 'url'>): void => {
-        if (!exchanges) return;
-        if (exchanges.length >= maxFindings) return;
-        const r: ExchangeRecord = { file, entry: ex.entry, method: ex.method, url: shownUrl(), ...record };
-        if (line !== undefined) r.line = line;
-        exchanges.push(r);
-      };
-      if (ignored?.(ex.url)) {
-        skip('ignored-url');
-        keep({ skipped: { reason: 'ignored-url', detail: 'matched --ignore-url' } });
-        return;
-      }
-      const req = inspectRequest(
-        {
-          method: ex.method,
-          url: ex.url,
-          headers: ex.requestHeaders,
-          postData: ex.postData,
-          addressing: options.addressing,
-          dialect: options.dialect,
-        },
-        inspectOptions,
-      );
-      const c = req.classification;
-      let operation: string | undefined;
-      if (c.kind === 'skipped') {
-        skip(c.reason);
-        keep({ skipped: { reason: c.reason, detail: c.detail } });
-      } else {
-        operation = c.operation;
-        counts.checked++;
-        total.checked++;
-        keep({ operation });
-      }
-      const add = (list: readonly Diagnostic[]): void => {
-        for (const d of list) {
-          if (d.severity === 'error') (counts.errors++, total.errors++);
-          else if (d.severity === 'warning') (counts.warnings++, total.warnings++);
-          else (counts.infos++, total.infos++);
-          if (findings.length >= maxFindings) {
-            findingsOmitted++;
-            continue;
-          }
-          const f: Finding = {
-            file,
-            entry: ex.entry,
-            direction: d.direction ?? 'request',
-            code: d.code,
-            severity: d.severity,
-            message: clip(d.message, MAX_MESSAGE),
-            method: ex.method,
-            url: shownUrl(),
-          };
-          if (line !== undefined) f.line = line;
-          const op = d.operation ?? operation ?? (c.kind === 'skipped' ? c.detail : undefined);
-          if (op !== undefined) f.operation = op;
-          if (d.header !== undefined) f.header = d.header;
-          findings.push(f);
-        }
-      };
-      if (req.diagnostics.length > 0) add(req.diagnostics);
-      const session = sessions.request(req);
-      if (session.length > 0) add(session);
-      if (ex.status !== undefined) {
-        const res = inspectResponse(req, { status: ex.status, headers: ex.responseHeaders ?? [] }, inspectOptions);
-        if (res.length > 0) add(res);
-        sessions.response(req, { status: ex.status, body: ex.responseText });
-      }
-    };
-
-    const drain = (out: TrafficItem[]): void => {
-      for (let i = 0; i < out.length; i++) {
-        const item = out[i] as TrafficItem;
-        if (item.kind === 'exchange') check(item.exchange);
-        else {
-          const e: Omit<InputError, 'file'> = { message: item.message, ...item.position };
-          if (item.entry !== undefined) e.entry = item.entry;
-          inputError(e);
-        }
-      }
-      out.length = 0;
-    };
-
+    const counts = run.startFile(file);
     let source: ByteSource;
     let size: number | undefined;
     try {
       ({ source, size } = await input.open());
     } catch (err) {
-      inputError({ message: (err as Error).message });
+      run.inputError({ message: (err as Error).message });
       continue;
     }
-    format = options.input ?? formatFromFileName(file);
+    let format = options.input ?? formatFromFileName(file);
     let bytes = 0;
     try {
       if (!format) {
@@ -187,37 +220,37 @@ export async function lint(inputs: readonly LintInput[], options: LintOptions = 
         format = detected.format;
         if (!format) {
           detected.stream.destroy();
-          inputError({
+          run.inputError({
             message: `${file}: cannot tell whether this is a HAR file or an NDJSON log; name it .har or .ndjson, or pass --input har|ndjson`,
           });
           continue;
         }
       }
-      counts.format = format;
+      run.setFormat(format);
+      const workers = format === 'ndjson' ? workersFor(options, size) : 0;
+      if (workers > 0) {
+        await lintNdjsonInWorkers(source, run, workers, (n) => {
+          bytes = n;
+          options.onProgress?.({ file, bytes, size, exchanges: counts.exchanges });
+        });
+        continue;
+      }
       const scanner: Scanner = format === 'har' ? new HarScanner() : new NdjsonSplitter();
       const out: TrafficItem[] = [];
       for await (const chunk of source) {
         const buf = toBuffer(chunk);
         bytes += buf.length;
         const ok = scanner.push(buf, out);
-        drain(out);
+        run.drain(out);
         options.onProgress?.({ file, bytes, size, exchanges: counts.exchanges });
         // A malformed HAR cannot be resynchronised; leaving the loop closes the file.
         if (ok === false) break;
       }
       scanner.end(out);
-      drain(out);
+      run.drain(out);
     } catch (err) {
-      inputError({ message: `cannot read ${file}: ${(err as Error).message}`, offset: bytes });
+      run.inputError({ message: `cannot read ${file}: ${(err as Error).message}`, offset: bytes });
     }
   }
-
-  const result: LintResult = {
-    summary: { ...total, files: files.length, findingsOmitted },
-    files,
-    findings,
-    inputErrors,
-  };
-  if (exchanges) result.exchanges = exchanges;
-  return result;
+  return run.result();
 }

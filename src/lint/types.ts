@@ -114,6 +114,15 @@ export interface LintOptions {
   /** Keep one record per exchange, for formats that list every exchange (JUnit). */
   keepExchanges?: boolean;
   onProgress?: (progress: Progress) => void;
+  /**
+   * Threads for NDJSON inputs of at least `parallelMinBytes` (and pipes, whose size is unknown): 1 checks
+   * in this thread. Default: the available parallelism, at most 4.
+   */
+  jobs?: number;
+  /** Smallest NDJSON file checked by worker threads. Default 32 MiB, or 0 when `jobs` is given. */
+  parallelMinBytes?: number;
+  /** Bytes per batch handed to a worker thread. Default 1 MiB. */
+  batchBytes?: number;
 }
 
 /** The longest message a finding keeps. */

@@ -33,17 +33,65 @@ export function toFlat(pairs: HeaderPairs): string[] {
   return flat;
 }
 
-/** The lower-case field names listed in every Connection field of a flat header array. */
+/**
+ * The lower-case field names listed in every Connection field of a flat header array, other than the
+ * `keep-alive`/`close` options that almost every message carries (those name no extra field to drop).
+ */
 function connectionTokens(raw: readonly string[]): Set<string> | undefined {
   let tokens: Set<string> | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    if ((raw[i] as string).toLowerCase() !== 'connection') continue;
+    const name = raw[i] as string;
+    // Length first: this runs twice per exchange, and lower-casing every name shows in profiles.
+    if (name.length !== 10 || name.toLowerCase() !== 'connection') continue;
     for (const token of (raw[i + 1] as string).split(',')) {
       const t = token.trim().toLowerCase();
-      if (t !== '') (tokens ??= new Set()).add(t);
+      if (t !== '' && t !== 'keep-alive' && t !== 'close') (tokens ??= new Set()).add(t);
     }
   }
   return tokens;
+}
+
+/** The fields of a message head that the proxy acts on, read in one pass along with the pairs. */
+export interface HeadSummary {
+  pairs: HeaderPairs;
+  host?: string;
+  contentLength?: string;
+  /** All Transfer-Encoding fields, joined with `, `. */
+  transferEncoding?: string;
+  contentType?: string;
+  keepAlive?: string;
+}
+
+/** Reads node's flat `rawHeaders` once (node's own `headers` object is built lazily, per message). */
+export function summarizeHead(raw: readonly string[]): HeadSummary {
+  const summary: HeadSummary = { pairs: [] };
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    summary.pairs.push([name, value]);
+    switch (name.length) {
+      case 4:
+        if (summary.host === undefined && name.toLowerCase() === 'host') summary.host = value;
+        break;
+      case 10:
+        if (name.toLowerCase() === 'keep-alive') summary.keepAlive = value;
+        break;
+      case 12:
+        if (summary.contentType === undefined && name.toLowerCase() === 'content-type')
+          summary.contentType = value;
+        break;
+      case 14:
+        if (name.toLowerCase() === 'content-length') summary.contentLength = value;
+        break;
+      case 17:
+        if (name.toLowerCase() === 'transfer-encoding') {
+          summary.transferEncoding =
+            summary.transferEncoding === undefined ? value : `${summary.transferEncoding}, ${value}`;
+        }
+        break;
+    }
+  }
+  return summary;
 }
 
 /**

@@ -16,7 +16,14 @@ import {
   type ObsErrorDocument,
   type ProxyErrorCode,
 } from './errors';
-import { flatHeaderValue, loggableDiagnostics, redactUrl, stripHopByHopFlat, toPairs } from './headers';
+import {
+  loggableDiagnostics,
+  redactUrl,
+  stripHopByHopFlat,
+  summarizeHead,
+  toPairs,
+  type HeadSummary,
+} from './headers';
 import type {
   ExchangeLogLine,
   GuardRequest,
@@ -53,8 +60,9 @@ export interface ProxyOptions {
   /** How long an idle client connection is kept open. Default 5 000. */
   keepAliveTimeout?: number;
   /**
-   * How long an idle upstream connection is kept for reuse. Default 4 000: below the usual 5 s server-side
-   * idle timeouts, so the proxy rarely reuses a connection the upstream is just closing.
+   * How long an idle upstream connection is kept for reuse (checked every quarter of it, at most every
+   * second). Default 3 000: below the usual 5 s server-side idle timeouts, so the proxy rarely reuses a
+   * connection the upstream is just closing. A shorter Keep-Alive hint from the upstream wins.
    */
   upstreamKeepAliveTimeout?: number;
   /** Largest request head accepted; larger ones get 431. Default 16 384 (Node's default). */
@@ -111,6 +119,35 @@ const EMPTY: string[] = [];
 const CURRENT = Symbol('obs-sse-proxy.exchange');
 type ExchangeSocket = Duplex & { [CURRENT]?: Exchange | undefined };
 function noop(): void {}
+
+const IDLE_SINCE = Symbol('obs-sse-proxy.idleSince');
+const IDLE_LIMIT = Symbol('obs-sse-proxy.idleLimit');
+const TCP_KEEPALIVE = Symbol('obs-sse-proxy.tcpKeepAlive');
+type PooledSocket = Socket & { [IDLE_SINCE]?: number; [IDLE_LIMIT]?: number; [TCP_KEEPALIVE]?: boolean };
+
+/**
+ * An agent whose pooled sockets keep one timeout throughout. Node's default keepSocketAlive re-arms the
+ * socket timeout and the TCP keep-alive option on every release, which is a timer allocation and a
+ * syscall per exchange; here idle expiry is a timestamp that a periodic sweep checks.
+ */
+function createUpstreamAgent(base: typeof http.Agent, options: https.AgentOptions): http.Agent {
+  class UpstreamAgent extends base {
+    override keepSocketAlive(duplex: Duplex): boolean {
+      const socket = duplex as PooledSocket;
+      const limit = socket[IDLE_LIMIT];
+      // The upstream announced an idle timeout too short to reuse the connection safely.
+      if (limit !== undefined && limit <= 0) return false;
+      if (!socket[TCP_KEEPALIVE]) {
+        socket.setKeepAlive(true, 1000);
+        socket[TCP_KEEPALIVE] = true;
+      }
+      socket.unref();
+      socket[IDLE_SINCE] = performance.now();
+      return true;
+    }
+  }
+  return new UpstreamAgent(options);
+}
 // Replaced with the proxy's own values instead of being copied from the client.
 const HOST_AND_LENGTH: ReadonlySet<string> = new Set(['host', 'content-length']);
 
@@ -134,6 +171,8 @@ interface Exchange {
   tHeadersOut: number;
   method: string;
   target: string;
+  /** The request head, read once. */
+  head: HeadSummary;
   clientHost: string | undefined;
   expectContinue: boolean;
   guardReq: GuardRequest | undefined;
@@ -159,8 +198,32 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-function defaultLog(line: object): void {
-  process.stdout.write(JSON.stringify(line) + '\n');
+// Lines finished in one event-loop turn go out in one write: under load a syscall per exchange costs
+// more than everything else the logger does. Shared by every proxy using the default logger.
+let pendingLines = '';
+let flushScheduled = false;
+let exitHookInstalled = false;
+
+function flushLines(): void {
+  flushScheduled = false;
+  if (pendingLines === '') return;
+  const out = pendingLines;
+  pendingLines = '';
+  process.stdout.write(out);
+}
+
+/** The default logger: JSON lines on stdout, batched per event-loop turn and flushed on exit. */
+export function defaultLog(line: object): void {
+  pendingLines += JSON.stringify(line) + '\n';
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushLines);
+  }
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    // stdout is synchronous for files, TTYs and (on Linux) pipes, so lines pending at exit still land.
+    process.once('exit', flushLines);
+  }
 }
 
 /**
@@ -246,7 +309,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
   const headersTimeout = options.headersTimeout ?? 30_000;
   const requestTimeout = options.requestTimeout ?? 300_000;
   const upstreamTimeout = options.upstreamTimeout ?? 60_000;
-  const upstreamKeepAliveTimeout = options.upstreamKeepAliveTimeout ?? 4_000;
+  const upstreamKeepAliveTimeout = options.upstreamKeepAliveTimeout ?? 3_000;
   const maxHeaderSize = options.maxHeaderSize ?? 16 * 1024;
   const maxDrainBytes = options.maxDrainBytes ?? 64 * 1024;
   const addressing: Addressing = options.addressing ?? 'path';
@@ -261,18 +324,31 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     maxFreeSockets: 256,
     scheduling: 'lifo',
     noDelay: true,
+    // One socket timeout for connecting, waiting and idling: changing it per request (active vs idle)
+    // allocates timers on every exchange. Idle expiry is the sweeper's job below.
+    timeout: upstreamTimeout,
   };
   if (scheme === 'https' && options.upstreamCa !== undefined) {
     // One secure context for every connection: parsing ~150 root PEMs per handshake would dominate.
     agentOptions.secureContext = tls.createSecureContext({ ca: caList(options.upstreamCa) });
   }
-  const agent: http.Agent = scheme === 'https' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+  const agent = createUpstreamAgent(scheme === 'https' ? https.Agent : http.Agent, agentOptions);
   const request = scheme === 'https' ? https.request : http.request;
-  agent.on('free', (socket: Socket) => {
-    // Agent resets an idle socket's timeout to its own (none); bound it so stale sockets are dropped.
-    const current = socket.timeout ?? 0;
-    if (current === 0 || current > upstreamKeepAliveTimeout) socket.setTimeout(upstreamKeepAliveTimeout);
-  });
+  // Drops pooled connections idle for longer than upstreamKeepAliveTimeout (or the upstream's own
+  // Keep-Alive hint, less a second), so the proxy rarely reuses one the upstream is just closing.
+  const sweeper = setInterval(
+    () => {
+      const now = performance.now();
+      for (const list of Object.values(agent.freeSockets)) {
+        for (const socket of (list ?? []) as PooledSocket[]) {
+          const limit = Math.min(upstreamKeepAliveTimeout, socket[IDLE_LIMIT] ?? Infinity);
+          if (now - (socket[IDLE_SINCE] ?? now) >= limit) socket.destroy();
+        }
+      }
+    },
+    Math.max(20, Math.min(1000, Math.floor(upstreamKeepAliveTimeout / 4))),
+  );
+  sweeper.unref();
 
   const checkInterval = Math.max(
     50,
@@ -314,8 +390,8 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     if (req.complete) return false;
     // Expect: the client holds its body back; HTTP/1.1 framing then only recovers by closing.
     if (ex.expectContinue || ex.piped) return true;
-    if (req.headers['transfer-encoding'] !== undefined) return true;
-    const cl = Number(req.headers['content-length'] ?? 0);
+    if (ex.head.transferEncoding !== undefined) return true;
+    const cl = Number(ex.head.contentLength ?? 0);
     return !(cl <= maxDrainBytes);
   }
 
@@ -361,12 +437,10 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
   }
 
   function upstreamHeaders(ex: Exchange, host: string): string[] {
-    const req = ex.req;
-    const raw = req.rawHeaders;
-    const flat = stripHopByHopFlat(raw, HOST_AND_LENGTH);
+    const flat = stripHopByHopFlat(ex.req.rawHeaders, HOST_AND_LENGTH);
     flat.push('Host', host);
-    const cl = req.headers['content-length'];
-    if (req.headers['transfer-encoding'] !== undefined) {
+    const cl = ex.head.contentLength;
+    if (ex.head.transferEncoding !== undefined) {
       // The request parser removed the chunk framing; say so explicitly or node would frame by method.
       flat.push('Transfer-Encoding', 'chunked');
     } else if (cl !== undefined) {
@@ -379,10 +453,9 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     return flat;
   }
 
-  function hasBody(req: http.IncomingMessage): boolean {
-    if (req.headers['transfer-encoding'] !== undefined) return true;
-    const cl = req.headers['content-length'];
-    return cl !== undefined && cl !== '0';
+  function hasBody(head: HeadSummary): boolean {
+    if (head.transferEncoding !== undefined) return true;
+    return head.contentLength !== undefined && head.contentLength !== '0';
   }
 
   function abortUpstream(ex: Exchange): void {
@@ -400,7 +473,6 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       path: ex.target,
       headers: upstreamHeaders(ex, host) as unknown as http.OutgoingHttpHeaders,
       agent,
-      timeout: upstreamTimeout,
     };
     if (servername !== undefined) reqOptions.servername = servername;
     ex.attempts += 1;
@@ -421,7 +493,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       });
       upReq.flushHeaders();
     }
-    if (hasBody(req)) {
+    if (hasBody(ex.head)) {
       ex.piped = true;
       if (onExchange) {
         req.on('data', (chunk: Buffer) => {
@@ -442,13 +514,14 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     ex.upRes = upRes;
     ex.tResponse = performance.now();
     const status = upRes.statusCode ?? 502;
+    const head = summarizeHead(upRes.rawHeaders);
+    if (head.keepAlive !== undefined) {
+      const seconds = /(?:^|,)\s*timeout=(\d+)/i.exec(head.keepAlive)?.[1];
+      if (seconds !== undefined) (upRes.socket as PooledSocket)[IDLE_LIMIT] = Number(seconds) * 1000 - 1000;
+    }
     if (ex.guardReq && ex.verdict) {
       try {
-        const findings = guard.checkResponse(
-          ex.guardReq,
-          { status, headers: toPairs(upRes.rawHeaders) },
-          ex.verdict,
-        );
+        const findings = guard.checkResponse(ex.guardReq, { status, headers: head.pairs }, ex.verdict);
         ex.responseCodes = findings.codes;
       } catch (err) {
         ex.responseCodes = ['proxy/response-check-failed'];
@@ -469,8 +542,8 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     ex.tHeadersOut = performance.now();
 
     if (onExchange) {
-      const type = flatHeaderValue(headers, 'content-type') ?? '';
-      const length = Number(flatHeaderValue(headers, 'content-length') ?? 0);
+      const type = head.contentType ?? '';
+      const length = Number(head.contentLength ?? 0);
       const chunks: Buffer[] | undefined = /xml/i.test(type) && length <= MAX_CAPTURED_XML ? [] : undefined;
       let captured = 0;
       upRes.on('data', (chunk: Buffer) => {
@@ -622,6 +695,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       req.socket.destroy();
       return;
     }
+    const head = summarizeHead(req.rawHeaders);
     const ex: Exchange = {
       req,
       res,
@@ -635,7 +709,8 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       tHeadersOut: 0,
       method: req.method ?? 'GET',
       target: req.url ?? '/',
-      clientHost: req.headers.host,
+      head,
+      clientHost: head.host,
       expectContinue,
       guardReq: undefined,
       verdict: undefined,
@@ -665,7 +740,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     }
     ex.target = form.target;
     if (form.authority !== undefined) ex.clientHost = form.authority;
-    const te = req.headers['transfer-encoding'];
+    const te = head.transferEncoding;
     if (te !== undefined && te.trim().toLowerCase() !== 'chunked') {
       sendProxyError(ex, 'NotImplemented', 'Only the chunked transfer-coding is supported');
       return;
@@ -674,7 +749,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     const guardReq: GuardRequest = {
       method: ex.method,
       url: ex.target,
-      headers: toPairs(req.rawHeaders),
+      headers: head.pairs,
       upstreamScheme: scheme,
     };
     ex.guardReq = guardReq;
@@ -795,6 +870,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
         }
         server.closeAllConnections();
         await serverClosed;
+        clearInterval(sweeper);
         agent.destroy();
         safeLog({ event: 'closed', time: new Date().toISOString(), inFlightAtClose: started, forced });
       })();

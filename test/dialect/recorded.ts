@@ -47,8 +47,12 @@ export function selfSignedCert(): { key: Buffer; cert: Buffer } {
   try {
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost']
-        .concat(['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]),
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost'].concat([
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ]),
       { stdio: 'ignore' },
     );
     return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
@@ -67,16 +71,21 @@ export function exchangesOf(rec: Recording, id: string): RecordedExchange[] {
 const md5 = (b64: string) => createHash('md5').update(Buffer.from(b64, 'base64')).digest('base64');
 
 function restoreKey(name: string, sse: RecordedExchange['sse']): string {
-  const customer: CustomerKeyRequest | undefined = name.includes('copy-source') ? sse.copySourceCustomer : sse.customer;
+  const customer: CustomerKeyRequest | undefined = name.includes('copy-source')
+    ? sse.copySourceCustomer
+    : sse.customer;
   const actual = customer?.keyMd5Actual;
   const key = ALL_CUSTOMER_KEYS_B64.find((k) => actual !== undefined && md5(k) === actual);
-  if (key === undefined) throw new Error(`cannot restore the redacted ${name}: no test key has MD5 ${actual}`);
+  if (key === undefined)
+    throw new Error(`cannot restore the redacted ${name}: no test key has MD5 ${actual}`);
   return key;
 }
 
 function restore(pairs: readonly [string, string][], sse: RecordedExchange['sse']): [string, string][] {
   return pairs.map(([name, value]) =>
-    value === REDACTED && /-customer-key$/i.test(name) ? [name, restoreKey(name.toLowerCase(), sse)] : [name, value],
+    value === REDACTED && /-customer-key$/i.test(name)
+      ? [name, restoreKey(name.toLowerCase(), sse)]
+      : [name, value],
   );
 }
 

@@ -325,6 +325,29 @@ describe('keep-alive', () => {
     expect(upstream.connections()).toBe(1);
     expect(proxy.proxy.stats().upstreamSockets.free).toBe(1);
   });
+
+  test('idle upstream connections are closed after upstreamKeepAliveTimeout', async () => {
+    upstream = await startUpstream();
+    proxy = await startProxy(upstream.url, { upstreamKeepAliveTimeout: 200 });
+    expect((await request(proxy.port, { path: '/b/k' })).status).toBe(200);
+    expect(proxy.proxy.stats().upstreamSockets.free).toBe(1);
+    expect(await upstream.openConnections()).toBe(1);
+    expect(await eventually(() => proxy.proxy.stats().upstreamSockets.free === 0, 2000)).toBe(true);
+    expect(await eventually(async () => (await upstream.openConnections()) === 0, 2000)).toBe(true);
+  });
+
+  test("the upstream's shorter Keep-Alive hint wins over upstreamKeepAliveTimeout", async () => {
+    upstream = await startUpstream();
+    // Node answers `Keep-Alive: timeout=1`; reuse must stop a second earlier than that: at once.
+    upstream.server.keepAliveTimeout = 1000;
+    proxy = await startProxy(upstream.url, { upstreamKeepAliveTimeout: 60_000 });
+    expect((await request(proxy.port, { path: '/b/k' })).headers['keep-alive']).toBeUndefined();
+    expect(await eventually(() => proxy.proxy.stats().upstreamSockets.free === 0, 500)).toBe(true);
+    upstream.server.keepAliveTimeout = 3000;
+    expect((await request(proxy.port, { path: '/b/k' })).status).toBe(200);
+    expect(proxy.proxy.stats().upstreamSockets.free).toBe(1);
+    expect(await eventually(() => proxy.proxy.stats().upstreamSockets.free === 0, 4000)).toBe(true);
+  });
 });
 
 describe('logs and exchanges', () => {

@@ -1,0 +1,28 @@
+/**
+ * `npm run bench`: every benchmark of the project, one after the other, each printing its own markdown table
+ * of medians and ratios measured in the same run. Sections run as child processes so that one section's heap
+ * and JIT state do not colour the next. `npm run bench -- engine lint` runs only the named sections.
+ */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+
+const tsx = path.join(__dirname, '../node_modules/.bin/tsx');
+const SECTIONS: Record<string, { title: string; file: string; args?: string[] }> = {
+  engine: { title: 'Engine: ns/op on 12-header PutObject requests', file: 'engine.ts' },
+  readers: { title: 'Traffic readers: MB/s against the read+JSON.parse floor', file: 'traffic-readers.ts' },
+  lint: { title: 'obs-sse lint: 1 GB NDJSON and 200 MB HAR', file: 'lint.ts' },
+  proxy: { title: 'obs-sse proxy under load (autocannon, 64 connections, 10 s)', file: 'proxy-load.ts' },
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+let failed = false;
+for (const [name, section] of Object.entries(SECTIONS)) {
+  if (wanted.length && !wanted.includes(name)) continue;
+  console.log(`\n## ${section.title}\n`);
+  const r = spawnSync(tsx, [path.join(__dirname, section.file), ...(section.args ?? [])], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`bench section ${name} failed (exit ${r.status})`);
+    failed = true;
+  }
+}
+process.exit(failed ? 1 : 0);

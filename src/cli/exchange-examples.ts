@@ -1,0 +1,90 @@
+/**
+ * Examples for the codes that only a whole exchange or a session can raise; rules/codes.json can only
+ * hold single-message examples. `obs-sse explain` prints them and lints them through the real pipeline.
+ */
+import { sseCHeaders } from '../sse-c';
+import type { InspectCode } from '../inspect';
+
+/** One recorded exchange of an example, in the NDJSON input shape. */
+export interface ExampleExchange {
+  method: string;
+  url: string;
+  requestHeaders: [string, string][];
+  status?: number;
+  responseHeaders?: [string, string][];
+  responseText?: string;
+}
+
+/** A short story that raises one exchange-level code. */
+export interface ExchangeExample {
+  title: string;
+  exchanges: ExampleExchange[];
+}
+
+const HOST = 'https://photos.obs.cn-north-4.myhuaweicloud.com';
+// Throwaway keys, derived so the examples are stable; they are still printed only through src/redact.ts.
+const keyA = Object.entries(sseCHeaders(Buffer.alloc(32, 0x41)));
+const keyB = Object.entries(sseCHeaders(Buffer.alloc(32, 0x42)));
+const md5Of = (pairs: [string, string][]): string => pairs.find(([n]) => n.endsWith('-MD5'))?.[1] ?? '';
+const xml = (id: string): string =>
+  `<InitiateMultipartUploadResult><Bucket>photos</Bucket><Key>big.bin</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`;
+
+/** The example of each exchange-level code. */
+export const EXCHANGE_EXAMPLES: Readonly<Record<InspectCode, ExchangeExample>> = {
+  'session/key-mismatch': {
+    title: 'A multipart upload opened with one SSE-C key, and a part sent with another',
+    exchanges: [
+      {
+        method: 'POST',
+        url: `${HOST}/big.bin?uploads`,
+        requestHeaders: keyA,
+        status: 200,
+        responseHeaders: [
+          ['x-obs-server-side-encryption-customer-algorithm', 'AES256'],
+          ['x-obs-server-side-encryption-customer-key-MD5', md5Of(keyA)],
+        ],
+        responseText: xml('0000018C2F4A7B1E'),
+      },
+      { method: 'PUT', url: `${HOST}/big.bin?partNumber=1&uploadId=0000018C2F4A7B1E`, requestHeaders: keyB },
+    ],
+  },
+  'response/md5-mismatch': {
+    title: 'A response that echoes the MD5 of another key than the request sent',
+    exchanges: [
+      {
+        method: 'GET',
+        url: `${HOST}/report.pdf`,
+        requestHeaders: keyA,
+        status: 200,
+        responseHeaders: [
+          ['x-obs-server-side-encryption-customer-algorithm', 'AES256'],
+          ['x-obs-server-side-encryption-customer-key-MD5', md5Of(keyB)],
+        ],
+      },
+    ],
+  },
+  'response/method-mismatch': {
+    title: 'A request for SSE-KMS answered with SSE-OBS (a bucket default or a proxy changed it)',
+    exchanges: [
+      {
+        method: 'PUT',
+        url: `${HOST}/report.pdf`,
+        requestHeaders: [['x-obs-server-side-encryption', 'kms']],
+        status: 200,
+        responseHeaders: [['x-obs-server-side-encryption', 'AES256']],
+      },
+    ],
+  },
+  'operation/unlisted-sse': {
+    title: 'An SSE header on DeleteObject, which takes none',
+    exchanges: [
+      {
+        method: 'DELETE',
+        url: `${HOST}/report.pdf`,
+        requestHeaders: [['x-obs-server-side-encryption', 'kms']],
+        status: 204,
+        responseHeaders: [],
+      },
+    ],
+  },
+};

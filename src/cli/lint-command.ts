@@ -1,0 +1,169 @@
+/** `obs-sse lint`: flags and config to lint options, the pipeline, a formatter, an exit code. */
+import { existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { SeverityOverrides } from '../engine/report';
+import { FORMATTERS, type FormatName } from '../formatters';
+import { getChecker } from '../index';
+import { fileInput, lint, streamInput, type LintInput, type LintResult, type Progress } from '../lint';
+import type { Severity } from '../types';
+import { oneOf, packageVersion, parse } from './args';
+import { DEFAULT_CONFIG_FILE, loadConfig, type FailOn, type LintConfig } from './config';
+import { EXIT, UsageError, type CliIo } from './io';
+
+/** Usage text of `obs-sse lint`. */
+export const LINT_USAGE = `Usage: obs-sse lint [options] <file...>     (- reads standard input)
+
+Checks the SSE headers of every exchange in HAR files or NDJSON logs.
+
+  -f, --format stylish|json|sarif|junit   output format (default stylish)
+  -o, --output FILE                       write the report to FILE instead of stdout
+      --input har|ndjson                  input format (default: from the file name, else sniffed)
+      --addressing auto|path|virtual      where the bucket is (default auto: OBS host names are virtual)
+      --dialect auto|obs|s3               header dialect to require (default auto)
+      --fail-on error|warning|never       exit 1 when findings reach this severity (default error)
+      --rule CODE=off|info|warning|error  change a code's severity (repeatable)
+  -c, --config FILE                       config file (default ${DEFAULT_CONFIG_FILE} if present)
+      --no-config                         ignore ${DEFAULT_CONFIG_FILE}
+      --ignore-url GLOB                   skip exchanges whose URL or path matches (repeatable)
+      --max-findings N                    keep at most N findings (default 100000; all are counted)
+      --jobs N                            threads for NDJSON inputs (default: up to 4 for inputs of
+                                          32 MB or more and for pipes; 1 checks in one thread)
+      --color, --no-color                 force colours on or off (default: on for a terminal)
+  -h, --help                              show this help
+
+Exit codes: 0 nothing reached --fail-on, 1 findings did, 2 usage error or unreadable input.
+`;
+
+const FORMATS = Object.keys(FORMATTERS) as FormatName[];
+const SEVERITIES: readonly (Severity | 'off')[] = ['off', 'info', 'warning', 'error'];
+const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
+
+const OPTIONS = {
+  format: { type: 'string', short: 'f' },
+  output: { type: 'string', short: 'o' },
+  input: { type: 'string' },
+  addressing: { type: 'string' },
+  dialect: { type: 'string' },
+  'fail-on': { type: 'string' },
+  rule: { type: 'string', multiple: true },
+  config: { type: 'string', short: 'c' },
+  'no-config': { type: 'boolean' },
+  'ignore-url': { type: 'string', multiple: true },
+  'max-findings': { type: 'string' },
+  jobs: { type: 'string' },
+  color: { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** `--rule CODE=SEVERITY` values as overrides; unknown codes and severities are usage errors. */
+export function parseRules(values: readonly string[], usage: string): Record<string, Severity | 'off'> {
+  const codes = getChecker().rules.codes;
+  const out: Record<string, Severity | 'off'> = {};
+  for (const v of values) {
+    const eq = v.lastIndexOf('=');
+    const code = eq === -1 ? v : v.slice(0, eq);
+    if (eq === -1) throw new UsageError(`--rule takes CODE=SEVERITY, e.g. sse-kms/project-id-unlisted=off; got '${v}'`, usage);
+    if (!codes[code]) throw new UsageError(`--rule: unknown code '${code}'; \`obs-sse rules\` lists them`, usage);
+    const sev = oneOf(`--rule ${code}`, v.slice(eq + 1), SEVERITIES, usage);
+    if (sev) out[code] = sev;
+  }
+  return out;
+}
+
+/** The exit code for a run: 2 when an input could not be read in full, else by `--fail-on`. */
+export function exitCodeOf(result: LintResult, failOn: FailOn): number {
+  const s = result.summary;
+  if (s.inputErrors > 0) return EXIT.usage;
+  if (failOn === 'error' && s.errors > 0) return EXIT.findings;
+  if (failOn === 'warning' && s.errors + s.warnings > 0) return EXIT.findings;
+  return EXIT.ok;
+}
+
+/** Whether to colour stdout: `--color`/`--no-color`, else a TTY without NO_COLOR. */
+export function useColor(io: CliIo, flags: { color?: boolean; 'no-color'?: boolean }): boolean {
+  if (flags['no-color']) return false;
+  if (flags.color) return true;
+  return io.stdout.isTTY === true && !io.env.NO_COLOR;
+}
+
+function progressReporter(io: CliIo): { report(p: Progress): void; done(): void } {
+  let last = 0;
+  let shown = false;
+  return {
+    report(p) {
+      if (!io.stderr.isTTY || (p.size ?? p.bytes) < PROGRESS_MIN_BYTES) return;
+      const now = Date.now();
+      if (now - last < 250) return;
+      last = now;
+      shown = true;
+      const mb = (n: number): string => (n / 1e6).toFixed(0);
+      const of = p.size ? ` / ${mb(p.size)} MB (${Math.floor((100 * p.bytes) / p.size)}%)` : ' MB';
+      io.stderr.write(`\r\u001b[K${p.file}: ${mb(p.bytes)}${of}, ${p.exchanges} exchanges`);
+    },
+    done() {
+      if (shown) io.stderr.write('\r\u001b[K');
+    },
+  };
+}
+
+/** Runs `obs-sse lint` and returns its exit code. */
+export async function lintCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(argv, OPTIONS, LINT_USAGE);
+  if (values.help) {
+    io.stdout.write(LINT_USAGE);
+    return EXIT.ok;
+  }
+  let config: LintConfig = {};
+  if (!values['no-config']) {
+    const file = values.config ?? (existsSync(resolve(io.cwd, DEFAULT_CONFIG_FILE)) ? DEFAULT_CONFIG_FILE : undefined);
+    if (file !== undefined) config = loadConfig(resolve(io.cwd, file), file);
+  }
+  const format = oneOf('--format', values.format, FORMATS, LINT_USAGE) ?? config.format ?? 'stylish';
+  const failOn = oneOf('--fail-on', values['fail-on'], ['error', 'warning', 'never'] as const, LINT_USAGE) ?? config.failOn ?? 'error';
+  const maxFindings = values['max-findings'] === undefined ? undefined : Number(values['max-findings']);
+  if (maxFindings !== undefined && !(Number.isInteger(maxFindings) && maxFindings >= 0)) {
+    throw new UsageError(`--max-findings must be a whole number; got '${values['max-findings']}'`, LINT_USAGE);
+  }
+  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
+  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
+    throw new UsageError(`--jobs must be a whole number from 1 to 64; got '${values.jobs}'`, LINT_USAGE);
+  }
+  const severity: SeverityOverrides = { ...config.rules, ...parseRules(values.rule ?? [], LINT_USAGE) };
+  if (positionals.length === 0) throw new UsageError('no input files; pass - to read standard input', LINT_USAGE);
+  if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('- (standard input) can be given once', LINT_USAGE);
+  const inputs: LintInput[] = positionals.map((p) => (p === '-' ? streamInput(io.stdin) : fileInput(resolve(io.cwd, p), p)));
+
+  const progress = progressReporter(io);
+  const result = await lint(inputs, {
+    input: oneOf('--input', values.input, ['har', 'ndjson'] as const, LINT_USAGE),
+    addressing: oneOf('--addressing', values.addressing, ['auto', 'path', 'virtual'] as const, LINT_USAGE) ?? config.addressing,
+    dialect: oneOf('--dialect', values.dialect, ['auto', 'obs', 's3'] as const, LINT_USAGE) ?? config.dialect,
+    severity: Object.keys(severity).length > 0 ? severity : undefined,
+    ignoreUrls: [...(config.ignoreUrls ?? []), ...(values['ignore-url'] ?? [])],
+    maxFindings,
+    jobs,
+    keepExchanges: format === 'junit',
+    onProgress: progress.report,
+  });
+  progress.done();
+  const text = FORMATTERS[format](result, {
+    color: values.output === undefined && format === 'stylish' && useColor(io, values),
+    version: packageVersion(),
+  });
+  if (values.output !== undefined) {
+    try {
+      writeFileSync(resolve(io.cwd, values.output), text);
+    } catch (err) {
+      io.stderr.write(`obs-sse: cannot write ${values.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+      return EXIT.usage;
+    }
+  } else {
+    io.stdout.write(text);
+  }
+  // Input errors are in the report too, but a machine format on stdout must stay parseable: say it on stderr.
+  if (result.summary.inputErrors > 0 && (format !== 'stylish' || values.output !== undefined)) {
+    for (const e of result.inputErrors) io.stderr.write(`obs-sse: ${e.file}: ${e.message}\n`);
+  }
+  return exitCodeOf(result, failOn);
+}

@@ -1,0 +1,83 @@
+/**
+ * NDJSON batches: whole lines cut from the input, checked on their own (in a worker thread) and
+ * placed back in the input by their first line's number and byte offset.
+ */
+import { NdjsonSplitter, type TrafficItem } from '../traffic';
+import { emptyBatchCounts, type BatchCounts, type Checked, type ExchangeChecker } from './check';
+import type { InputError, LintOptions } from './types';
+
+/** A batch handed to a worker: whole lines starting at 0-based `line`, byte `offset`. */
+export interface BatchRequest {
+  seq: number;
+  line: number;
+  offset: number;
+  bytes: Uint8Array;
+}
+
+/** An exchange to merge, or an input error, in input order. */
+export type BatchItem = { checked: Checked } | { error: Omit<InputError, 'file'> };
+
+/** What a worker sends back. */
+export interface BatchResult {
+  seq: number;
+  counts: BatchCounts;
+  items: BatchItem[];
+}
+
+/** What a worker is started with: the cloneable part of the run's options. */
+export interface WorkerSetup {
+  options: Pick<LintOptions, 'addressing' | 'dialect' | 'severity' | 'ignoreUrls'>;
+  keepAll: boolean;
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/**
+ * Moves a reader item from batch-local numbering to the input's. The reader numbers lines from the
+ * start of what it was given and says so in its messages (`line 3, column 9: …`), so the message's
+ * leading line number moves too.
+ */
+export function rebase(item: TrafficItem, line: number, offset: number): void {
+  if (item.kind === 'exchange') {
+    item.exchange.entry += line;
+    return;
+  }
+  if (item.entry !== undefined) item.entry += line;
+  if (item.position.line !== undefined) item.position.line += line;
+  if (item.position.offset !== undefined) item.position.offset += offset;
+  item.message = item.message.replace(/^line (\d+)/, (_, n: string) => `line ${Number(n) + line}`);
+}
+
+/**
+ * A reader positioned at `line`/`offset` of the input. A batch after the first starts with a
+ * newline, so that the reader's first line (where it drops a byte-order mark) is an empty one and not
+ * the batch's first real line; rebasing accounts for it.
+ */
+export function readerAt(line: number, offset: number): { splitter: NdjsonSplitter; out: TrafficItem[]; line: number; offset: number } {
+  const splitter = new NdjsonSplitter();
+  const out: TrafficItem[] = [];
+  if (line === 0 && offset === 0) return { splitter, out, line, offset };
+  splitter.push(NEWLINE, out);
+  return { splitter, out, line: line - 1, offset: offset - 1 };
+}
+
+/** Reads and checks one batch. */
+export function checkBatch(req: BatchRequest, checker: ExchangeChecker, keepAll: boolean): BatchResult {
+  const r = readerAt(req.line, req.offset);
+  r.splitter.push(Buffer.from(req.bytes.buffer, req.bytes.byteOffset, req.bytes.byteLength), r.out);
+  r.splitter.end(r.out);
+  const counts = emptyBatchCounts();
+  const items: BatchItem[] = [];
+  for (const item of r.out) {
+    rebase(item, r.line, r.offset);
+    if (item.kind === 'exchange') {
+      const checked = checker.check(item.exchange, counts, keepAll);
+      if (checked) items.push({ checked });
+    } else {
+      const error: Omit<InputError, 'file'> = { message: item.message, ...item.position };
+      if (item.entry !== undefined) error.entry = item.entry;
+      items.push({ error });
+    }
+  }
+  return { seq: req.seq, counts, items };
+}

@@ -1,0 +1,130 @@
+/**
+ * Checking one exchange, without anything that depends on the exchanges before it: that part (the
+ * multipart sessions) and the collecting of findings happen where exchanges are merged in order. This
+ * split lets worker threads check NDJSON batches in parallel (./parallel.ts).
+ */
+import { redactUrl } from '../redact';
+import type { Exchange } from '../traffic';
+import {
+  inspectRequest,
+  inspectResponse,
+  ValidationCache,
+  type InspectOptions,
+  type RequestInspection,
+} from '../inspect';
+import type { Diagnostic, Operation } from '../types';
+import { urlIgnorer } from './ignore';
+import { MAX_URL, type LintOptions, type SkippedReason } from './types';
+
+/** Counts that do not depend on findings, summed per batch. */
+export interface BatchCounts {
+  exchanges: number;
+  checked: number;
+  skipped: Partial<Record<SkippedReason, number>>;
+}
+
+/** What the in-order merge needs from one exchange. */
+export interface Checked {
+  entry: number;
+  method: string;
+  /** Redacted and shortened. */
+  url: string;
+  /** The operation, or for a skipped exchange the classifier's detail. */
+  operation: string;
+  skipped?: { reason: SkippedReason; detail: string };
+  request: Diagnostic[];
+  response: Diagnostic[];
+  /** Set for the multipart operations, whose checks depend on earlier exchanges. */
+  session?: { req: RequestInspection; status?: number; body?: string };
+}
+
+const SESSION_OPS: ReadonlySet<Operation> = new Set([
+  'InitiateMultipartUpload',
+  'UploadPart',
+  'UploadPartCopy',
+  'CompleteMultipartUpload',
+]);
+
+/** `s` shortened to `max` characters. */
+export const clip = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+
+/** Zero counts. */
+export const emptyBatchCounts = (): BatchCounts => ({ exchanges: 0, checked: 0, skipped: {} });
+
+/** Inspect options for a run: its severities, and a validation cache (the run is short-lived). */
+export function runInspectOptions(options: LintOptions): InspectOptions {
+  const o: InspectOptions = { cache: new ValidationCache() };
+  if (options.severity) o.severity = options.severity;
+  return o;
+}
+
+/** Runs the per-exchange checks with a run's options. */
+export class ExchangeChecker {
+  private readonly ignored: ((url: string) => boolean) | undefined;
+
+  constructor(
+    private readonly options: LintOptions,
+    private readonly inspectOptions: InspectOptions,
+  ) {
+    this.ignored = urlIgnorer(options.ignoreUrls);
+  }
+
+  /**
+   * Checks one exchange and counts it. Returns what the merge needs, or undefined for an exchange with
+   * nothing to report and no session step (most of them), unless `keepAll` asks for every exchange.
+   */
+  check(ex: Exchange, counts: BatchCounts, keepAll: boolean): Checked | undefined {
+    counts.exchanges++;
+    if (this.ignored?.(ex.url)) {
+      counts.skipped['ignored-url'] = (counts.skipped['ignored-url'] ?? 0) + 1;
+      if (!keepAll) return undefined;
+      return {
+        entry: ex.entry,
+        method: ex.method,
+        url: clip(redactUrl(ex.url), MAX_URL),
+        operation: '',
+        skipped: { reason: 'ignored-url', detail: 'matched --ignore-url' },
+        request: [],
+        response: [],
+      };
+    }
+    const req = inspectRequest(
+      {
+        method: ex.method,
+        url: ex.url,
+        headers: ex.requestHeaders,
+        postData: ex.postData,
+        addressing: this.options.addressing,
+        dialect: this.options.dialect,
+      },
+      this.inspectOptions,
+    );
+    const c = req.classification;
+    if (c.kind === 'skipped') counts.skipped[c.reason] = (counts.skipped[c.reason] ?? 0) + 1;
+    else counts.checked++;
+    const response =
+      ex.status === undefined
+        ? []
+        : inspectResponse(req, { status: ex.status, headers: ex.responseHeaders ?? [] }, this.inspectOptions);
+    const session = c.kind === 'operation' && SESSION_OPS.has(c.operation);
+    if (!keepAll && !session && req.diagnostics.length === 0 && response.length === 0) return undefined;
+    const checked: Checked = {
+      entry: ex.entry,
+      method: ex.method,
+      url: clip(redactUrl(ex.url), MAX_URL),
+      operation: c.kind === 'operation' ? c.operation : c.detail,
+      request: req.diagnostics,
+      response,
+    };
+    if (c.kind === 'skipped') checked.skipped = { reason: c.reason, detail: c.detail };
+    if (session) {
+      // The diagnostics travel in `request`; the session step needs the rest of the inspection.
+      checked.session = { req: { ...req, diagnostics: [] } };
+      if (ex.status !== undefined) checked.session.status = ex.status;
+      if (ex.responseText !== undefined && c.operation === 'InitiateMultipartUpload') {
+        checked.session.body = ex.responseText;
+      }
+    }
+    return checked;
+  }
+}
