@@ -6,6 +6,7 @@
  * "present"), independently of the engine's compiled checks; the differential tests rely on that
  * independence.
  */
+import type { HeaderCondition } from '../../src/checks/types';
 import type { HeaderDef, HeaderId, OperationTable, RuleDef } from '../../src/rules/model';
 
 const ABSENT = '\u0000absent';
@@ -13,16 +14,12 @@ const PRESENT = '\u0000present';
 type State = string;
 type Assignment = Map<HeaderId, State>;
 
-interface Condition {
-  header: HeaderId;
-  values?: string[];
-}
 
 /** The structural meaning of each check kind; kinds that say nothing about header presence return undefined. */
 function constraint(rule: RuleDef): ((a: Assignment) => boolean) | 'none' {
   const o = rule.options as Record<string, unknown>;
   const has = (a: Assignment, h: HeaderId) => (a.get(h) ?? ABSENT) !== ABSENT;
-  const meets = (a: Assignment, c: Condition) =>
+  const meets = (a: Assignment, c: HeaderCondition) =>
     has(a, c.header) && (!c.values || c.values.includes(a.get(c.header)!));
   switch (rule.kind) {
     case 'all-or-none': {
@@ -37,7 +34,7 @@ function constraint(rule: RuleDef): ((a: Assignment) => boolean) | 'none' {
       return (a) => !(x.some((h) => has(a, h)) && y.some((h) => has(a, h)));
     }
     case 'requires': {
-      const [c1, c2] = [o.if as Condition, o.then as Condition];
+      const [c1, c2] = [o.if as HeaderCondition, o.then as HeaderCondition];
       return (a) => !meets(a, c1) || meets(a, c2);
     }
     case 'forbidden': {
@@ -60,7 +57,7 @@ function headersOf(rule: RuleDef): HeaderId[] {
   for (const key of ['headers', 'a', 'b'])
     for (const h of (o[key] as HeaderId[] | undefined) ?? []) out.add(h);
   for (const key of ['if', 'then']) {
-    const c = o[key] as Condition | undefined;
+    const c = o[key] as HeaderCondition | undefined;
     if (c) out.add(c.header);
   }
   return [...out];

@@ -1,29 +1,13 @@
-import type { HeaderId } from '../rules/model';
-import { type CheckKind, headerIdSchema } from './types';
-
-interface Condition {
-  header: HeaderId;
-  values?: string[];
-}
-
-const condition = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['header'],
-  properties: {
-    header: headerIdSchema,
-    values: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string' } },
-  },
-};
+import { type CheckKind, type HeaderCondition, headerConditionSchema } from './types';
 
 /** A header (optionally with given values) that needs another header (optionally with given values). */
-export const requires: CheckKind<{ if: Condition; then: Condition }> = {
+export const requires: CheckKind<{ if: HeaderCondition; then: HeaderCondition }> = {
   kind: 'requires',
   optionsSchema: {
     type: 'object',
     additionalProperties: false,
     required: ['if', 'then'],
-    properties: { if: condition, then: condition },
+    properties: { if: headerConditionSchema, then: headerConditionSchema },
   },
   compile(options, ctx) {
     const ifIndex = ctx.index(options.if.header);

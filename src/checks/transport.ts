@@ -1,14 +1,9 @@
-import type { HeaderId } from '../rules/model';
+import type { ScanState } from '../engine/state';
 import type { Scheme } from '../types';
-import { type CheckKind, headerIdSchema } from './types';
-
-interface Trigger {
-  header: HeaderId;
-  values?: string[];
-}
+import { type CheckKind, type HeaderCondition, headerConditionSchema } from './types';
 
 /** A message that must travel over a given scheme when any trigger header (with its values) is present. */
-export const transport: CheckKind<{ scheme: Scheme; whenAny: Trigger[] }> = {
+export const transport: CheckKind<{ scheme: Scheme; whenAny: HeaderCondition[] }> = {
   kind: 'transport',
   optionsSchema: {
     type: 'object',
@@ -16,19 +11,7 @@ export const transport: CheckKind<{ scheme: Scheme; whenAny: Trigger[] }> = {
     required: ['scheme', 'whenAny'],
     properties: {
       scheme: { enum: ['http', 'https'] },
-      whenAny: {
-        type: 'array',
-        minItems: 1,
-        items: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['header'],
-          properties: {
-            header: headerIdSchema,
-            values: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string' } },
-          },
-        },
-      },
+      whenAny: { type: 'array', minItems: 1, items: headerConditionSchema },
     },
   },
   compile({ scheme, whenAny }, ctx) {
@@ -36,7 +19,7 @@ export const transport: CheckKind<{ scheme: Scheme; whenAny: Trigger[] }> = {
       index: ctx.index(t.header),
       values: t.values && new Set(t.values),
     }));
-    const firstTrigger = (s: Parameters<ReturnType<typeof transport.compile>['test']>[0]) =>
+    const firstTrigger = (s: ScanState) =>
       triggers.find((t) => s.bits & (1 << t.index) && (!t.values || t.values.has(s.canon[t.index]!)));
     return {
       triggers: triggers.reduce((m, t) => m | (1 << t.index), 0),

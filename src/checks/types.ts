@@ -53,6 +53,22 @@ export const headerIdSchema = {
   enum: ['sse', 'data', 'kmsKey', 'project', 'cAlg', 'cKey', 'cMd5', 'srcAlg', 'srcKey', 'srcMd5'],
 } as const;
 
+/** A header, optionally restricted to some of its values (in OBS spelling). */
+export interface HeaderCondition {
+  header: HeaderId;
+  values?: string[];
+}
+
+export const headerConditionSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['header'],
+  properties: {
+    header: headerIdSchema,
+    values: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string' } },
+  },
+} as const;
+
 /** Bit mask of a list of header ids. */
 export function maskOf(ids: readonly HeaderId[], ctx: CompileContext): number {
   let mask = 0;

@@ -56,7 +56,7 @@ it('prints help and the version', async () => {
 });
 
 it('refuses bad --jobs and --max-findings values', async () => {
-  for (const args of [['--jobs', '0'], ['--jobs', 'two'], ['--max-findings', '-1']]) {
+  for (const args of [['--jobs', '0'], ['--jobs', 'two'], ['--max-findings=-1'], ['--max-findings', '1.5']]) {
     const r = await runCli(['lint', ...args, join(INPUTS, 'clean.ndjson')]);
     expect({ args, code: r.code }).toEqual({ args, code: 2 });
     expect(r.stderr).toMatch(/^obs-sse: --(jobs|max-findings) must be/);

@@ -3,6 +3,7 @@
  * shape, and the engine's verdict cut down to that subset.
  */
 import * as path from 'node:path';
+import type { Route } from '../../scripts/lib/openapi';
 import { validateHeaders } from '../../src';
 import type { Direction, Operation } from '../../src/types';
 
@@ -22,7 +23,7 @@ export const SUBSET = [
   'value/not-allowed',
 ];
 
-export type { Route } from '../../scripts/lib/openapi';
+export type { Route };
 
 /** One message in transport form. */
 export interface Message {
