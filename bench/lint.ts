@@ -161,7 +161,13 @@ function exchange(i: number): Record {
   };
 }
 
-async function write(file: string, targetBytes: number, piece: (i: number) => string, head = '', tail = ''): Promise<number> {
+async function write(
+  file: string,
+  targetBytes: number,
+  piece: (i: number) => string,
+  head = '',
+  tail = '',
+): Promise<number> {
   const out = createWriteStream(file);
   out.write(head);
   let size = 0;
@@ -205,7 +211,11 @@ async function generate(): Promise<void> {
           httpVersion: 'HTTP/1.1',
           cookies: [],
           headers: nv(e.responseHeaders),
-          content: { size: 0, mimeType: 'application/xml', ...(e.responseText ? { text: e.responseText } : {}) },
+          content: {
+            size: 0,
+            mimeType: 'application/xml',
+            ...(e.responseText ? { text: e.responseText } : {}),
+          },
           redirectURL: '',
           headersSize: -1,
           bodySize: 0,
@@ -265,7 +275,13 @@ async function child(mode: string): Promise<void> {
     errors = summary.errors;
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const result: Result = { mode, entries, seconds, mb: statSync(file).size / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+  const result: Result = {
+    mode,
+    entries,
+    seconds,
+    mb: statSync(file).size / 1e6,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  };
   if (errors !== undefined) result.errors = errors;
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
@@ -313,7 +329,9 @@ async function main(): Promise<void> {
     const hl = measure('har-lint');
     row(hl, hf, 0.3);
     console.log(rows.join('\n'));
-    console.log(`\nlint errors found: NDJSON ${nl.errors ?? 0}, HAR ${hl.errors ?? 0} (about 1 % of exchanges by design)`);
+    console.log(
+      `\nlint errors found: NDJSON ${nl.errors ?? 0}, HAR ${hl.errors ?? 0} (about 1 % of exchanges by design)`,
+    );
   } finally {
     if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
   }

@@ -51,13 +51,15 @@ const OPTIONS = {
 const MAX_STDIN = 1024 * 1024;
 
 async function readMessage(io: CliIo): Promise<string> {
-  if (io.stdin.isTTY) throw new UsageError('give headers with -H, or pipe an HTTP message into standard input', CHECK_USAGE);
+  if (io.stdin.isTTY)
+    throw new UsageError('give headers with -H, or pipe an HTTP message into standard input', CHECK_USAGE);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of io.stdin) {
     const b = typeof c === 'string' ? Buffer.from(c) : Buffer.from(c);
     size += b.length;
-    if (size > MAX_STDIN) throw new UsageError('standard input is over 1 MiB; check reads one message', CHECK_USAGE);
+    if (size > MAX_STDIN)
+      throw new UsageError('standard input is over 1 MiB; check reads one message', CHECK_USAGE);
     chunks.push(b);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -74,14 +76,23 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
   const op = oneOf('--op', values.op, OPERATIONS, CHECK_USAGE) as Operation | undefined;
   const scheme = oneOf('--scheme', values.scheme, ['http', 'https'] as const, CHECK_USAGE);
   const dialect = oneOf('--dialect', values.dialect, ['auto', 'obs', 's3'] as const, CHECK_USAGE);
-  const addressing = oneOf('--addressing', values.addressing, ['auto', 'path', 'virtual'] as const, CHECK_USAGE);
-  const format: FormatName = oneOf('--format', values.format, Object.keys(FORMATTERS) as FormatName[], CHECK_USAGE) ?? 'stylish';
-  const failOn = oneOf('--fail-on', values['fail-on'], ['error', 'warning', 'never'] as const, CHECK_USAGE) ?? 'error';
+  const addressing = oneOf(
+    '--addressing',
+    values.addressing,
+    ['auto', 'path', 'virtual'] as const,
+    CHECK_USAGE,
+  );
+  const format: FormatName =
+    oneOf('--format', values.format, Object.keys(FORMATTERS) as FormatName[], CHECK_USAGE) ?? 'stylish';
+  const failOn =
+    oneOf('--fail-on', values['fail-on'], ['error', 'warning', 'never'] as const, CHECK_USAGE) ?? 'error';
   const rules = parseRules(values.rule ?? [], CHECK_USAGE);
   const options: InspectOptions = Object.keys(rules).length > 0 ? { severity: rules } : {};
 
   const fromFlags = values.header !== undefined;
-  const msg: RawMessage = fromFlags ? parseRawHttp(values.header?.join('\n') ?? '', CHECK_USAGE) : parseRawHttp(await readMessage(io), CHECK_USAGE);
+  const msg: RawMessage = fromFlags
+    ? parseRawHttp(values.header?.join('\n') ?? '', CHECK_USAGE)
+    : parseRawHttp(await readMessage(io), CHECK_USAGE);
   if (fromFlags && (msg.request || msg.response)) throw new UsageError('-H takes headers only', CHECK_USAGE);
   const direction =
     oneOf('--direction', values.direction, ['request', 'response'] as const, CHECK_USAGE) ??
@@ -161,6 +172,11 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
     inputErrors: [],
     exchanges: [{ file, entry: 0, method, url: redactUrl(url), ...(operation ? { operation } : {}) }],
   };
-  io.stdout.write(FORMATTERS[format](result, { color: format === 'stylish' && useColor(io, values), version: packageVersion() }));
+  io.stdout.write(
+    FORMATTERS[format](result, {
+      color: format === 'stylish' && useColor(io, values),
+      version: packageVersion(),
+    }),
+  );
   return exitCodeOf(result, failOn);
 }

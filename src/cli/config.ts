@@ -42,7 +42,11 @@ export function loadConfig(path: string, name: string = path): LintConfig {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new RuleLoadError(file, '', `cannot read the config file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new RuleLoadError(
+      file,
+      '',
+      `cannot read the config file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   let data: unknown;
   try {
@@ -56,7 +60,11 @@ export function loadConfig(path: string, name: string = path): LintConfig {
   const codes = getChecker().rules.codes;
   for (const code of Object.keys(config.rules ?? {})) {
     if (!codes[code]) {
-      throw new RuleLoadError(file, `/rules/${pointerToken(code)}`, `unknown code "${code}"; \`obs-sse rules\` lists them`);
+      throw new RuleLoadError(
+        file,
+        `/rules/${pointerToken(code)}`,
+        `unknown code "${code}"; \`obs-sse rules\` lists them`,
+      );
     }
   }
   return config;

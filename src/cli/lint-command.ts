@@ -63,8 +63,13 @@ export function parseRules(values: readonly string[], usage: string): Record<str
   for (const v of values) {
     const eq = v.lastIndexOf('=');
     const code = eq === -1 ? v : v.slice(0, eq);
-    if (eq === -1) throw new UsageError(`--rule takes CODE=SEVERITY, e.g. sse-kms/project-id-unlisted=off; got '${v}'`, usage);
-    if (!codes[code]) throw new UsageError(`--rule: unknown code '${code}'; \`obs-sse rules\` lists them`, usage);
+    if (eq === -1)
+      throw new UsageError(
+        `--rule takes CODE=SEVERITY, e.g. sse-kms/project-id-unlisted=off; got '${v}'`,
+        usage,
+      );
+    if (!codes[code])
+      throw new UsageError(`--rule: unknown code '${code}'; \`obs-sse rules\` lists them`, usage);
     const sev = oneOf(`--rule ${code}`, v.slice(eq + 1), SEVERITIES, usage);
     if (sev) out[code] = sev;
   }
@@ -116,28 +121,41 @@ export async function lintCommand(argv: string[], io: CliIo): Promise<number> {
   }
   let config: LintConfig = {};
   if (!values['no-config']) {
-    const file = values.config ?? (existsSync(resolve(io.cwd, DEFAULT_CONFIG_FILE)) ? DEFAULT_CONFIG_FILE : undefined);
+    const file =
+      values.config ?? (existsSync(resolve(io.cwd, DEFAULT_CONFIG_FILE)) ? DEFAULT_CONFIG_FILE : undefined);
     if (file !== undefined) config = loadConfig(resolve(io.cwd, file), file);
   }
   const format = oneOf('--format', values.format, FORMATS, LINT_USAGE) ?? config.format ?? 'stylish';
-  const failOn = oneOf('--fail-on', values['fail-on'], ['error', 'warning', 'never'] as const, LINT_USAGE) ?? config.failOn ?? 'error';
+  const failOn =
+    oneOf('--fail-on', values['fail-on'], ['error', 'warning', 'never'] as const, LINT_USAGE) ??
+    config.failOn ??
+    'error';
   const maxFindings = values['max-findings'] === undefined ? undefined : Number(values['max-findings']);
   if (maxFindings !== undefined && !(Number.isInteger(maxFindings) && maxFindings >= 0)) {
-    throw new UsageError(`--max-findings must be a whole number; got '${values['max-findings']}'`, LINT_USAGE);
+    throw new UsageError(
+      `--max-findings must be a whole number; got '${values['max-findings']}'`,
+      LINT_USAGE,
+    );
   }
   const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
     throw new UsageError(`--jobs must be a whole number from 1 to 64; got '${values.jobs}'`, LINT_USAGE);
   }
   const severity: SeverityOverrides = { ...config.rules, ...parseRules(values.rule ?? [], LINT_USAGE) };
-  if (positionals.length === 0) throw new UsageError('no input files; pass - to read standard input', LINT_USAGE);
-  if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('- (standard input) can be given once', LINT_USAGE);
-  const inputs: LintInput[] = positionals.map((p) => (p === '-' ? streamInput(io.stdin) : fileInput(resolve(io.cwd, p), p)));
+  if (positionals.length === 0)
+    throw new UsageError('no input files; pass - to read standard input', LINT_USAGE);
+  if (positionals.filter((p) => p === '-').length > 1)
+    throw new UsageError('- (standard input) can be given once', LINT_USAGE);
+  const inputs: LintInput[] = positionals.map((p) =>
+    p === '-' ? streamInput(io.stdin) : fileInput(resolve(io.cwd, p), p),
+  );
 
   const progress = progressReporter(io);
   const result = await lint(inputs, {
     input: oneOf('--input', values.input, ['har', 'ndjson'] as const, LINT_USAGE),
-    addressing: oneOf('--addressing', values.addressing, ['auto', 'path', 'virtual'] as const, LINT_USAGE) ?? config.addressing,
+    addressing:
+      oneOf('--addressing', values.addressing, ['auto', 'path', 'virtual'] as const, LINT_USAGE) ??
+      config.addressing,
     dialect: oneOf('--dialect', values.dialect, ['auto', 'obs', 's3'] as const, LINT_USAGE) ?? config.dialect,
     severity: Object.keys(severity).length > 0 ? severity : undefined,
     ignoreUrls: [...(config.ignoreUrls ?? []), ...(values['ignore-url'] ?? [])],
@@ -155,7 +173,9 @@ export async function lintCommand(argv: string[], io: CliIo): Promise<number> {
     try {
       writeFileSync(resolve(io.cwd, values.output), text);
     } catch (err) {
-      io.stderr.write(`obs-sse: cannot write ${values.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+      io.stderr.write(
+        `obs-sse: cannot write ${values.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`,
+      );
       return EXIT.usage;
     }
   } else {

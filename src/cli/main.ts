@@ -101,7 +101,9 @@ export async function main(): Promise<void> {
     // exitCode, not exit(): a large report on a pipe must be flushed before the process ends.
     process.exitCode = await run(process.argv.slice(2), io);
   } catch (err) {
-    process.stderr.write(`obs-sse: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `obs-sse: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exitCode = 3;
   }
 }

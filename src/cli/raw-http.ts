@@ -48,7 +48,10 @@ export function parseRawHttp(text: string, usage: string): RawMessage {
     const h = HEADER.exec(line);
     if (!h) {
       // The line itself is not repeated: it may hold a customer key.
-      throw new UsageError(`line ${i + 1} of the message is neither a start line nor a 'name: value' header`, usage);
+      throw new UsageError(
+        `line ${i + 1} of the message is neither a start line nor a 'name: value' header`,
+        usage,
+      );
     }
     msg.headers.push([h[1] ?? '', h[2] ?? '']);
   }

@@ -3,7 +3,14 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { getChecker } from '../index';
 import type { InspectCode } from '../inspect';
-import { codeCatalogue, describeProvenance, lint, provenanceSummary, streamInput, type CodeInfo } from '../lint';
+import {
+  codeCatalogue,
+  describeProvenance,
+  lint,
+  provenanceSummary,
+  streamInput,
+  type CodeInfo,
+} from '../lint';
 import type { CodeExample } from '../rules/model';
 import { REDACTED, redactHeaders, redactUrl } from '../redact';
 import type { Diagnostic } from '../types';
@@ -39,7 +46,12 @@ export function rulesCommand(argv: string[], io: CliIo): number {
   const format = oneOf('--format', values.format, ['text', 'json'] as const, RULES_USAGE) ?? 'text';
   const codes = codeCatalogue();
   if (format === 'json') {
-    const list = codes.map((c) => ({ code: c.code, severity: c.severity, summary: c.summary, provenance: c.provenance }));
+    const list = codes.map((c) => ({
+      code: c.code,
+      severity: c.severity,
+      summary: c.summary,
+      provenance: c.provenance,
+    }));
     io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
     return EXIT.ok;
   }
@@ -47,11 +59,13 @@ export function rulesCommand(argv: string[], io: CliIo): number {
   const lines = codes.map(
     (c) => `${c.code.padEnd(w)}  ${c.severity.padEnd(7)}  ${c.summary}  [${provenanceSummary(c.provenance)}]`,
   );
-  io.stdout.write(`${lines.join('\n')}\n\n${codes.length} codes. \`obs-sse explain <code>\` shows one in full.\n`);
+  io.stdout.write(
+    `${lines.join('\n')}\n\n${codes.length} codes. \`obs-sse explain <code>\` shows one in full.\n`,
+  );
   return EXIT.ok;
 }
 
-const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v) ?? String(v));
+const show = (v: unknown): string => (typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)));
 
 /**
  * What a redacted customer key was, without the key: its size and its MD5, the fingerprint the
@@ -76,16 +90,25 @@ function headerLines(headers: CodeExample['headers']): string[] {
 
 function describeExample(label: string, ex: CodeExample): string[] {
   const extra = [ex.scheme && `scheme ${ex.scheme}`, ex.dialect && `dialect ${ex.dialect}`].filter(Boolean);
-  return [`${label} (${ex.operation} ${ex.direction}${extra.length ? `, ${extra.join(', ')}` : ''}):`, ...headerLines(ex.headers)];
+  return [
+    `${label} (${ex.operation} ${ex.direction}${extra.length ? `, ${extra.join(', ')}` : ''}):`,
+    ...headerLines(ex.headers),
+  ];
 }
 
-function diagnosticLines(list: readonly { severity: string; code: string; message: string }[], code: string): string[] {
+function diagnosticLines(
+  list: readonly { severity: string; code: string; message: string }[],
+  code: string,
+): string[] {
   if (list.length === 0) return ['    (nothing)'];
   return list.map((d) => `  ${d.code === code ? '>' : ' '} ${d.severity.padEnd(7)} ${d.code}  ${d.message}`);
 }
 
 function exchangeLines(ex: ExampleExchange): string[] {
-  const out = [`    ${ex.method} ${redactUrl(ex.url)}`, ...headerLines(ex.requestHeaders).map((l) => `  ${l}`)];
+  const out = [
+    `    ${ex.method} ${redactUrl(ex.url)}`,
+    ...headerLines(ex.requestHeaders).map((l) => `  ${l}`),
+  ];
   if (ex.status !== undefined) {
     out.push(`    → ${ex.status}`, ...headerLines(ex.responseHeaders ?? []).map((l) => `  ${l}`));
   }
@@ -95,7 +118,9 @@ function exchangeLines(ex: ExampleExchange): string[] {
 async function exchangeExample(code: InspectCode): Promise<string[]> {
   const example = EXCHANGE_EXAMPLES[code];
   const ndjson = example.exchanges.map((e) => JSON.stringify(e)).join('\n');
-  const result = await lint([streamInput(Readable.from([Buffer.from(ndjson)]), 'example')], { input: 'ndjson' });
+  const result = await lint([streamInput(Readable.from([Buffer.from(ndjson)]), 'example')], {
+    input: 'ndjson',
+  });
   return [
     `Example: ${example.title}`,
     ...example.exchanges.flatMap(exchangeLines),
@@ -107,7 +132,11 @@ async function exchangeExample(code: InspectCode): Promise<string[]> {
 
 /** Runs `obs-sse explain <code>`. */
 export async function explainCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(argv, { help: { type: 'boolean', short: 'h' } } as const, EXPLAIN_USAGE);
+  const { values, positionals } = parse(
+    argv,
+    { help: { type: 'boolean', short: 'h' } } as const,
+    EXPLAIN_USAGE,
+  );
   if (values.help) {
     io.stdout.write(EXPLAIN_USAGE);
     return EXIT.ok;

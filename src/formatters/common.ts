@@ -18,7 +18,8 @@ export function exchangeTitle(f: { method: string; url: string; operation?: stri
 
 /** Where an input error is: `line 7, column 12`, `entry 3`, or nothing. */
 export function errorPosition(e: InputError): string {
-  if (e.line !== undefined) return e.column !== undefined ? `line ${e.line}, column ${e.column}` : `line ${e.line}`;
+  if (e.line !== undefined)
+    return e.column !== undefined ? `line ${e.line}, column ${e.column}` : `line ${e.line}`;
   if (e.entry !== undefined) return `entry ${e.entry}`;
   return '';
 }
@@ -59,7 +60,11 @@ export function summaryLine(result: LintResult): string {
   const parts = [plural(s.errors, 'error'), plural(s.warnings, 'warning')];
   if (s.infos) parts.push(plural(s.infos, 'info'));
   const head =
-    problems > 0 ? `${plural(problems, 'problem')} (${parts.join(', ')})` : s.inputErrors ? 'No findings' : 'No problems';
+    problems > 0
+      ? `${plural(problems, 'problem')} (${parts.join(', ')})`
+      : s.inputErrors
+        ? 'No findings'
+        : 'No problems';
   let line = `${head} in ${exchangeCounts(s)}, from ${plural(s.files, 'file')}`;
   if (s.inputErrors) line += `; ${plural(s.inputErrors, 'input error')}`;
   if (s.findingsOmitted) line += `; ${s.findingsOmitted} more findings not listed`;

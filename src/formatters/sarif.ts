@@ -12,7 +12,11 @@ import { exchangeTitle } from './common';
 import type { FormatOptions } from './types';
 
 const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
-const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
+  error: 'error',
+  warning: 'warning',
+  info: 'note',
+};
 
 /** A relative path with forward slashes is a valid relative URI reference; anything else is escaped. */
 function uriOf(file: string): string {
@@ -23,7 +27,8 @@ function uriOf(file: string): string {
 function location(f: { file: string; entry?: number; line?: number; column?: number }) {
   const physical: Record<string, unknown> = { artifactLocation: { uri: uriOf(f.file) } };
   if (f.line !== undefined) {
-    physical.region = f.column !== undefined ? { startLine: f.line, startColumn: f.column } : { startLine: f.line };
+    physical.region =
+      f.column !== undefined ? { startLine: f.line, startColumn: f.column } : { startLine: f.line };
   }
   const loc: Record<string, unknown> = { physicalLocation: physical };
   if (f.entry !== undefined && f.line === undefined) {

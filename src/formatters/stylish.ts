@@ -35,7 +35,15 @@ const COLOURS: Palette = {
   file: ansi(4, 24),
   ok: ansi(32, 39),
 };
-const NONE: Palette = { error: plain, warning: plain, info: plain, dim: plain, bold: plain, file: plain, ok: plain };
+const NONE: Palette = {
+  error: plain,
+  warning: plain,
+  info: plain,
+  dim: plain,
+  bold: plain,
+  file: plain,
+  ok: plain,
+};
 
 const SEVERITY_WIDTH = 7;
 
@@ -55,13 +63,17 @@ export function stylish(result: LintResult, options: FormatOptions = {}): string
       if (!first) continue;
       out.push(`  ${c.dim(entryLabel(first))}  ${exchangeTitle(first)}`);
       for (const f of g.findings) {
-        out.push(`    ${f.direction.padEnd(8)} ${sev(f.severity)} ${c.dim(f.code.padEnd(codeWidth))}  ${f.message}`);
+        out.push(
+          `    ${f.direction.padEnd(8)} ${sev(f.severity)} ${c.dim(f.code.padEnd(codeWidth))}  ${f.message}`,
+        );
       }
     }
     for (const e of result.inputErrors) {
       if (e.file !== file) continue;
       const where = errorPosition(e);
-      out.push(`  ${where ? `${c.dim(where)}  ` : ''}${sev('error')} ${c.dim('input'.padEnd(codeWidth))}  ${e.message}`);
+      out.push(
+        `  ${where ? `${c.dim(where)}  ` : ''}${sev('error')} ${c.dim('input'.padEnd(codeWidth))}  ${e.message}`,
+      );
     }
     out.push('');
   }

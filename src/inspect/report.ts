@@ -11,10 +11,7 @@ import type { ValidationCache } from './headers';
 
 /** The codes this layer raises; each is defined in rules/codes.json. */
 export type InspectCode =
-  | 'session/key-mismatch'
-  | 'response/md5-mismatch'
-  | 'response/method-mismatch'
-  | 'operation/unlisted-sse';
+  'session/key-mismatch' | 'response/md5-mismatch' | 'response/method-mismatch' | 'operation/unlisted-sse';
 
 /** Where each exchange-level check comes from (reference page, cross-header facts). */
 export const INSPECT_PROVENANCE: Readonly<Record<InspectCode, readonly Provenance[]>> = {
@@ -29,7 +26,11 @@ export const INSPECT_PROVENANCE: Readonly<Record<InspectCode, readonly Provenanc
     { source: 'per-API', fact: 8, note: "A response's SSE-C key MD5 should equal the request's." },
   ],
   'response/method-mismatch': [
-    { source: 'per-API', fact: 8, note: "A response's x-obs-server-side-encryption should name the method requested." },
+    {
+      source: 'per-API',
+      fact: 8,
+      note: "A response's x-obs-server-side-encryption should name the method requested.",
+    },
   ],
   'operation/unlisted-sse': [
     {
@@ -95,7 +96,11 @@ export interface ReportFields {
 }
 
 /** Builds one exchange-level diagnostic, or undefined when its code is turned off. */
-export function report(code: InspectCode, fields: ReportFields, options?: InspectOptions): Diagnostic | undefined {
+export function report(
+  code: InspectCode,
+  fields: ReportFields,
+  options?: InspectOptions,
+): Diagnostic | undefined {
   const def = checkerFor(options).rules.codes[code];
   if (!def) throw new Error(`${code} is missing from rules/codes.json`);
   const severity = options?.severity?.[code] ?? def.severity;

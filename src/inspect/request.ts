@@ -165,7 +165,8 @@ export function inspectRequest(input: RequestInput, options?: InspectOptions): R
     pairs = formFields(input.postData, input.headers);
   } else {
     // A path that merely contains the hint costs one needless parse; testing the whole URL saves a copy.
-    const query = input.url.includes('?') && PRESIGNED_HINT.test(input.url) ? presignedSseParams(input.url) : [];
+    const query =
+      input.url.includes('?') && PRESIGNED_HINT.test(input.url) ? presignedSseParams(input.url) : [];
     pairs = query.length === 0 ? split.sse : [...split.sse, ...query];
   }
   const result: RequestInspection = { classification, dialectOption, diagnostics: [], sse: {} };

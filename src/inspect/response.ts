@@ -31,7 +31,14 @@ export function inspectResponse(
   if (operation === undefined || response.status < 200 || response.status > 299) return [];
   const names = catalogueNames(checkerFor(options));
   const { sse } = splitHeaders(response.headers, names.sseLike);
-  const out = validateWith(options, operation, 'response', sse, request.scheme, request.dialectOption).diagnostics;
+  const out = validateWith(
+    options,
+    operation,
+    'response',
+    sse,
+    request.scheme,
+    request.dialectOption,
+  ).diagnostics;
   if (sse.length === 0) return out;
 
   let methodHeader: string | undefined;

@@ -36,7 +36,9 @@ const hasCustomer = (fp: Fingerprint | undefined): fp is Fingerprint =>
   fp !== undefined && (fp.algorithm !== undefined || fp.keyMd5 !== undefined);
 
 const objectKey = (r: RequestInspection): string | undefined =>
-  r.classification.kind === 'operation' ? `${r.classification.bucket}\n${r.classification.key ?? ''}` : undefined;
+  r.classification.kind === 'operation'
+    ? `${r.classification.bucket}\n${r.classification.key ?? ''}`
+    : undefined;
 
 /**
  * Follows multipart uploads through a stream of inspected exchanges, in the order they happened. Call
@@ -59,7 +61,8 @@ export class SessionTracker {
    */
   request(req: RequestInspection): Diagnostic[] {
     const c = req.classification;
-    if (c.kind !== 'operation' || (c.operation !== 'UploadPart' && c.operation !== 'UploadPartCopy')) return [];
+    if (c.kind !== 'operation' || (c.operation !== 'UploadPart' && c.operation !== 'UploadPartCopy'))
+      return [];
     const uploadId = c.uploadId;
     if (uploadId === undefined) return [];
     let opened = this.store.get(uploadId);

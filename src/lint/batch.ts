@@ -53,7 +53,10 @@ export function rebase(item: TrafficItem, line: number, offset: number): void {
  * newline, so that the reader's first line (where it drops a byte-order mark) is an empty one and not
  * the batch's first real line; rebasing accounts for it.
  */
-export function readerAt(line: number, offset: number): { splitter: NdjsonSplitter; out: TrafficItem[]; line: number; offset: number } {
+export function readerAt(
+  line: number,
+  offset: number,
+): { splitter: NdjsonSplitter; out: TrafficItem[]; line: number; offset: number } {
   const splitter = new NdjsonSplitter();
   const out: TrafficItem[] = [];
   if (line === 0 && offset === 0) return { splitter, out, line, offset };

@@ -71,11 +71,7 @@ export function provenanceSummary(list: readonly Provenance[]): string {
 export function describeProvenance(p: Provenance): string {
   const where =
     p.source === 'seed'
-      ? [
-          `seed table ${p.table ?? '?'}`,
-          p.header && `row ${p.header}`,
-          p.column && `column "${p.column}"`,
-        ]
+      ? [`seed table ${p.table ?? '?'}`, p.header && `row ${p.header}`, p.column && `column "${p.column}"`]
       : p.source === 'per-API'
         ? [`OBS per-API reference${p.fact === undefined ? '' : `, cross-header fact ${p.fact}`}`]
         : [`project extension${p.fact === undefined ? '' : `, cross-header fact ${p.fact}`}`];

@@ -35,7 +35,8 @@ export function fileInput(path: string, name: string = path): LintInput {
         size = s.size;
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
-        const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message;
+        const why =
+          e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message;
         throw new Error(`cannot read ${name}: ${why}`);
       }
       return { source: createReadStream(path, { highWaterMark: CHUNK }), size };
@@ -50,4 +51,8 @@ export function streamInput(source: ByteSource, name: string = STDIN_NAME): Lint
 
 /** A chunk of any byte source as a Buffer, without copying. */
 export const toBuffer = (c: Buffer | Uint8Array | string): Buffer =>
-  typeof c === 'string' ? Buffer.from(c) : Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.length);
+  typeof c === 'string'
+    ? Buffer.from(c)
+    : Buffer.isBuffer(c)
+      ? c
+      : Buffer.from(c.buffer, c.byteOffset, c.length);

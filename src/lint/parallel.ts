@@ -59,7 +59,10 @@ export async function lintNdjsonInWorkers(
   const { addressing, dialect, severity, ignoreUrls } = run.options;
   const setup: WorkerSetup = { options: { addressing, dialect, severity, ignoreUrls }, keepAll: run.keepAll };
   const batchBytes = run.options.batchBytes ?? 1024 * 1024;
-  const pool = Array.from({ length: jobs }, () => new Worker(script.code, { eval: script.eval, workerData: setup }));
+  const pool = Array.from(
+    { length: jobs },
+    () => new Worker(script.code, { eval: script.eval, workerData: setup }),
+  );
   const done = new Map<number, BatchResult>();
   let sent = 0;
   let merged = 0;

@@ -16,7 +16,14 @@ import {
   type TrafficItem,
 } from '../traffic';
 import { SessionTracker } from '../inspect';
-import { clip, emptyBatchCounts, ExchangeChecker, runInspectOptions, type BatchCounts, type Checked } from './check';
+import {
+  clip,
+  emptyBatchCounts,
+  ExchangeChecker,
+  runInspectOptions,
+  type BatchCounts,
+  type Checked,
+} from './check';
 import { toBuffer, type LintInput } from './inputs';
 import { lintNdjsonInWorkers, workerScript } from './parallel';
 import {

@@ -14,7 +14,8 @@ const SOURCES = ['cli', 'lint', 'inspect', 'formatters'].map((d) => join(ROOT, '
 
 function newestSource(): number {
   let newest = 0;
-  for (const d of SOURCES) for (const f of readdirSync(d)) newest = Math.max(newest, statSync(join(d, f)).mtimeMs);
+  for (const d of SOURCES)
+    for (const f of readdirSync(d)) newest = Math.max(newest, statSync(join(d, f)).mtimeMs);
   return newest;
 }
 
@@ -28,7 +29,12 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const obsSse = (args: string[], input?: string) =>
-  spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    input,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
 
 it('is an executable node script', () => {
   expect(readFileSync(BIN, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
@@ -46,7 +52,10 @@ it('lints the example gateway log to JSON with exit code 1', () => {
 });
 
 it('reads standard input through a pipe', () => {
-  const r = obsSse(['lint', '-'], readFileSync(join(ROOT, 'test', 'fixtures', 'cli', '_inputs', 'session.har'), 'utf8'));
+  const r = obsSse(
+    ['lint', '-'],
+    readFileSync(join(ROOT, 'test', 'fixtures', 'cli', '_inputs', 'session.har'), 'utf8'),
+  );
   expect(r.status).toBe(1);
   expect(r.stdout).toMatch(/^<stdin>\n {2}entry 1 {2}POST /);
 });
@@ -55,13 +64,21 @@ it('exits 2 with a short usage on a bad flag', () => {
   const r = obsSse(['lint', '--nope', 'x.har']);
   expect(r.status).toBe(2);
   expect(r.stdout).toBe('');
-  expect(r.stderr).toBe("obs-sse: Unknown option '--nope'\nUsage: obs-sse lint [options] <file...>     (- reads standard input)\nRun `obs-sse lint --help` for the options.\n");
+  expect(r.stderr).toBe(
+    "obs-sse: Unknown option '--nope'\nUsage: obs-sse lint [options] <file...>     (- reads standard input)\nRun `obs-sse lint --help` for the options.\n",
+  );
 });
 
 it('writes a large report to a pipe in full, and worker threads agree with one thread', () => {
   const lines: string[] = [];
   for (let i = 0; i < 6000; i++) {
-    lines.push(JSON.stringify({ method: 'PUT', url: `https://b.obs.cn-north-4.myhuaweicloud.com/k${i}`, requestHeaders: { 'x-obs-server-side-encryption': i % 2 ? 'kms' : 'KMS' } }));
+    lines.push(
+      JSON.stringify({
+        method: 'PUT',
+        url: `https://b.obs.cn-north-4.myhuaweicloud.com/k${i}`,
+        requestHeaders: { 'x-obs-server-side-encryption': i % 2 ? 'kms' : 'KMS' },
+      }),
+    );
   }
   const file = join(dir, 'many.ndjson');
   writeFileSync(file, lines.join('\n'));

@@ -11,10 +11,15 @@ beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'obs-sse-cli-'))));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('writes the report to --output and nothing to stdout', async () => {
-  const r = await runCli(['lint', '-f', 'sarif', '-o', 'report.sarif', join(INPUTS, 'mixed.ndjson')], { cwd: dir });
+  const r = await runCli(['lint', '-f', 'sarif', '-o', 'report.sarif', join(INPUTS, 'mixed.ndjson')], {
+    cwd: dir,
+  });
   expect(r).toEqual({ code: 1, stdout: '', stderr: '' });
   expect(JSON.parse(readFileSync(join(dir, 'report.sarif'), 'utf8'))).toMatchObject({ version: '2.1.0' });
-  const bad = await runCli(['lint', '-o', join(dir, 'no', 'such', 'dir', 'r.txt'), join(INPUTS, 'clean.ndjson')], { cwd: dir });
+  const bad = await runCli(
+    ['lint', '-o', join(dir, 'no', 'such', 'dir', 'r.txt'), join(INPUTS, 'clean.ndjson')],
+    { cwd: dir },
+  );
   expect(bad.code).toBe(2);
   expect(bad.stderr).toMatch(/^obs-sse: cannot write .*r\.txt: ENOENT\n$/);
 });
@@ -31,7 +36,9 @@ describe('colour', () => {
   it('is on for a terminal, off for a pipe, and NO_COLOR or --no-color turn it off', async () => {
     expect((await runCli(['lint', file], { tty: true })).stdout).toContain('\u001b[31m');
     expect((await runCli(['lint', file])).stdout).not.toContain('\u001b[');
-    expect((await runCli(['lint', file], { tty: true, env: { NO_COLOR: '1' } })).stdout).not.toContain('\u001b[');
+    expect((await runCli(['lint', file], { tty: true, env: { NO_COLOR: '1' } })).stdout).not.toContain(
+      '\u001b[',
+    );
     expect((await runCli(['lint', '--no-color', file], { tty: true })).stdout).not.toContain('\u001b[');
     expect((await runCli(['lint', '--color', file])).stdout).toContain('\u001b[33m');
   });
@@ -52,7 +59,9 @@ it('prints help and the version', async () => {
   expect((await runCli(['help', 'check'])).stdout).toMatch(/^Usage: obs-sse check/);
   expect((await runCli(['lint', '--help'])).stdout).toContain('--fail-on error|warning|never');
   const v = await runCli(['--version']);
-  expect(v.stdout).toBe(`${(JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version}\n`);
+  expect(v.stdout).toBe(
+    `${(JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version}\n`,
+  );
 });
 
 it('refuses bad --jobs and --max-findings values', async () => {
@@ -70,15 +79,24 @@ it('explains every code, with the diagnostics its example yields', async () => {
     expect(r.stdout.startsWith(`${code}  (`)).toBe(true);
     expect(r.stdout).toContain('Where it comes from:\n  - ');
     // The example must raise the code it explains: a marked line names it.
-    expect({ code, marked: r.stdout.includes(`  > `) && new RegExp(`^  > \\S+ +${code.replace('/', '\\/')}  `, 'm').test(r.stdout) }).toEqual({ code, marked: true });
+    expect({
+      code,
+      marked:
+        r.stdout.includes(`  > `) &&
+        new RegExp(`^  > \\S+ +${code.replace('/', '\\/')}  `, 'm').test(r.stdout),
+    }).toEqual({ code, marked: true });
   }
 });
 
 it('lists every code with its severity and provenance, also as JSON', async () => {
   const codes = Object.keys(getChecker().rules.codes);
   const text = (await runCli(['rules'])).stdout;
-  for (const code of codes) expect(text).toMatch(new RegExp(`^${code} +(error|warning|info) +.+ \\[(seed|per-API|extension)`, 'm'));
-  const list = JSON.parse((await runCli(['rules', '--format', 'json'])).stdout) as { code: string; provenance: unknown[] }[];
+  for (const code of codes)
+    expect(text).toMatch(new RegExp(`^${code} +(error|warning|info) +.+ \\[(seed|per-API|extension)`, 'm'));
+  const list = JSON.parse((await runCli(['rules', '--format', 'json'])).stdout) as {
+    code: string;
+    provenance: unknown[];
+  }[];
   expect(list.map((c) => c.code)).toEqual(codes);
   for (const c of list) expect(c.provenance.length).toBeGreaterThan(0);
 });

@@ -23,7 +23,9 @@ export interface CliRunOptions {
 export async function runCli(args: string[], options: CliRunOptions = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  const stdin = Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]) as CliIo['stdin'];
+  const stdin = Readable.from(
+    options.stdin === undefined ? [] : [Buffer.from(options.stdin)],
+  ) as CliIo['stdin'];
   const io: CliIo = {
     stdout: { write: (s: string) => (stdout += s), isTTY: options.tty === true },
     stderr: { write: (s: string) => (stderr += s), isTTY: options.tty === true },

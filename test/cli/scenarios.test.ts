@@ -30,7 +30,13 @@ function normalise(value: unknown): unknown {
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      out[k] = (k === 'version' || k === 'semanticVersion') && typeof v === 'string' && /^\d+\.\d+\.\d+/.test(v) && v !== '2.1.0' ? '<version>' : normalise(v);
+      out[k] =
+        (k === 'version' || k === 'semanticVersion') &&
+        typeof v === 'string' &&
+        /^\d+\.\d+\.\d+/.test(v) &&
+        v !== '2.1.0'
+          ? '<version>'
+          : normalise(v);
     }
     return out;
   }
@@ -52,13 +58,18 @@ describe.each(scenarios)('%s', (name) => {
     const r = await runCli(args, { cwd: dir, stdin: read(dir, 'stdin') });
     const jsonOut = existsSync(join(dir, 'stdout.json'));
     if (UPDATE) {
-      if (jsonOut) writeFileSync(join(dir, 'stdout.json'), `${JSON.stringify(normalise(JSON.parse(r.stdout)), null, 2)}\n`);
+      if (jsonOut)
+        writeFileSync(
+          join(dir, 'stdout.json'),
+          `${JSON.stringify(normalise(JSON.parse(r.stdout)), null, 2)}\n`,
+        );
       else if (r.stdout !== '') writeFileSync(join(dir, 'stdout'), r.stdout);
       if (r.stderr !== '') writeFileSync(join(dir, 'stderr'), r.stderr);
       writeFileSync(join(dir, 'exit'), `${r.code}\n`);
     }
     expect(r.code).toBe(Number(read(dir, 'exit')));
-    if (jsonOut) expect(normalise(JSON.parse(r.stdout))).toEqual(JSON.parse(read(dir, 'stdout.json') ?? 'null'));
+    if (jsonOut)
+      expect(normalise(JSON.parse(r.stdout))).toEqual(JSON.parse(read(dir, 'stdout.json') ?? 'null'));
     else expect(r.stdout).toBe(read(dir, 'stdout') ?? '');
     expect(r.stderr).toBe(read(dir, 'stderr') ?? '');
   });

@@ -35,11 +35,27 @@ const CREDENTIALS = {
 };
 const SECRETS = [...Object.values(KEYS), ...Object.values(CREDENTIALS)];
 // Every spelling a secret could take in output: as is, percent-encoded, JSON- and XML-escaped.
-const SPELLINGS = SECRETS.flatMap((s) => [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1), s.replace(/\//g, '\\/')]);
+const SPELLINGS = SECRETS.flatMap((s) => [
+  s,
+  encodeURIComponent(s),
+  JSON.stringify(s).slice(1, -1),
+  s.replace(/\//g, '\\/'),
+]);
 
 const HOST = 'https://vault.obs.cn-north-4.myhuaweicloud.com';
-const entry = (method: string, url: string, headers: [string, string][], res: [string, string][] = [], postData?: unknown) => ({
-  request: { method, url, headers: headers.map(([name, value]) => ({ name, value })), ...(postData ? { postData } : {}) },
+const entry = (
+  method: string,
+  url: string,
+  headers: [string, string][],
+  res: [string, string][] = [],
+  postData?: unknown,
+) => ({
+  request: {
+    method,
+    url,
+    headers: headers.map(([name, value]) => ({ name, value })),
+    ...(postData ? { postData } : {}),
+  },
   response: { status: 200, headers: res.map(([name, value]) => ({ name, value })) },
 });
 const ENTRIES = [
@@ -54,10 +70,30 @@ const ENTRIES = [
     [H.srcMd5, md5(KEYS.target)],
     ['x-obs-copy-source', '/vault/b.bin'],
   ]),
-  entry('PUT', 'http://127.0.0.1/vault/c.bin', [[S3.cAlg, 'AES128'], [S3.cKey, KEYS.s3], [S3.cMd5, md5(KEYS.s3)]]),
-  entry('PUT', `${HOST}/d.bin`, [[H.cAlg, 'AES256'], [H.cKey, KEYS.short], [H.cMd5, md5(KEYS.short)]]),
-  entry('PUT', `${HOST}/e.bin`, [[H.sse, KEYS.wrongHeader], ['x-obs-server-side-encryption-customer-kye', KEYS.misspelt]]),
-  entry('GET', `${HOST}/f.bin`, [], [[H.cAlg, 'AES256'], [H.cKey, KEYS.inResponse], [H.cMd5, md5(KEYS.inResponse)]]),
+  entry('PUT', 'http://127.0.0.1/vault/c.bin', [
+    [S3.cAlg, 'AES128'],
+    [S3.cKey, KEYS.s3],
+    [S3.cMd5, md5(KEYS.s3)],
+  ]),
+  entry('PUT', `${HOST}/d.bin`, [
+    [H.cAlg, 'AES256'],
+    [H.cKey, KEYS.short],
+    [H.cMd5, md5(KEYS.short)],
+  ]),
+  entry('PUT', `${HOST}/e.bin`, [
+    [H.sse, KEYS.wrongHeader],
+    ['x-obs-server-side-encryption-customer-kye', KEYS.misspelt],
+  ]),
+  entry(
+    'GET',
+    `${HOST}/f.bin`,
+    [],
+    [
+      [H.cAlg, 'AES256'],
+      [H.cKey, KEYS.inResponse],
+      [H.cMd5, md5(KEYS.inResponse)],
+    ],
+  ),
   entry(
     'PUT',
     `${HOST}/g.bin?AccessKeyId=${CREDENTIALS.accessKey}&Signature=${CREDENTIALS.signature}&x-obs-security-token=${CREDENTIALS.token}` +
@@ -111,8 +147,17 @@ function expectNoSecrets(label: string, text: string): void {
 
 it('the inputs really carry the secrets, and the checks really fire on them', async () => {
   const r = await runCli(['lint', '-f', 'json', harFile]);
-  const codes = new Set((JSON.parse(r.stdout) as { findings: { code: string }[] }).findings.map((f) => f.code));
-  for (const code of ['sse-c/md5-mismatch', 'sse-c/invalid-key', 'value/not-allowed', 'header/unknown', 'sse-c/key-in-response', 'transport/https-required']) {
+  const codes = new Set(
+    (JSON.parse(r.stdout) as { findings: { code: string }[] }).findings.map((f) => f.code),
+  );
+  for (const code of [
+    'sse-c/md5-mismatch',
+    'sse-c/invalid-key',
+    'value/not-allowed',
+    'header/unknown',
+    'sse-c/key-in-response',
+    'transport/https-required',
+  ]) {
     expect(codes).toContain(code);
   }
   expect(ENTRIES.map((e) => JSON.stringify(e)).join('')).toContain(KEYS.target);
@@ -144,12 +189,24 @@ it('check prints no key from raw HTTP or -H, in either format', async () => {
     const r = await runCli(['check', '--scheme', 'http', '-f', format], { stdin: raw });
     expect(r.code).toBe(1);
     expectNoSecrets(`check ${format}`, r.stdout + r.stderr);
-    const h = await runCli(['check', '--op', 'CopyObject', '-f', format, '-H', `${H.srcKey}: ${KEYS.source}`, '-H', `${H.cKey}: ${KEYS.rawCheck}`]);
+    const h = await runCli([
+      'check',
+      '--op',
+      'CopyObject',
+      '-f',
+      format,
+      '-H',
+      `${H.srcKey}: ${KEYS.source}`,
+      '-H',
+      `${H.cKey}: ${KEYS.rawCheck}`,
+    ]);
     expect(h.code).toBe(1);
     expectNoSecrets(`check -H ${format}`, h.stdout + h.stderr);
   }
   // A malformed line is reported by number, not repeated: it may hold a key.
-  const bad = await runCli(['check', '--op', 'PutObject'], { stdin: `${H.cAlg}: AES256\n${H.cKey}=${KEYS.rawCheck}\n` });
+  const bad = await runCli(['check', '--op', 'PutObject'], {
+    stdin: `${H.cAlg}: AES256\n${H.cKey}=${KEYS.rawCheck}\n`,
+  });
   expect(bad.code).toBe(2);
   expect(bad.stderr).toContain('line 2 of the message');
   expectNoSecrets('check malformed', bad.stdout + bad.stderr);
@@ -161,7 +218,8 @@ it('explain prints no key of the documented examples', async () => {
   for (const def of Object.values(getChecker().rules.codes)) {
     for (const ex of [def.examples.valid, def.examples.invalid]) {
       const pairs = ex ? (Array.isArray(ex.headers) ? ex.headers : Object.entries(ex.headers)) : [];
-      for (const [name, value] of pairs) if (/customer-key$/i.test(String(name)) && typeof value === 'string') exampleKeys.push(value);
+      for (const [name, value] of pairs)
+        if (/customer-key$/i.test(String(name)) && typeof value === 'string') exampleKeys.push(value);
     }
   }
   expect(exampleKeys.length).toBeGreaterThan(3);

@@ -7,8 +7,22 @@ import { H } from '../helpers';
 
 const HOST = 'https://photos.obs.cn-north-4.myhuaweicloud.com';
 const ndjson = [
-  { method: 'PUT', url: `${HOST}/a.bin`, requestHeaders: { [H.sse]: 'KMS' }, status: 200, responseHeaders: {} },
-  { method: 'PUT', url: `${HOST}/<b>&"c".bin`, requestHeaders: { [H.sse]: 'kms', [H.kmsKey]: 'not a key id', 'x-obs-sse-kms-key-project-id': '0b2a0a0e53f0422f8bd7f1ed2d4b3a3e' } },
+  {
+    method: 'PUT',
+    url: `${HOST}/a.bin`,
+    requestHeaders: { [H.sse]: 'KMS' },
+    status: 200,
+    responseHeaders: {},
+  },
+  {
+    method: 'PUT',
+    url: `${HOST}/<b>&"c".bin`,
+    requestHeaders: {
+      [H.sse]: 'kms',
+      [H.kmsKey]: 'not a key id',
+      'x-obs-sse-kms-key-project-id': '0b2a0a0e53f0422f8bd7f1ed2d4b3a3e',
+    },
+  },
   { method: 'GET', url: `${HOST}/?acl`, requestHeaders: {} },
   { method: 'DELETE', url: `${HOST}/a.bin`, requestHeaders: { [H.sse]: 'kms' } },
 ]
@@ -19,8 +33,14 @@ const harText = JSON.stringify({
   log: {
     version: '1.2',
     entries: [
-      { request: { method: 'PUT', url: `${HOST}/h.bin`, headers: [] }, response: { status: 200, headers: [] } },
-      { request: { method: 'PUT', url: `${HOST}/h.bin`, headers: [{ name: H.cAlg, value: 'AES128' }] }, response: { status: 0, headers: [] } },
+      {
+        request: { method: 'PUT', url: `${HOST}/h.bin`, headers: [] },
+        response: { status: 200, headers: [] },
+      },
+      {
+        request: { method: 'PUT', url: `${HOST}/h.bin`, headers: [{ name: H.cAlg, value: 'AES128' }] },
+        response: { status: 0, headers: [] },
+      },
     ],
   },
 });
@@ -29,7 +49,9 @@ let result: LintResult;
 let clean: LintResult;
 beforeAll(async () => {
   const input = (name: string, text: string) => streamInput(Readable.from([Buffer.from(text)]), name);
-  result = await lint([input('gateway.ndjson', ndjson), input('dir/session.har', harText)], { keepExchanges: true });
+  result = await lint([input('gateway.ndjson', ndjson), input('dir/session.har', harText)], {
+    keepExchanges: true,
+  });
   clean = await lint([input('ok.ndjson', ndjson.split('\n')[2] ?? '')]);
 });
 
@@ -53,7 +75,9 @@ describe('stylish', () => {
     const lines = text.split('\n');
     expect(lines[0]).toBe('gateway.ndjson');
     expect(lines[1]).toBe(`  line 1  PUT ${HOST}/a.bin (PutObject)`);
-    expect(lines[2]).toMatch(/^ {4}request  error {3}value\/not-allowed +"?x-obs-server-side-encryption: "KMS" is not allowed/);
+    expect(lines[2]).toMatch(
+      /^ {4}request  error {3}value\/not-allowed +"?x-obs-server-side-encryption: "KMS" is not allowed/,
+    );
     expect(text).toMatch(/\n  line 5, column 2  error   input +line 5, column 2: invalid JSON/);
     expect(text).toContain('dir/session.har\n  entry 1  PUT');
     expect(text).toContain(
@@ -69,18 +93,39 @@ describe('stylish', () => {
   });
 
   it('says so when there is nothing to report', () => {
-    expect(stylish(clean)).toBe('✔ No problems in 1 exchange: 0 checked, 1 skipped (1 bucket-subresource), from 1 file\n');
+    expect(stylish(clean)).toBe(
+      '✔ No problems in 1 exchange: 0 checked, 1 skipped (1 bucket-subresource), from 1 file\n',
+    );
   });
 });
 
 describe('json', () => {
   it('has a stable shape: every finding has every key', () => {
     const doc = JSON.parse(json(result, { version: '9.9.9' })) as Record<string, unknown>;
-    expect(Object.keys(doc)).toEqual(['formatVersion', 'tool', 'summary', 'files', 'findings', 'inputErrors']);
+    expect(Object.keys(doc)).toEqual([
+      'formatVersion',
+      'tool',
+      'summary',
+      'files',
+      'findings',
+      'inputErrors',
+    ]);
     expect(doc.tool).toEqual({ name: 'obs-sse', version: '9.9.9' });
     const findings = doc.findings as Record<string, unknown>[];
     for (const f of findings) {
-      expect(Object.keys(f)).toEqual(['file', 'entry', 'line', 'operation', 'direction', 'code', 'severity', 'header', 'message', 'method', 'url']);
+      expect(Object.keys(f)).toEqual([
+        'file',
+        'entry',
+        'line',
+        'operation',
+        'direction',
+        'code',
+        'severity',
+        'header',
+        'message',
+        'method',
+        'url',
+      ]);
     }
     expect(findings[4]).toMatchObject({ file: 'dir/session.har', entry: 1, line: null, header: H.cAlg });
     expect(doc.summary).toEqual({
@@ -94,7 +139,16 @@ describe('json', () => {
       inputErrors: 1,
       findingsOmitted: 0,
     });
-    expect(doc.inputErrors).toEqual([{ file: 'gateway.ndjson', entry: 4, line: 5, column: 2, offset: expect.any(Number), message: expect.stringMatching(/^line 5, column 2: invalid JSON/) }]);
+    expect(doc.inputErrors).toEqual([
+      {
+        file: 'gateway.ndjson',
+        entry: 4,
+        line: 5,
+        column: 2,
+        offset: expect.any(Number),
+        message: expect.stringMatching(/^line 5, column 2: invalid JSON/),
+      },
+    ]);
   });
 });
 
@@ -139,7 +193,10 @@ describe('sarif', () => {
       const physical = loc.physicalLocation as Obj;
       expect((physical.artifactLocation as Obj).uri).toBe(f.file);
       if (f.line !== undefined) expect(physical.region).toEqual({ startLine: f.line });
-      else expect(loc.logicalLocations).toEqual([{ name: `entry ${f.entry}`, fullyQualifiedName: `log.entries[${f.entry}]`, kind: 'object' }]);
+      else
+        expect(loc.logicalLocations).toEqual([
+          { name: `entry ${f.entry}`, fullyQualifiedName: `log.entries[${f.entry}]`, kind: 'object' },
+        ]);
     });
     expect(results[2]?.level).toBe('warning');
   });
@@ -150,7 +207,10 @@ describe('sarif', () => {
     expect(inv.executionSuccessful).toBe(false);
     const n = (inv.toolExecutionNotifications as Obj[])[0] as Obj;
     expect(n.level).toBe('error');
-    expect(((n.locations as Obj[])[0]?.physicalLocation as Obj).region).toEqual({ startLine: 5, startColumn: 2 });
+    expect(((n.locations as Obj[])[0]?.physicalLocation as Obj).region).toEqual({
+      startLine: 5,
+      startColumn: 2,
+    });
     const ok = (JSON.parse(sarif(clean)) as Obj).runs as Obj[];
     expect(((ok[0]?.invocations as Obj[])[0] as Obj).executionSuccessful).toBe(true);
   });
@@ -166,11 +226,13 @@ function xmlProblems(xml: string): string[] {
     const [, close, name, attrs, selfClose, text, stray] = m;
     if (stray) problems.push(`stray '<' at ${m.index}`);
     else if (text !== undefined) {
-      if (/&(?!(?:amp|lt|gt|quot|apos);)/.test(text) || text.includes('>')) problems.push(`raw markup in text at ${m.index}`);
+      if (/&(?!(?:amp|lt|gt|quot|apos);)/.test(text) || text.includes('>'))
+        problems.push(`raw markup in text at ${m.index}`);
     } else if (close) {
       if (stack.pop() !== name) problems.push(`</${name}> closes nothing at ${m.index}`);
     } else {
-      if (/&(?!(?:amp|lt|gt|quot|apos);)/.test(attrs ?? '')) problems.push(`raw & in attributes at ${m.index}`);
+      if (/&(?!(?:amp|lt|gt|quot|apos);)/.test(attrs ?? ''))
+        problems.push(`raw & in attributes at ${m.index}`);
       if (!selfClose) stack.push(name as string);
     }
   }
@@ -182,7 +244,9 @@ describe('junit', () => {
   it('is well-formed XML with a suite per file and a case per exchange', () => {
     const xml = junit(result);
     expect(xmlProblems(xml)).toEqual([]);
-    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="obs-sse lint" tests="7" failures="3" errors="1" skipped="2">/);
+    expect(xml).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="obs-sse lint" tests="7" failures="3" errors="1" skipped="2">/,
+    );
     expect(xml).toContain('<testsuite name="gateway.ndjson" tests="5" failures="2" errors="1" skipped="2">');
     expect(xml).toContain('<testsuite name="dir/session.har" tests="2" failures="1" errors="0" skipped="0">');
     expect(xml).toContain(`name="line 2 PUT ${HOST}/&lt;b&gt;&amp;&quot;c&quot;.bin (PutObject)"`);
@@ -190,10 +254,18 @@ describe('junit', () => {
 
   it('fails a case for errors, keeps warnings in its output, and skips unchecked exchanges', () => {
     const xml = junit(result);
-    expect(xml).toMatch(/<testcase [^>]*name="line 2 [^"]*">\n {6}<failure message="[^"]*" type="sse-kms\/invalid-key-id">[^<]*<\/failure>\n {6}<system-out>request warning sse-kms\/project-id-unlisted/);
-    expect(xml).toMatch(/<testcase [^>]*name="line 3 GET [^"]*">\n {6}<skipped message="bucket-subresource: [^"]*"\/>/);
-    expect(xml).toMatch(/<testcase [^>]*name="line 4 DELETE [^"]*">\n {6}<skipped message="other-operation: [^"]*"\/>\n {6}<system-out>request warning operation\/unlisted-sse/);
-    expect(xml).toMatch(/<testcase classname="gateway.ndjson" name="input line 5, column 2">\n {6}<error message="line 5, column 2: invalid JSON/);
+    expect(xml).toMatch(
+      /<testcase [^>]*name="line 2 [^"]*">\n {6}<failure message="[^"]*" type="sse-kms\/invalid-key-id">[^<]*<\/failure>\n {6}<system-out>request warning sse-kms\/project-id-unlisted/,
+    );
+    expect(xml).toMatch(
+      /<testcase [^>]*name="line 3 GET [^"]*">\n {6}<skipped message="bucket-subresource: [^"]*"\/>/,
+    );
+    expect(xml).toMatch(
+      /<testcase [^>]*name="line 4 DELETE [^"]*">\n {6}<skipped message="other-operation: [^"]*"\/>\n {6}<system-out>request warning operation\/unlisted-sse/,
+    );
+    expect(xml).toMatch(
+      /<testcase classname="gateway.ndjson" name="input line 5, column 2">\n {6}<error message="line 5, column 2: invalid JSON/,
+    );
     expect(xml).toMatch(/<testcase classname="dir\/session.har" name="entry 0 PUT [^"]*"\/>/);
   });
 

@@ -27,7 +27,11 @@ describe('inspectRequest', () => {
     expect(r.operation).toBe('PutObject');
     expect(r.scheme).toBe('https');
     expect(codes(r)).toEqual(['value/not-allowed']);
-    expect(r.diagnostics[0]).toMatchObject({ operation: 'PutObject', direction: 'request', header: 'x-obs-server-side-encryption' });
+    expect(r.diagnostics[0]).toMatchObject({
+      operation: 'PutObject',
+      direction: 'request',
+      header: 'x-obs-server-side-encryption',
+    });
   });
 
   it('takes the scheme from the URL for the transport rules, and schemeOverride over it', () => {
@@ -35,15 +39,28 @@ describe('inspectRequest', () => {
     expect(codes(req({ url: 'http://photos.obs.cn-north-4.myhuaweicloud.com/a.bin', headers }))).toEqual([
       'transport/https-required',
     ]);
-    expect(codes(req({ url: 'http://photos.obs.cn-north-4.myhuaweicloud.com/a.bin', headers, schemeOverride: 'https' }))).toEqual([]);
+    expect(
+      codes(
+        req({
+          url: 'http://photos.obs.cn-north-4.myhuaweicloud.com/a.bin',
+          headers,
+          schemeOverride: 'https',
+        }),
+      ),
+    ).toEqual([]);
     // An origin-form target does not say: the transport rules cannot apply.
-    expect(req({ url: '/photos/a.bin', headers: [['Host', 'obs.cn-north-4.myhuaweicloud.com'], ...headers] }).scheme).toBeUndefined();
+    expect(
+      req({ url: '/photos/a.bin', headers: [['Host', 'obs.cn-north-4.myhuaweicloud.com'], ...headers] })
+        .scheme,
+    ).toBeUndefined();
   });
 
   it('checks SSE parameters of a pre-signed URL like headers', () => {
     const r = req({ url: `${HOST}/a.bin?AccessKeyId=AK&Signature=s&x-obs-server-side-encryption=aes256` });
     expect(codes(r)).toEqual(['value/not-allowed']);
-    expect(codes(req({ url: `${HOST}/a.bin?AccessKeyId=AK&Signature=s&x-obs-server-side-encryption=kms` }))).toEqual([]);
+    expect(
+      codes(req({ url: `${HOST}/a.bin?AccessKeyId=AK&Signature=s&x-obs-server-side-encryption=kms` })),
+    ).toEqual([]);
   });
 
   it('reads PostObject SSE settings from the form fields, not the headers', () => {
@@ -55,21 +72,35 @@ describe('inspectRequest', () => {
         { name: 'x-obs-server-side-encryption-kms-key-id', value: 'not a key id' },
       ],
     };
-    const r = req({ method: 'POST', url: `${HOST}/`, headers: [['Content-Type', form.mimeType]], postData: form });
+    const r = req({
+      method: 'POST',
+      url: `${HOST}/`,
+      headers: [['Content-Type', form.mimeType]],
+      postData: form,
+    });
     expect(r.operation).toBe('PostObject');
     expect(codes(r)).toEqual(['sse-kms/invalid-key-id']);
     // The same settings as headers would be ignored by OBS; the form is what counts.
     const headersOnly = req({
       method: 'POST',
       url: `${HOST}/`,
-      headers: [['Content-Type', form.mimeType], ['x-obs-server-side-encryption', 'KMS']],
+      headers: [
+        ['Content-Type', form.mimeType],
+        ['x-obs-server-side-encryption', 'KMS'],
+      ],
       postData: { mimeType: form.mimeType, params: [{ name: 'key', value: 'a.bin' }] },
     });
     expect(codes(headersOnly)).toEqual([]);
   });
 
   it('warns per SSE header on an operation the tables do not cover, and checks nothing else there', () => {
-    const r = req({ method: 'DELETE', headers: [['x-obs-server-side-encryption', 'kms'], ['X-Obs-Server-Side-Encryption-Kms-Key-Id', 'x']] });
+    const r = req({
+      method: 'DELETE',
+      headers: [
+        ['x-obs-server-side-encryption', 'kms'],
+        ['X-Obs-Server-Side-Encryption-Kms-Key-Id', 'x'],
+      ],
+    });
     expect(r.classification.kind).toBe('skipped');
     expect(r.operation).toBeUndefined();
     expect(r.diagnostics.map((d) => [d.code, d.severity, d.header])).toEqual([
@@ -78,16 +109,26 @@ describe('inspectRequest', () => {
     ]);
     expect(r.diagnostics[0]?.message).toContain('sent on DeleteObject');
     expect(req({ method: 'DELETE' }).diagnostics).toEqual([]);
-    expect(req({ method: 'GET', url: `${HOST}/?acl`, headers: [['x-obs-meta-color', 'red']] }).diagnostics).toEqual([]);
+    expect(
+      req({ method: 'GET', url: `${HOST}/?acl`, headers: [['x-obs-meta-color', 'red']] }).diagnostics,
+    ).toEqual([]);
   });
 
   it('treats a key replaced by [REDACTED] as present with unknown content', () => {
-    const headers: [string, string][] = [[H.cAlg, 'AES256'], [H.cKey, REDACTED], [H.cMd5, DOC_MD5]];
+    const headers: [string, string][] = [
+      [H.cAlg, 'AES256'],
+      [H.cKey, REDACTED],
+      [H.cMd5, DOC_MD5],
+    ];
     expect(codes(req({ headers }))).toEqual([]);
     // Presence checks still apply: the algorithm is missing here.
     expect(codes(req({ headers: headers.slice(1) }))).toEqual(['sse-c/incomplete']);
     // Only the redacted key is spared: a real mismatching copy-source key is still reported.
-    const src: [string, string][] = [[H.srcAlg, 'AES256'], [H.srcKey, DOC_KEY_NEW], [H.srcMd5, DOC_MD5]];
+    const src: [string, string][] = [
+      [H.srcAlg, 'AES256'],
+      [H.srcKey, DOC_KEY_NEW],
+      [H.srcMd5, DOC_MD5],
+    ];
     const copy = req({ headers: [...headers, ...src, ['x-obs-copy-source', '/photos/b.bin']] });
     expect(copy.operation).toBe('CopyObject');
     expect(copy.diagnostics.map((d) => `${d.code} ${d.header}`)).toEqual([`sse-c/md5-mismatch ${H.srcMd5}`]);
@@ -95,9 +136,16 @@ describe('inspectRequest', () => {
 
   it('summarises what was asked for, without key material', () => {
     const c = req({ headers: pairs(ssec(H, DOC_KEY_OLD)) });
-    expect(c.sse).toEqual({ method: 'SSE-C', methodValue: 'AES256', customer: { algorithm: 'AES256', keyMd5: DOC_MD5, dialect: 'obs' } });
+    expect(c.sse).toEqual({
+      method: 'SSE-C',
+      methodValue: 'AES256',
+      customer: { algorithm: 'AES256', keyMd5: DOC_MD5, dialect: 'obs' },
+    });
     expect(JSON.stringify(c)).not.toContain(DOC_KEY_OLD);
-    expect(req({ headers: [[S3.sse, 'aws:kms']] }).sse).toEqual({ method: 'SSE-KMS', methodValue: 'aws:kms' });
+    expect(req({ headers: [[S3.sse, 'aws:kms']] }).sse).toEqual({
+      method: 'SSE-KMS',
+      methodValue: 'aws:kms',
+    });
     expect(req({ headers: [[H.sse, 'AES256']] }).sse.method).toBe('SSE-OBS');
     // Two methods at once name none.
     expect(req({ headers: [[H.sse, 'kms'], ...pairs(ssec())] }).sse.method).toBeUndefined();
@@ -119,7 +167,10 @@ describe('inspectRequest', () => {
     ];
     for (const input of [...inputs, ...inputs]) {
       const plain = req(input);
-      const cached = inspectRequest({ method: 'PUT', url: `${HOST}/a.bin`, headers: [], ...input }, { cache });
+      const cached = inspectRequest(
+        { method: 'PUT', url: `${HOST}/a.bin`, headers: [], ...input },
+        { cache },
+      );
       expect(cached.diagnostics).toEqual(plain.diagnostics);
       cached.diagnostics.push(plain.diagnostics[0] ?? cached.diagnostics[0]!);
     }
@@ -130,7 +181,17 @@ describe('inspectRequest', () => {
     for (const operation of OPERATIONS) {
       for (const direction of ['request', 'response'] as const) {
         for (const scheme of ['http', 'https', undefined] as const) {
-          expect(getChecker().validate({ operation, direction, scheme, headers: [['Date', 'x'], ['x-obs-meta-a', 'b']] }).diagnostics).toEqual([]);
+          expect(
+            getChecker().validate({
+              operation,
+              direction,
+              scheme,
+              headers: [
+                ['Date', 'x'],
+                ['x-obs-meta-a', 'b'],
+              ],
+            }).diagnostics,
+          ).toEqual([]);
         }
       }
     }
@@ -142,7 +203,9 @@ describe('inspectResponse', () => {
 
   it('runs the engine on 2xx responses only', () => {
     const r = put([[H.sse, 'kms']]);
-    expect(codes(inspectResponse(r, { status: 200, headers: [[H.sse, 'KMS']] }))).toEqual(['value/not-allowed']);
+    expect(codes(inspectResponse(r, { status: 200, headers: [[H.sse, 'KMS']] }))).toEqual([
+      'value/not-allowed',
+    ]);
     expect(inspectResponse(r, { status: 403, headers: [[H.sse, 'KMS']] })).toEqual([]);
   });
 
@@ -158,15 +221,28 @@ describe('inspectResponse', () => {
 
   it('does not compare when the response names no method, or names the requested one in its dialect', () => {
     expect(inspectResponse(put([[H.sse, 'kms']]), { status: 200, headers: [] })).toEqual([]);
-    expect(inspectResponse(put([[S3.sse, 'aws:kms']]), { status: 200, headers: [[S3.sse, 'aws:kms']] })).toEqual([]);
+    expect(
+      inspectResponse(put([[S3.sse, 'aws:kms']]), { status: 200, headers: [[S3.sse, 'aws:kms']] }),
+    ).toEqual([]);
     const key = newKey();
-    expect(inspectResponse(put(pairs(ssec(H, key))), { status: 200, headers: [[H.cAlg, 'AES256'], [H.cMd5, md5b64(key)]] })).toEqual([]);
+    expect(
+      inspectResponse(put(pairs(ssec(H, key))), {
+        status: 200,
+        headers: [
+          [H.cAlg, 'AES256'],
+          [H.cMd5, md5b64(key)],
+        ],
+      }),
+    ).toEqual([]);
   });
 
   it('reports a response echoing another key MD5 than the request sent', () => {
     const d = inspectResponse(put(pairs(ssec(H, DOC_KEY_OLD))), {
       status: 200,
-      headers: [[H.cAlg, 'AES256'], [H.cMd5, md5b64(newKey())]],
+      headers: [
+        [H.cAlg, 'AES256'],
+        [H.cMd5, md5b64(newKey())],
+      ],
     });
     expect(codes(d)).toEqual(['response/md5-mismatch']);
     expect(d[0]).toMatchObject({ header: H.cMd5, expected: [DOC_MD5], operation: 'PutObject' });
@@ -174,15 +250,30 @@ describe('inspectResponse', () => {
 
   it('applies the transport rules the response triggers, with the request scheme', () => {
     const get = req({ method: 'GET', url: 'http://photos.obs.cn-north-4.myhuaweicloud.com/a.bin' });
-    expect(codes(inspectResponse(get, { status: 200, headers: [[H.sse, 'kms']] }))).toEqual(['transport/https-required']);
+    expect(codes(inspectResponse(get, { status: 200, headers: [[H.sse, 'kms']] }))).toEqual([
+      'transport/https-required',
+    ]);
   });
 
   it('follows severity overrides, `off` included', () => {
     const severity = { 'response/md5-mismatch': 'warning', 'response/method-mismatch': 'off' } as const;
-    const r = inspectRequest({ method: 'PUT', url: `${HOST}/a.bin`, headers: [[H.sse, 'kms']] }, { severity });
+    const r = inspectRequest(
+      { method: 'PUT', url: `${HOST}/a.bin`, headers: [[H.sse, 'kms']] },
+      { severity },
+    );
     expect(inspectResponse(r, { status: 200, headers: [[H.sse, 'AES256']] }, { severity })).toEqual([]);
     const s = inspectRequest({ method: 'PUT', url: `${HOST}/a.bin`, headers: pairs(ssec()) }, { severity });
-    const d = inspectResponse(s, { status: 200, headers: [[H.cMd5, md5b64(newKey())], [H.cAlg, 'AES256']] }, { severity });
+    const d = inspectResponse(
+      s,
+      {
+        status: 200,
+        headers: [
+          [H.cMd5, md5b64(newKey())],
+          [H.cAlg, 'AES256'],
+        ],
+      },
+      { severity },
+    );
     expect(d.map((x) => [x.code, x.severity])).toEqual([['response/md5-mismatch', 'warning']]);
   });
 });
@@ -190,10 +281,15 @@ describe('inspectResponse', () => {
 describe('SessionTracker', () => {
   const keyA = newKey();
   const keyB = newKey();
-  const initiate = (headers: [string, string][]) => req({ method: 'POST', url: `${HOST}/big.bin?uploads`, headers });
+  const initiate = (headers: [string, string][]) =>
+    req({ method: 'POST', url: `${HOST}/big.bin?uploads`, headers });
   const part = (headers: [string, string][], id = 'U1', copy = false) =>
-    req({ url: `${HOST}/big.bin?partNumber=1&uploadId=${id}`, headers: copy ? [...headers, ['x-obs-copy-source', '/p/s.bin']] : headers });
-  const xml = (id: string) => `<InitiateMultipartUploadResult><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`;
+    req({
+      url: `${HOST}/big.bin?partNumber=1&uploadId=${id}`,
+      headers: copy ? [...headers, ['x-obs-copy-source', '/p/s.bin']] : headers,
+    });
+  const xml = (id: string) =>
+    `<InitiateMultipartUploadResult><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`;
   /** Opens upload U1; `withBody: false` records the initiate as a log without bodies would. */
   const open = (t: SessionTracker, headers: [string, string][], withBody = true) => {
     const i = initiate(headers);
@@ -206,7 +302,9 @@ describe('SessionTracker', () => {
     open(t, pairs(ssec(H, keyA)));
     expect(t.request(part(pairs(ssec(H, keyA))))).toEqual([]);
     const d = t.request(part(pairs(ssec(H, keyB)), 'U1', true));
-    expect(d.map((x) => [x.code, x.operation, x.header])).toEqual([['session/key-mismatch', 'UploadPartCopy', 'x-obs-server-side-encryption-customer-key-MD5']]);
+    expect(d.map((x) => [x.code, x.operation, x.header])).toEqual([
+      ['session/key-mismatch', 'UploadPartCopy', 'x-obs-server-side-encryption-customer-key-MD5'],
+    ]);
     expect(d[0]?.message).toContain('upload U1');
     expect(JSON.stringify(d)).not.toContain(keyB);
   });
@@ -223,7 +321,10 @@ describe('SessionTracker', () => {
 
   it('reports another algorithm with the same key MD5', () => {
     const t = new SessionTracker();
-    open(t, pairs(ssec(H, keyA)).filter(([n]) => n !== H.cAlg));
+    open(
+      t,
+      pairs(ssec(H, keyA)).filter(([n]) => n !== H.cAlg),
+    );
     expect(t.request(part(pairs(ssec(H, keyA)).filter(([n]) => n !== H.cAlg)))).toEqual([]);
     expect(t.request(part(pairs(ssec(H, keyA)))).map((d) => d.header)).toEqual([H.cAlg]);
   });
@@ -249,6 +350,8 @@ describe('SessionTracker', () => {
   it('spells the header in the dialect of the upload', () => {
     const t = new SessionTracker();
     open(t, pairs(ssec(S3, keyA)));
-    expect(t.request(part([])).map((d) => d.header)).toEqual(['x-amz-server-side-encryption-customer-key-MD5']);
+    expect(t.request(part([])).map((d) => d.header)).toEqual([
+      'x-amz-server-side-encryption-customer-key-MD5',
+    ]);
   });
 });

@@ -15,7 +15,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStandin } from '../../src/standin/server';
 import { fileInput, lint, type Finding } from '../../src/lint';
-import { ALL_CUSTOMER_KEYS_B64, runScenarios, SCENARIOS, type ScenarioResult, type SdkMode } from '../support/sdk';
+import {
+  ALL_CUSTOMER_KEYS_B64,
+  runScenarios,
+  SCENARIOS,
+  type ScenarioResult,
+  type SdkMode,
+} from '../support/sdk';
 import { startRecorder } from './support/recorder';
 
 interface Recording {
@@ -33,7 +39,21 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'obs-sse-sdk-lint-'));
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
     { stdio: 'ignore' },
   );
   const tls = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
@@ -58,7 +78,12 @@ beforeAll(async () => {
     const ndjson = await lint([fileInput(ndjsonFile, `${mode}.ndjson`)], { addressing });
     expect(har.inputErrors).toEqual([]);
     expect(ndjson.inputErrors).toEqual([]);
-    recordings.set(mode, { results, har: har.findings, ndjson: ndjson.findings, harText: readFileSync(harFile, 'utf8') });
+    recordings.set(mode, {
+      results,
+      har: har.findings,
+      ndjson: ndjson.findings,
+      harText: readFileSync(harFile, 'utf8'),
+    });
   }
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -119,7 +144,11 @@ describe.each(MODES)('%s mode', (mode) => {
       const har = unique(codesOf(mode, s.id, 'har'));
       const ndjson = unique(codesOf(mode, s.id, 'ndjson').filter((c) => !KEY_CONTENT.has(c)));
       expect({ id: s.id, codes: ndjson }).toEqual({ id: s.id, codes: har });
-      if (s.kind !== 'wrong') expect({ id: s.id, key: codesOf(mode, s.id, 'ndjson').filter((c) => KEY_CONTENT.has(c)) }).toEqual({ id: s.id, key: [] });
+      if (s.kind !== 'wrong')
+        expect({ id: s.id, key: codesOf(mode, s.id, 'ndjson').filter((c) => KEY_CONTENT.has(c)) }).toEqual({
+          id: s.id,
+          key: [],
+        });
     }
   });
 
@@ -129,7 +158,11 @@ describe.each(MODES)('%s mode', (mode) => {
     ['wrong-sse-c-aes128', ['value/not-allowed'], 'har'],
     ['wrong-sse-c-with-kms', ['sse/conflicting-methods'], 'har'],
     // S3 mode: the SDK sends aws:AES256, which is wrong before the key id is (defect 3).
-    ['wrong-kms-key-with-aes256', [mode === 'obs' ? 'sse-kms/key-id-requires-kms' : 'value/not-allowed'], 'har'],
+    [
+      'wrong-kms-key-with-aes256',
+      [mode === 'obs' ? 'sse-kms/key-id-requires-kms' : 'value/not-allowed'],
+      'har',
+    ],
     ['wrong-sse-obs-spelling', ['value/not-allowed'], 'har'],
     ['wrong-kms-uppercase', ['value/not-allowed'], 'har'],
     ['wrong-kms-key-without-sse', ['sse-kms/key-id-requires-kms'], 'har'],
@@ -159,7 +192,14 @@ describe('SDK defects the linter catches (docs/sdk-notes.md)', () => {
       const r = recording(mode);
       const s = r.results.find((x) => x.id === 'upload-file-sse-c')!;
       const [from, to] = s.exchanges!;
-      const flagged = new Set(r.har.filter((f) => f.entry >= from && f.entry < to && f.code === 'sse-c/incomplete' && f.direction === 'request').map((f) => f.operation));
+      const flagged = new Set(
+        r.har
+          .filter(
+            (f) =>
+              f.entry >= from && f.entry < to && f.code === 'sse-c/incomplete' && f.direction === 'request',
+          )
+          .map((f) => f.operation),
+      );
       expect([...flagged].sort()).toEqual(['InitiateMultipartUpload', 'UploadPart']);
       // The workaround (also passing the misspelt `sseC`) lints clean.
       expect(codesOf(mode, 'upload-file-sse-c-workaround', 'har')).toEqual([]);
@@ -167,7 +207,9 @@ describe('SDK defects the linter catches (docs/sdk-notes.md)', () => {
   });
 
   it('defect 3: the S3 dialect sends aws:AES256 for SSE-OBS (value/not-allowed)', () => {
-    const f = recording('s3').har.filter((x) => x.code === 'value/not-allowed' && x.url.endsWith('/put-sse-obs.bin'));
+    const f = recording('s3').har.filter(
+      (x) => x.code === 'value/not-allowed' && x.url.endsWith('/put-sse-obs.bin'),
+    );
     expect(f.map((x) => x.message)).toContain(
       'x-amz-server-side-encryption: "aws:AES256" is not allowed on PutObject requests; expected aws:kms or AES256. Did you mean AES256? PutObject requests spell this AES256.',
     );
@@ -184,7 +226,11 @@ describe('SDK defects the linter catches (docs/sdk-notes.md)', () => {
   });
 
   it('defect 5: the project id on object writes is a warning in the OBS dialect; the S3 dialect has no such header', () => {
-    expect(recording('obs').har.filter((x) => x.code === 'sse-kms/project-id-unlisted').map((x) => x.severity)).toEqual(['warning']);
+    expect(
+      recording('obs')
+        .har.filter((x) => x.code === 'sse-kms/project-id-unlisted')
+        .map((x) => x.severity),
+    ).toEqual(['warning']);
     const s3 = recording('s3').har.filter((x) => x.header === 'x-amz-sse-kms-key-project-id');
     expect(s3.map((x) => [x.code, x.direction])).toEqual([
       ['header/unknown', 'request'],
@@ -194,14 +240,21 @@ describe('SDK defects the linter catches (docs/sdk-notes.md)', () => {
 
   it('defect 8: the SDK sends wrong parameters as given; the linter names each mistake (see the wrong-* tests)', () => {
     for (const mode of MODES) {
-      for (const s of recording(mode).results.filter((x) => x.kind === 'wrong' && x.id !== 'wrong-get-sse-c-without-key')) {
-        expect({ id: s.id, flagged: codesOf(mode, s.id, 'ndjson').length > 0 }).toEqual({ id: s.id, flagged: true });
+      for (const s of recording(mode).results.filter(
+        (x) => x.kind === 'wrong' && x.id !== 'wrong-get-sse-c-without-key',
+      )) {
+        expect({ id: s.id, flagged: codesOf(mode, s.id, 'ndjson').length > 0 }).toEqual({
+          id: s.id,
+          flagged: true,
+        });
       }
     }
   });
 
   it('defect 9: a key passed already base64-encoded is encoded again, to 44 bytes (sse-c/invalid-key)', () => {
-    const f = recording('obs').ndjson.filter((x) => x.url.endsWith('/wrong-b64.bin') && x.code === 'sse-c/invalid-key');
+    const f = recording('obs').ndjson.filter(
+      (x) => x.url.endsWith('/wrong-b64.bin') && x.code === 'sse-c/invalid-key',
+    );
     expect(f).toHaveLength(1);
     expect(f[0]?.message).toMatch(/exactly 32 bytes.*; .*44/);
   });

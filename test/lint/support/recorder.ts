@@ -36,7 +36,10 @@ const pairsOf = (raw: string[]): [string, string][] => {
 const MAX_TEXT = 1024 * 1024;
 
 /** Starts a recorder on 127.0.0.1 that forwards to `https://127.0.0.1:upstreamPort`. */
-export async function startRecorder(upstreamPort: number, tls: { key: Buffer; cert: Buffer }): Promise<Recorder> {
+export async function startRecorder(
+  upstreamPort: number,
+  tls: { key: Buffer; cert: Buffer },
+): Promise<Recorder> {
   const lines: RecordedLine[] = [];
   const agent = new https.Agent({ keepAlive: true, rejectUnauthorized: false });
   const server = https.createServer(tls, (req, res) => {
@@ -45,7 +48,14 @@ export async function startRecorder(upstreamPort: number, tls: { key: Buffer; ce
     req.on('end', () => {
       const requestBody = Buffer.concat(body);
       const upstream = https.request(
-        { host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers, agent },
+        {
+          host: '127.0.0.1',
+          port: upstreamPort,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+          agent,
+        },
         (up) => {
           const chunks: Buffer[] = [];
           up.on('data', (c: Buffer) => chunks.push(c));
