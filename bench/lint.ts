@@ -8,7 +8,8 @@
  * JSON.parse. Targets: NDJSON lint >= 0.5x its floor's MB/s, HAR lint >= 0.3x, peak RSS < 300 MB.
  * Each measurement runs in a child process (maxRSS is that run's peak) and goes through the CLI's
  * `run` with `--format json --output /dev/null`, i.e. the whole pipeline including the formatter. The
- * best of BENCH_RUNS (default 1) runs counts. The generated files are deleted at the end unless
+ * best of BENCH_RUNS (default 1) runs counts. `ndjson-lint` uses the CLI's default threads (worker threads
+ * for inputs of 32 MB or more, up to 4); `ndjson-lint-1-thread` passes `--jobs 1`. The generated files are deleted at the end unless
  * BENCH_KEEP=1.
  */
 import { spawnSync } from 'node:child_process';
@@ -252,17 +253,24 @@ async function child(mode: string): Promise<void> {
       const t = carry + (chunk as string);
       let a = 0;
       for (let b = t.indexOf('\n'); b !== -1; b = t.indexOf('\n', a)) {
-        if (b > a) (JSON.parse(t.slice(a, b)), entries++);
+        if (b > a) {
+          JSON.parse(t.slice(a, b));
+          entries++;
+        }
         a = b + 1;
       }
       carry = t.slice(a);
     }
-    if (carry.trim() !== '') (JSON.parse(carry), entries++);
+    if (carry.trim() !== '') {
+      JSON.parse(carry);
+      entries++;
+    }
   } else if (mode === 'har-floor') {
     entries = (JSON.parse(readFileSync(file, 'utf8')) as { log: { entries: unknown[] } }).log.entries.length;
   } else {
     let report = '';
-    const code = await run(['lint', '--format', 'json', '--fail-on', 'never', file], {
+    const jobs = mode.endsWith('-1-thread') ? ['--jobs', '1'] : [];
+    const code = await run(['lint', '--format', 'json', '--fail-on', 'never', ...jobs, file], {
       stdout: { write: (s: string) => (report += s) },
       stderr: { write: (s: string) => process.stderr.write(s) },
       stdin: process.stdin,
@@ -324,6 +332,7 @@ async function main(): Promise<void> {
     row(nf);
     const nl = measure('ndjson-lint');
     row(nl, nf, 0.5);
+    row(measure('ndjson-lint-1-thread'), nf, 0.5);
     const hf = measure('har-floor');
     row(hf);
     const hl = measure('har-lint');

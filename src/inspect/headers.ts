@@ -18,22 +18,46 @@ export interface SplitHeaders {
 
 const ROUTING = new Set(['host', ':authority', 'content-type', 'x-obs-copy-source', 'x-amz-copy-source']);
 
+/** What a header name is to the checks. */
+const enum Role {
+  Other,
+  Sse,
+  Routing,
+}
+
+/**
+ * Roles by header name as spelled. Traffic repeats the same few dozen spellings millions of times,
+ * and JSON property names arrive interned, so one map lookup replaces lower-casing and a regular
+ * expression per header. Bounded, as hostile input can invent names without end.
+ */
+class RoleCache {
+  private readonly roles = new Map<string, Role>();
+
+  constructor(private readonly sseLike: RegExp) {}
+
+  roleOf(name: string): Role {
+    let role = this.roles.get(name);
+    if (role !== undefined) return role;
+    const lower = name.toLowerCase();
+    role = this.sseLike.test(lower) ? Role.Sse : ROUTING.has(lower) ? Role.Routing : Role.Other;
+    if (this.roles.size < 10_000) this.roles.set(name, role);
+    return role;
+  }
+}
+
+const roleCaches = new WeakMap<RegExp, RoleCache>();
+
 /** Splits headers into those the engine reads (by the rules' `sseLikePattern`) and those the classifier reads. */
 export function splitHeaders(headers: HeaderList, sseLike: RegExp): SplitHeaders {
+  let roles = roleCaches.get(sseLike);
+  if (!roles) roleCaches.set(sseLike, (roles = new RoleCache(sseLike)));
   const sse: (readonly [string, string])[] = [];
   const routing: (readonly [string, string])[] = [];
   for (let i = 0; i < headers.length; i++) {
     const pair = headers[i] as readonly [string, string];
-    const name = pair[0];
-    const c = name.charCodeAt(0) | 0x20;
-    // x, h, c and ':' (0x3a | 0x20 = 0x3a) are the only first letters that matter.
-    if (c === 0x78 && name.charCodeAt(5) === 0x2d) {
-      const lower = name.toLowerCase();
-      if (sseLike.test(lower)) sse.push(pair);
-      else if (ROUTING.has(lower)) routing.push(pair);
-    } else if ((c === 0x68 || c === 0x63 || c === 0x3a) && ROUTING.has(name.toLowerCase())) {
-      routing.push(pair);
-    }
+    const role = roles.roleOf(pair[0]);
+    if (role === Role.Sse) sse.push(pair);
+    else if (role === Role.Routing) routing.push(pair);
   }
   return { sse, routing };
 }
@@ -51,6 +75,10 @@ interface Node {
 
 const node = (): Node => ({ next: new Map() });
 
+const DIRECTION_SLOT: Readonly<Record<Direction, number>> = { request: 0, response: 1 };
+const SCHEME_SLOT: Readonly<Record<Scheme | 'none', number>> = { none: 0, http: 1, https: 2 };
+const DIALECT_SLOT: Readonly<Record<Dialect | 'auto', number>> = { auto: 0, obs: 1, s3: 2 };
+
 /**
  * Remembers the engine's verdict on repeated SSE header sets: recorded traffic repeats the same few
  * (one KMS key, a handful of customer keys) across millions of requests, and the MD5 check of a
@@ -64,7 +92,8 @@ const node = (): Node => ({ next: new Map() });
  * short-lived processes such as the linter, not in a long-running proxy.
  */
 export class ValidationCache {
-  private root = node();
+  /** Per operation, 18 roots: direction × scheme × dialect option. */
+  private roots = new Map<Operation, Node[]>();
   private size = 0;
   private checker: Checker | undefined;
 
@@ -81,13 +110,14 @@ export class ValidationCache {
   ): Entry {
     if (this.checker !== checker || this.size >= this.maxEntries) {
       // Another checker means other severities; a full cache is simply started afresh.
-      this.root = node();
+      this.roots = new Map();
       this.size = 0;
       this.checker = checker;
     }
-    // Operation, direction and the options are interned literals: their hashes are cached, so four short
-    // steps cost less than building one composite key.
-    let n = step(step(step(step(this.root, operation), direction), scheme ?? ''), dialect);
+    let slots = this.roots.get(operation);
+    if (!slots) this.roots.set(operation, (slots = []));
+    const slot = DIRECTION_SLOT[direction] * 9 + SCHEME_SLOT[scheme ?? 'none'] * 3 + DIALECT_SLOT[dialect];
+    let n = slots[slot] ?? (slots[slot] = node());
     for (let i = 0; i < headers.length; i++) {
       const h = headers[i] as readonly [string, string];
       n = step(step(n, h[0]), h[1]);

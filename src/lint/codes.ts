@@ -33,7 +33,9 @@ export function codeCatalogue(): readonly CodeInfo[] {
     const add = (list: readonly Provenance[] | undefined): void => {
       for (const p of list ?? []) {
         const key = JSON.stringify(p);
-        if (!seen.has(key)) (seen.add(key), provenance.push(p));
+        if (seen.has(key)) continue;
+        seen.add(key);
+        provenance.push(p);
       }
     };
     for (const r of rules) if (r.code === code) add(r.provenance);

@@ -20,8 +20,9 @@ export interface LintInput {
 /** The name standard input is reported under. */
 export const STDIN_NAME = '<stdin>';
 
-// Large reads cut the per-chunk overhead of the readers; 1 MiB keeps memory flat.
-const CHUNK = 1024 * 1024;
+// Big enough that per-chunk costs vanish, small enough that the exchanges of one chunk (all alive until
+// checked) die young: 1 MiB chunks measured ~15% slower, from garbage collection.
+const CHUNK = 128 * 1024;
 
 /** A file input; `name` defaults to the path as given. */
 export function fileInput(path: string, name: string = path): LintInput {
@@ -37,7 +38,7 @@ export function fileInput(path: string, name: string = path): LintInput {
         const e = err as NodeJS.ErrnoException;
         const why =
           e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message;
-        throw new Error(`cannot read ${name}: ${why}`);
+        throw new Error(`cannot read ${name}: ${why}`, { cause: err });
       }
       return { source: createReadStream(path, { highWaterMark: CHUNK }), size };
     },

@@ -40,8 +40,9 @@ import {
 
 /** The synchronous cores of the two readers, which skip a per-record async step. */
 interface Scanner {
-  push(chunk: Buffer, out: TrafficItem[]): boolean | void;
-  end(out: TrafficItem[]): boolean | void;
+  /** HarScanner answers false once the input is malformed; NdjsonSplitter answers nothing. */
+  push(chunk: Buffer, out: TrafficItem[]): unknown;
+  end(out: TrafficItem[]): unknown;
 }
 
 const emptyCounts = (): Counts => ({
@@ -159,9 +160,9 @@ export class Run {
   private add(c: Checked, list: readonly Diagnostic[]): void {
     const { counts, total } = this;
     for (const d of list) {
-      if (d.severity === 'error') (counts.errors++, total.errors++);
-      else if (d.severity === 'warning') (counts.warnings++, total.warnings++);
-      else (counts.infos++, total.infos++);
+      const key = d.severity === 'error' ? 'errors' : d.severity === 'warning' ? 'warnings' : 'infos';
+      counts[key]++;
+      total[key]++;
       if (this.findings.length >= this.maxFindings) {
         this.findingsOmitted++;
         continue;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 
-import { createProxy, installSignalHandlers, type Addressing, type ObsSseProxy } from './server';
+import { createProxy, defaultLog, installSignalHandlers, type Addressing, type ObsSseProxy } from './server';
 import type { ProxyExchange, ProxyGuard, ProxyMode } from './types';
 
 /** Usage text of `obs-sse proxy`. */
@@ -186,7 +186,7 @@ export async function runProxy(
   }
   const address = await proxy.listen(args.listen.port, args.listen.host);
   const uninstall = hooks.signals === false ? () => undefined : installSignalHandlers(proxy);
-  (hooks.log ?? ((line: object) => process.stdout.write(JSON.stringify(line) + '\n')))({
+  (hooks.log ?? defaultLog)({
     event: 'listening',
     time: new Date().toISOString(),
     address: address.address,

@@ -1,3 +1,16 @@
+/**
+ * Transport core of `obs-sse proxy`: a streaming reverse proxy in front of an OBS endpoint that asks an
+ * injected {@link ProxyGuard} about every request head before any body byte moves.
+ *
+ * Decisions worth knowing:
+ * - Host: path-style by default, the upstream request carries the upstream's own Host (OBS V2 signatures
+ *   cover the bucket-qualified resource, not the Host field itself). `addressing: 'virtual'` maps
+ *   `<bucket>.<publicHost>` to `<bucket>.<upstream host>` and uses that name for TLS SNI too.
+ * - Errors the proxy answers itself are OBS-style XML; codes and statuses are listed in errors.ts.
+ * - 100-continue is end to end: the client gets 100 Continue when OBS sends it, a block gets its 400
+ *   before any body byte, and the connection then closes because the body's framing is unknowable.
+ * - Bodies are never buffered: request and response bodies are piped with backpressure.
+ */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';

@@ -49,7 +49,8 @@ it('shows progress on a terminal for inputs of several megabytes, and clears it'
   const big = join(dir, 'big.ndjson');
   writeFileSync(big, line.repeat(Math.ceil((9 * 1024 * 1024) / line.length)));
   const tty = await runCli(['lint', '--jobs', '1', big], { tty: true });
-  expect(tty.stderr).toMatch(/^\r\u001b\[K.*big\.ndjson: \d+ \/ 9 MB \(\d+%\), \d+ exchanges/);
+  expect(tty.stderr.startsWith('\r\u001b[K')).toBe(true);
+  expect(tty.stderr).toMatch(/big\.ndjson: \d+ \/ 9 MB \(\d+%\), \d+ exchanges/);
   expect(tty.stderr.endsWith('\r\u001b[K')).toBe(true);
   expect((await runCli(['lint', '--jobs', '1', big])).stderr).toBe('');
 });

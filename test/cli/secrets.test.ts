@@ -145,6 +145,12 @@ function expectNoSecrets(label: string, text: string): void {
   expect({ label, leaked }).toEqual({ label, leaked: [] });
 }
 
+it('the leak check catches every spelling of a secret', () => {
+  for (const text of [KEYS.target, encodeURIComponent(KEYS.form), JSON.stringify({ k: KEYS.presigned })]) {
+    expect(() => expectNoSecrets('planted', `before ${text} after`)).toThrow();
+  }
+});
+
 it('the inputs really carry the secrets, and the checks really fire on them', async () => {
   const r = await runCli(['lint', '-f', 'json', harFile]);
   const codes = new Set(

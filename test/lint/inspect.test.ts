@@ -18,7 +18,7 @@ const HOST = 'https://photos.obs.cn-north-4.myhuaweicloud.com';
 const pairs = (o: Record<string, string>): [string, string][] => Object.entries(o);
 const codes = (r: { diagnostics: { code: string }[] } | { code: string }[]): string[] =>
   (Array.isArray(r) ? r : r.diagnostics).map((d) => d.code);
-const req = (input: Partial<RequestInput> & { headers?: [string, string][] }): RequestInspection =>
+const req = (input: Partial<RequestInput>): RequestInspection =>
   inspectRequest({ method: 'PUT', url: `${HOST}/a.bin`, headers: [], ...input });
 
 describe('inspectRequest', () => {
