@@ -98,7 +98,7 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
     oneOf('--direction', values.direction, ['request', 'response'] as const, CHECK_USAGE) ??
     (msg.response ? 'response' : 'request');
 
-  let diagnostics: Diagnostic[];
+  let diagnostics: readonly Diagnostic[];
   let operation: string | undefined = op;
   let method: string;
   let url: string;

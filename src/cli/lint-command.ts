@@ -26,8 +26,8 @@ Checks the SSE headers of every exchange in HAR files or NDJSON logs.
       --no-config                         ignore ${DEFAULT_CONFIG_FILE}
       --ignore-url GLOB                   skip exchanges whose URL or path matches (repeatable)
       --max-findings N                    keep at most N findings (default 100000; all are counted)
-      --jobs N                            threads for NDJSON inputs (default: up to 4 for inputs of
-                                          32 MB or more and for pipes; 1 checks in one thread)
+      --jobs N                            worker threads for NDJSON inputs (default: 1 below four cores,
+                                          else up to 3 for inputs of 32 MB or more and pipes)
       --color, --no-color                 force colours on or off (default: on for a terminal)
   -h, --help                              show this help
 

@@ -55,6 +55,10 @@ export function splitHeaders(headers: HeaderList, sseLike: RegExp): SplitHeaders
   const routing: (readonly [string, string])[] = [];
   for (let i = 0; i < headers.length; i++) {
     const pair = headers[i] as readonly [string, string];
+    // Only names starting with x, h, c or ':' can matter (0x3a | 0x20 is still ':'); the rest, such as
+    // Date, Authorization, User-Agent or ETag, are dropped without a lookup.
+    const c = pair[0].charCodeAt(0) | 0x20;
+    if (c !== 0x78 && c !== 0x68 && c !== 0x63 && c !== 0x3a) continue;
     const role = roles.roleOf(pair[0]);
     if (role === Role.Sse) sse.push(pair);
     else if (role === Role.Routing) routing.push(pair);
@@ -63,8 +67,8 @@ export function splitHeaders(headers: HeaderList, sseLike: RegExp): SplitHeaders
 }
 
 interface Entry {
-  diagnostics: readonly Diagnostic[];
-  dialect: Dialect;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly dialect: Dialect;
 }
 
 /** A trie node: one level per header name, then per value. */
@@ -126,7 +130,7 @@ export class ValidationCache {
     const r = checker.validate({ operation, direction, headers, scheme, dialect });
     for (const d of r.diagnostics) Object.freeze(d);
     this.size++;
-    return (n.entry = { diagnostics: Object.freeze(r.diagnostics), dialect: r.dialect });
+    return (n.entry = Object.freeze({ diagnostics: Object.freeze(r.diagnostics), dialect: r.dialect }));
   }
 }
 

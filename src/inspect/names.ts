@@ -36,11 +36,16 @@ export interface KeyContentCheck {
 }
 
 const cache = new WeakMap<Checker, CatalogueNames>();
+let last: { checker: Checker; names: CatalogueNames } | undefined;
 
 /** The catalogue names of a checker's rule set. */
 export function catalogueNames(checker: Checker): CatalogueNames {
+  if (last?.checker === checker) return last.names;
   let names = cache.get(checker);
-  if (names) return names;
+  if (names) {
+    last = { checker, names };
+    return names;
+  }
   const { headers, s3, rules, valueKinds } = checker.rules;
   const byName = new Map<string, HeaderId>();
   const obs = new Map<HeaderId, string>();
@@ -80,5 +85,6 @@ export function catalogueNames(checker: Checker): CatalogueNames {
     sseLike: new RegExp(checker.rules.sseLikePattern),
   };
   cache.set(checker, names);
+  last = { checker, names };
   return names;
 }

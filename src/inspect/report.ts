@@ -54,7 +54,20 @@ export interface InspectOptions {
   cache?: ValidationCache;
 }
 
-/** The engine's verdict on one message, through the options' cache when there is one. */
+/** The engine's diagnostics of one message, and the dialect it read the message in. */
+export interface Verdict {
+  readonly diagnostics: readonly Diagnostic[];
+  readonly dialect: Dialect;
+}
+
+const NOTHING: readonly Diagnostic[] = Object.freeze([]);
+const NOTHING_OBS: Verdict = Object.freeze({ diagnostics: NOTHING, dialect: 'obs' });
+const NOTHING_S3: Verdict = Object.freeze({ diagnostics: NOTHING, dialect: 's3' });
+
+/**
+ * The engine's verdict on one message, through the options' cache when there is one. The arrays may be
+ * shared and frozen: read, do not modify.
+ */
 export function validateWith(
   options: InspectOptions | undefined,
   operation: Operation,
@@ -62,24 +75,29 @@ export function validateWith(
   headers: readonly (readonly [string, string])[],
   scheme: Scheme | undefined,
   dialect: Dialect | 'auto',
-): { diagnostics: Diagnostic[]; dialect: Dialect } {
+): Verdict {
   // Without SSE-looking headers the engine has nothing to say, whatever the operation (every rule
   // fires on a header that is present; test/lint/inspect.test.ts holds the engine to that).
-  if (headers.length === 0) return { diagnostics: [], dialect: dialect === 's3' ? 's3' : 'obs' };
+  if (headers.length === 0) return dialect === 's3' ? NOTHING_S3 : NOTHING_OBS;
   const checker = checkerFor(options);
   if (!options?.cache) return checker.validate({ operation, direction, headers, scheme, dialect });
-  const r = options.cache.validate(checker, operation, direction, headers, scheme, dialect);
-  return { diagnostics: r.diagnostics.slice(), dialect: r.dialect };
+  return options.cache.validate(checker, operation, direction, headers, scheme, dialect);
 }
 
 const checkers = new WeakMap<SeverityOverrides, Checker>();
+// Called several times per exchange with the same options: remember the last answer.
+let lastSeverity: SeverityOverrides | undefined;
+let lastChecker: Checker | undefined;
 
 /** The checker compiled for the options' overrides, compiled once per overrides object. */
 export function checkerFor(options: InspectOptions | undefined): Checker {
   const severity = options?.severity;
   if (!severity) return getChecker();
+  if (severity === lastSeverity && lastChecker) return lastChecker;
   let c = checkers.get(severity);
   if (!c) checkers.set(severity, (c = createChecker({ severity })));
+  lastSeverity = severity;
+  lastChecker = c;
   return c;
 }
 

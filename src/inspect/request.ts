@@ -57,7 +57,8 @@ export interface RequestInspection {
   dialect?: Dialect;
   /** The dialect option the request was read with, for reading its response the same way. */
   dialectOption: Dialect | 'auto';
-  diagnostics: Diagnostic[];
+  /** Possibly shared with other inspections (see `InspectOptions.cache`): read, do not modify. */
+  diagnostics: readonly Diagnostic[];
   sse: RequestedSse;
 }
 
@@ -123,7 +124,7 @@ function summarize(
  * MD5 can be judged. Presence checks (all-or-none, forbidden, not-allowed) still apply.
  */
 function withoutRedactedKeyContent(
-  diagnostics: Diagnostic[],
+  diagnostics: readonly Diagnostic[],
   redacted: readonly HeaderId[],
   names: CatalogueNames,
 ): Diagnostic[] {
@@ -173,14 +174,16 @@ export function inspectRequest(input: RequestInput, options?: InspectOptions): R
   if (scheme) result.scheme = scheme;
 
   if (classification.kind === 'skipped') {
+    const warnings: Diagnostic[] = [];
     for (const header of sseLike(pairs, names.sseLike)) {
       const d = report(
         'operation/unlisted-sse',
         { header, operationName: skippedName(classification.detail), direction: 'request' },
         options,
       );
-      if (d) result.diagnostics.push(d);
+      if (d) warnings.push(d);
     }
+    result.diagnostics = warnings;
     return result;
   }
 

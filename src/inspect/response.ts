@@ -8,6 +8,8 @@ import { splitHeaders } from './headers';
 import { checkerFor, report, validateWith, type InspectOptions } from './report';
 import type { HeaderList, RequestInspection } from './request';
 
+const NONE: readonly Diagnostic[] = Object.freeze([]);
+
 /** The status and headers of a response. */
 export interface ResponseInput {
   status: number;
@@ -26,12 +28,12 @@ export function inspectResponse(
   request: RequestInspection,
   response: ResponseInput,
   options?: InspectOptions,
-): Diagnostic[] {
+): readonly Diagnostic[] {
   const operation = request.operation;
-  if (operation === undefined || response.status < 200 || response.status > 299) return [];
+  if (operation === undefined || response.status < 200 || response.status > 299) return NONE;
   const names = catalogueNames(checkerFor(options));
   const { sse } = splitHeaders(response.headers, names.sseLike);
-  const out = validateWith(
+  const base = validateWith(
     options,
     operation,
     'response',
@@ -39,7 +41,8 @@ export function inspectResponse(
     request.scheme,
     request.dialectOption,
   ).diagnostics;
-  if (sse.length === 0) return out;
+  if (sse.length === 0) return base;
+  const echoes: Diagnostic[] = [];
 
   let methodHeader: string | undefined;
   let methodValue: string | undefined;
@@ -74,7 +77,7 @@ export function inspectResponse(
       },
       options,
     );
-    if (d) out.push(d);
+    if (d) echoes.push(d);
   }
   const sentMd5 = asked.customer?.keyMd5?.trim();
   if (sentMd5 !== undefined && md5Value !== undefined && md5Value !== sentMd5) {
@@ -84,7 +87,7 @@ export function inspectResponse(
       { header: md5Header, operation, direction: 'response', received: md5Value, expected: [sentMd5] },
       options,
     );
-    if (d) out.push(d);
+    if (d) echoes.push(d);
   }
-  return out;
+  return echoes.length === 0 ? base : [...base, ...echoes];
 }

@@ -32,8 +32,8 @@ export interface Checked {
   /** The operation, or for a skipped exchange the classifier's detail. */
   operation: string;
   skipped?: { reason: SkippedReason; detail: string };
-  request: Diagnostic[];
-  response: Diagnostic[];
+  request: readonly Diagnostic[];
+  response: readonly Diagnostic[];
   /** Set for the multipart operations, whose checks depend on earlier exchanges. */
   session?: { req: RequestInspection; status?: number; body?: string };
 }

@@ -58,7 +58,7 @@ export async function lintNdjsonInWorkers(
   if (!script) throw new Error('no worker script');
   const { addressing, dialect, severity, ignoreUrls } = run.options;
   const setup: WorkerSetup = { options: { addressing, dialect, severity, ignoreUrls }, keepAll: run.keepAll };
-  const batchBytes = run.options.batchBytes ?? 1024 * 1024;
+  const batchBytes = run.options.batchBytes ?? 256 * 1024;
   const pool = Array.from(
     { length: jobs },
     () => new Worker(script.code, { eval: script.eval, workerData: setup }),

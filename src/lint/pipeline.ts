@@ -196,9 +196,19 @@ export class Run {
   }
 }
 
+/**
+ * Worker threads by default: none below four cores, where the checking thread, the reader and the
+ * garbage collector already share two (measured slower with workers on a busy two-core machine), and
+ * at most three, each costing some 70 MB of memory, to stay within a 300 MB peak.
+ */
+function defaultJobs(): number {
+  const cores = availableParallelism();
+  return cores >= 4 ? Math.min(3, cores - 1) : 1;
+}
+
 /** How many worker threads an NDJSON input of `size` bytes gets; 0 means check in this thread. */
 function workersFor(options: LintOptions, size: number | undefined): number {
-  const jobs = options.jobs ?? Math.min(4, availableParallelism());
+  const jobs = options.jobs ?? defaultJobs();
   if (jobs < 2 || !workerScript()) return 0;
   // Starting workers costs a few hundred milliseconds each: worth it for large inputs, or when asked.
   const min = options.parallelMinBytes ?? (options.jobs === undefined ? 32 * 1024 * 1024 : 0);

@@ -115,13 +115,13 @@ export interface LintOptions {
   keepExchanges?: boolean;
   onProgress?: (progress: Progress) => void;
   /**
-   * Threads for NDJSON inputs of at least `parallelMinBytes` (and pipes, whose size is unknown): 1 checks
-   * in this thread. Default: the available parallelism, at most 4.
+   * Worker threads for NDJSON inputs of at least `parallelMinBytes` (and pipes, whose size is unknown);
+   * 1 checks in this thread. Default: 1 below four cores, else up to 3.
    */
   jobs?: number;
   /** Smallest NDJSON file checked by worker threads. Default 32 MiB, or 0 when `jobs` is given. */
   parallelMinBytes?: number;
-  /** Bytes per batch handed to a worker thread. Default 1 MiB. */
+  /** Bytes per batch handed to a worker thread. Default 256 KiB. */
   batchBytes?: number;
 }
 

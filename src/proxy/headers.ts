@@ -136,37 +136,6 @@ export function headerValue(pairs: HeaderPairs, lowerName: string): string | und
   return undefined;
 }
 
-// Query parameters that carry credentials in OBS (V2 pre-signed URLs, STS tokens, browser POST policies),
-// S3 V2/V4 pre-signed URLs, and SSE-C keys that some clients put in the query.
-const SECRET_PARAM =
-  /^(?:signature|accesskeyid|awsaccesskeyid|policy|x-obs-security-token|x-amz-.*|x-obs-(?:copy-source-)?server-side-encryption-customer-key)$/i;
-
-/**
- * The request-target with the values of credential query parameters (Signature, AccessKeyId,
- * X-Obs-Security-Token, X-Amz-*, Policy, SSE-C keys) replaced by `REDACTED`. The rest is kept byte for
- * byte so that a logged URL still matches the request otherwise.
- */
-export function redactUrl(url: string): string {
-  const q = url.indexOf('?');
-  if (q < 0) return url;
-  const parts = url
-    .slice(q + 1)
-    .split('&')
-    .map((part) => {
-      const eq = part.indexOf('=');
-      if (eq < 0) return part;
-      const rawName = part.slice(0, eq);
-      let name = rawName;
-      try {
-        name = decodeURIComponent(rawName.replace(/\+/g, ' '));
-      } catch {
-        // A malformed escape cannot hide a secret name any better than the raw name does.
-      }
-      return SECRET_PARAM.test(name) ? `${rawName}=REDACTED` : part;
-    });
-  return `${url.slice(0, q)}?${parts.join('&')}`;
-}
-
 /**
  * Reduces diagnostics to their code, severity and header name: diagnostics may quote the received header
  * value, and logs must never carry header values.

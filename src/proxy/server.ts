@@ -29,16 +29,9 @@ import {
   type ObsErrorDocument,
   type ProxyErrorCode,
 } from './errors';
-import {
-  loggableDiagnostics,
-  redactUrl,
-  stripHopByHopFlat,
-  summarizeHead,
-  toPairs,
-  type HeadSummary,
-} from './headers';
+import { defaultLog, exchangeLogLine, roundMs as round } from '../guard/log';
+import { stripHopByHopFlat, summarizeHead, toPairs, type HeadSummary } from './headers';
 import type {
-  ExchangeLogLine,
   GuardRequest,
   ProxyExchange,
   ProxyGuard,
@@ -49,6 +42,7 @@ import type {
 } from './types';
 
 export type * from './types';
+export { defaultLog } from '../guard/log';
 
 /** How client-facing Host names map to the upstream's. */
 export type Addressing = 'path' | 'virtual';
@@ -205,38 +199,6 @@ interface Exchange {
   done: boolean;
   requestBodyBytes: number;
   responseBodyBytes: number;
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
-}
-
-// Lines finished in one event-loop turn go out in one write: under load a syscall per exchange costs
-// more than everything else the logger does. Shared by every proxy using the default logger.
-let pendingLines = '';
-let flushScheduled = false;
-let exitHookInstalled = false;
-
-function flushLines(): void {
-  flushScheduled = false;
-  if (pendingLines === '') return;
-  const out = pendingLines;
-  pendingLines = '';
-  process.stdout.write(out);
-}
-
-/** The default logger: JSON lines on stdout, batched per event-loop turn and flushed on exit. */
-export function defaultLog(line: object): void {
-  pendingLines += JSON.stringify(line) + '\n';
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(flushLines);
-  }
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    // stdout is synchronous for files, TTYs and (on Linux) pipes, so lines pending at exit still land.
-    process.once('exit', flushLines);
-  }
 }
 
 /**
@@ -532,10 +494,12 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       const seconds = /(?:^|,)\s*timeout=(\d+)/i.exec(head.keepAlive)?.[1];
       if (seconds !== undefined) (upRes.socket as PooledSocket)[IDLE_LIMIT] = Number(seconds) * 1000 - 1000;
     }
+    let wantBody = false;
     if (ex.guardReq && ex.verdict) {
       try {
         const findings = guard.checkResponse(ex.guardReq, { status, headers: head.pairs }, ex.verdict);
         ex.responseCodes = findings.codes;
+        wantBody = findings.wantBody === true && guard.observeResponseBody !== undefined;
       } catch (err) {
         ex.responseCodes = ['proxy/response-check-failed'];
         safeLog({
@@ -554,7 +518,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     res.writeHead(status, upRes.statusMessage || undefined, headers);
     ex.tHeadersOut = performance.now();
 
-    if (onExchange) {
+    if (onExchange || wantBody) {
       const type = head.contentType ?? '';
       const length = Number(head.contentLength ?? 0);
       const chunks: Buffer[] | undefined = /xml/i.test(type) && length <= MAX_CAPTURED_XML ? [] : undefined;
@@ -569,6 +533,9 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
         if (chunks !== undefined && captured <= MAX_CAPTURED_XML) {
           ex.responseText = Buffer.concat(chunks).toString('utf8');
         }
+        // 'end' comes before the client can have read the last byte, so an upload id learnt here is
+        // known before the client can send the first part that uses it.
+        if (wantBody) observeBody(ex, status, head.pairs);
       });
     }
     // pipe rather than pipeline: pipeline's per-call AbortController costs more than the rest of the
@@ -582,6 +549,15 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       }
     });
     upRes.pipe(res);
+  }
+
+  function observeBody(ex: Exchange, status: number, headers: HeadSummary['pairs']): void {
+    if (!ex.guardReq || !ex.verdict) return;
+    try {
+      guard.observeResponseBody?.(ex.guardReq, { status, headers }, ex.responseText, ex.verdict);
+    } catch (err) {
+      safeLog({ event: 'guard_error', phase: 'response-body', time: new Date().toISOString(), error: String(err) });
+    }
   }
 
   function onUpstreamError(ex: Exchange, upReq: http.ClientRequest, err: NodeJS.ErrnoException): void {
@@ -639,31 +615,29 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     const post = ex.upRes && ex.tHeadersOut ? ex.tHeadersOut - ex.tResponse : 0;
     const added = round(pre + post);
     const upstreamMs = ex.upRes ? round(ex.tResponse - ex.tDispatch) : null;
-    const url = redactUrl(ex.target);
-    const line: ExchangeLogLine = {
-      event: 'exchange',
-      time: ex.startedAt.toISOString(),
-      method: ex.method,
-      url,
-      operation: ex.verdict?.operation ?? null,
-      verdict: ex.label,
-      codes: ex.verdict?.codes ?? [],
-      responseCodes: ex.responseCodes,
-      status: ex.status,
-      upstreamMs,
-      addedMs: added,
-      totalMs: round(tEnd - ex.t0),
-    };
-    if (ex.verdict && ex.verdict.diagnostics.length > 0) {
-      line.diagnostics = loggableDiagnostics(ex.verdict.diagnostics);
-    }
-    if (ex.error !== undefined) line.error = ex.error;
-    safeLog(line);
+    safeLog(
+      exchangeLogLine({
+        startedAt: ex.startedAt,
+        method: ex.method,
+        url: ex.target,
+        operation: ex.verdict?.operation,
+        verdict: ex.label,
+        codes: ex.verdict?.codes ?? EMPTY,
+        responseCodes: ex.responseCodes,
+        diagnostics: ex.verdict?.diagnostics ?? EMPTY,
+        status: ex.status,
+        upstreamMs,
+        addedMs: added,
+        totalMs: round(tEnd - ex.t0),
+        error: ex.error,
+      }),
+    );
     if (onExchange) {
       const exchange: ProxyExchange = {
         startedAt: ex.startedAt,
         method: ex.method,
         url: ex.target,
+        upstreamUrl: `${scheme}://${upstreamHost(ex).host}${ex.target}`,
         requestHeaders: toPairs(req.rawHeaders),
         status: ex.status,
         responseHeaders: toPairs(ex.responseHeaders),

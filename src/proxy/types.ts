@@ -45,6 +45,11 @@ export interface GuardResponse {
 export interface ResponseFindings {
   codes: string[];
   diagnostics: unknown[];
+  /**
+   * Ask for the response body: the proxy then captures it when it is XML of at most 64 KiB and calls
+   * {@link ProxyGuard.observeResponseBody} when it ends (InitiateMultipartUpload names its upload id there).
+   */
+  wantBody?: boolean;
 }
 
 /** The injected checker. Both methods run synchronously on the proxy's event loop, so keep them cheap. */
@@ -53,6 +58,16 @@ export interface ProxyGuard {
   checkRequest(req: GuardRequest): RequestVerdict;
   /** Called when the upstream response head arrives. */
   checkResponse(req: GuardRequest, res: GuardResponse, requestVerdict: RequestVerdict): ResponseFindings;
+  /**
+   * Called when a response whose findings set `wantBody` has ended; `body` is undefined when it was not
+   * XML or larger than the capture limit.
+   */
+  observeResponseBody?(
+    req: GuardRequest,
+    res: GuardResponse,
+    body: string | undefined,
+    requestVerdict: RequestVerdict,
+  ): void;
 }
 
 /** `pass`: nothing blocking; `blocked`: answered by the proxy; `reported`: would have been blocked, forwarded. */
@@ -80,6 +95,11 @@ export interface ProxyExchange {
   method: string;
   /** The request-target as received, NOT redacted: it may carry pre-signed URL credentials. */
   url: string;
+  /**
+   * The absolute URL of the hop to OBS (upstream scheme, the Host sent upstream, the target), NOT
+   * redacted: what the request was, or would have been, forwarded to.
+   */
+  upstreamUrl: string;
   /** The request head as received, NOT redacted: it carries Authorization and any SSE-C key. */
   requestHeaders: HeaderPairs;
   /** Status sent to the client, or null when none was (client gone, connection cut). */

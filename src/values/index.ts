@@ -26,10 +26,22 @@ function patternKind(def: ValueKindDef, code: string): ValueTest {
   const maxLength = def.maxLength ?? 512;
   // No 'u' flag: the patterns are ASCII, and irregexp is markedly faster without it.
   const re = new RegExp(pattern);
+  // A service uses a handful of KMS key ids and project ids, over and over: remember verdicts (bounded,
+  // and never for secret kinds, which are not pattern kinds).
+  const known = new Map<string, boolean>();
   return {
     pattern,
     code,
-    test: (v) => v.length <= maxLength && re.test(v),
+    test(v) {
+      const hit = known.get(v);
+      if (hit !== undefined) return hit;
+      const ok = v.length <= maxLength && re.test(v);
+      if (v.length <= maxLength) {
+        if (known.size >= 1024) known.clear();
+        known.set(v, ok);
+      }
+      return ok;
+    },
     reason: () => `expected ${def.description.replace(/^An? /, 'a ').replace(/\.$/, '')}`,
   };
 }

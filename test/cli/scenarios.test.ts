@@ -11,7 +11,7 @@
  *
  * Directories starting with `_` hold inputs shared by several scenarios. After a deliberate change of
  * behaviour, `UPDATE_FIXTURES=1 npx jest test/cli/scenarios.test.ts` rewrites the expected outputs;
- * review the diff.
+ * review the diff, and run prettier on the JSON files it wrote.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,0 +1,90 @@
+/**
+ * The one log-line shape of every guarded exchange, whether the proxy, the undici interceptor or the
+ * middleware saw it. Lines carry codes, header names and timings; never a header value, never a
+ * credential query value.
+ */
+import { loggableDiagnostics } from '../proxy/headers';
+import type { ExchangeLogLine, VerdictLabel } from '../proxy/types';
+import { redactUrl } from '../redact';
+
+/** What {@link exchangeLogLine} turns into a log line. URLs and diagnostics go in unredacted. */
+export interface ExchangeLogFields {
+  startedAt: Date;
+  method: string;
+  /** Origin-form target or absolute URL, as sent: credential query values are redacted here. */
+  url: string;
+  operation: string | undefined;
+  verdict: VerdictLabel;
+  codes: readonly string[];
+  responseCodes: readonly string[];
+  /** Request diagnostics; reduced to `{code, severity, header}` because they may quote values. */
+  diagnostics: readonly unknown[];
+  status: number | null;
+  upstreamMs: number | null;
+  addedMs: number;
+  totalMs: number;
+  error?: string | undefined;
+}
+
+/** Rounds a duration to microseconds, as every log line does. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/** Builds the structured line logged once per exchange. */
+export function exchangeLogLine(f: ExchangeLogFields): ExchangeLogLine {
+  const line: ExchangeLogLine = {
+    event: 'exchange',
+    time: f.startedAt.toISOString(),
+    method: f.method,
+    url: redactUrl(f.url),
+    operation: f.operation ?? null,
+    verdict: f.verdict,
+    codes: f.codes as string[],
+    responseCodes: f.responseCodes as string[],
+    status: f.status,
+    upstreamMs: f.upstreamMs,
+    addedMs: f.addedMs,
+    totalMs: f.totalMs,
+  };
+  if (f.diagnostics.length > 0) line.diagnostics = loggableDiagnostics(f.diagnostics);
+  if (f.error !== undefined) line.error = f.error;
+  return line;
+}
+
+// Lines finished in one event-loop turn go out in one write: under load a syscall per exchange costs
+// more than everything else the logger does. Shared by every proxy and hook using the default logger.
+let pendingLines = '';
+let flushScheduled = false;
+let exitHookInstalled = false;
+
+function flushLines(): void {
+  flushScheduled = false;
+  if (pendingLines === '') return;
+  const out = pendingLines;
+  pendingLines = '';
+  process.stdout.write(out);
+}
+
+/** The default logger: JSON lines on stdout, batched per event-loop turn and flushed on exit. */
+export function defaultLog(line: object): void {
+  pendingLines += JSON.stringify(line) + '\n';
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushLines);
+  }
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    // stdout is synchronous for files, TTYs and (on Linux) pipes, so lines pending at exit still land.
+    process.once('exit', flushLines);
+  }
+}
+
+/** Calls a user-supplied logger; a failing logger must not take the data path down with it. */
+export function safeLog(log: (line: object) => void, line: object): void {
+  try {
+    log(line);
+  } catch {
+    // Nothing sensible to do: logging the logger's failure would go through the same logger.
+  }
+}
