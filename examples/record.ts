@@ -10,11 +10,11 @@
  * (`https://127.0.0.1/bucket/key`) and the linter's default addressing reads them right. Secrets are
  * redacted by the stand-in's HAR writer: customer keys appear as [REDACTED].
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStandin } from '../src/standin/server';
+import { selfSignedCert } from '../test/lint/support/tls';
 import { runScenarios } from '../test/support/sdk';
 
 const SCENARIOS = [
@@ -38,15 +38,9 @@ const SCENARIOS = [
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'obs-sse-example-'));
   try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
+    const tls = selfSignedCert(dir);
     const har = join(__dirname, 'recording.har');
-    const standin = await startStandin({
-      har,
-      tls: { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
-    });
+    const standin = await startStandin({ har, tls });
     try {
       const results = await runScenarios(
         { port: standin.port, mode: 's3', https: true },

@@ -38,3 +38,29 @@ export type { RuleSet, HeaderDef, OperationDef, RuleDef, CodeDef, HeaderId } fro
 export { sseCHeaders, type SseCOptions } from './sse-c';
 export * from './types';
 export { addObsSseKeywords } from './ajv-keywords';
+export {
+  createEngineGuard,
+  obsSseGuard,
+  obsSseMiddleware,
+  ObsSseGuardError,
+  OBS_SSE_BLOCKED,
+  guardErrorOf,
+  type EngineGuard,
+  type EngineGuardOptions,
+  type GuardHookOptions,
+  type ObsSseGuardOptions,
+  type ObsSseMiddleware,
+  type ObsSseMiddlewareOptions,
+} from './guard';
+export type { UploadSessionStore, Fingerprint } from './traffic/upload-id';
+export { MemoryUploadSessionStore, type MemoryUploadSessionStoreOptions } from './traffic/upload-id';
+export type {
+  ExchangeLogLine,
+  GuardRequest,
+  GuardResponse,
+  ProxyGuard,
+  ProxyMode,
+  RequestVerdict,
+  ResponseFindings,
+  UpstreamScheme,
+} from './proxy/types';

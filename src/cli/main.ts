@@ -21,7 +21,7 @@ Commands:
   check              check one request or response (-H flags, or raw HTTP on stdin)
   rules              list every diagnostic code
   explain <code>     show one code in full, with examples
-  proxy              run the checking reverse proxy (when installed)
+  proxy              run the checking reverse proxy (obs-sse proxy --help)
 
 Run \`obs-sse <command> --help\` for a command's options. Documentation: docs/cli.md.
 `;
@@ -40,9 +40,10 @@ function shortUsage(usage: string, command: string | undefined): string {
   return `${first}\nRun \`obs-sse ${known ? `${command} ` : ''}--help\` for the options.\n`;
 }
 
-function proxyCommand(io: CliIo): number {
-  io.stderr.write('proxy: not available\n');
-  return EXIT.usage;
+/** `obs-sse proxy`, loaded on demand: the other commands should not pay for the proxy's modules. */
+async function proxyCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { proxyCommand: run } = await import('../proxy/command');
+  return run(argv, io);
 }
 
 /** Runs the CLI with `argv` (without `node` and the script) and returns the exit code. */
@@ -59,7 +60,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       case 'explain':
         return await explainCommand(rest, io);
       case 'proxy':
-        return proxyCommand(io);
+        return await proxyCommand(rest, io);
       case '--version':
       case '-v':
         io.stdout.write(`${packageVersion()}\n`);

@@ -7,23 +7,8 @@
  * with findings are.
  */
 import type { ExchangeRecord, Finding, LintResult } from '../lint/types';
+import { xmlEscape } from '../proxy/errors';
 import { entryLabel, errorPosition, exchangeTitle, groupByExchange, type ExchangeGroup } from './common';
-
-// Characters XML 1.0 cannot carry at all, even escaped.
-// eslint-disable-next-line no-control-regex
-const INVALID_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&apos;',
-};
-
-/** Text escaped for an XML attribute or element. */
-function xml(s: string): string {
-  return s.replace(INVALID_XML, '\ufffd').replace(/[&<>"']/g, (ch) => ESCAPES[ch] ?? ch);
-}
 
 const line = (f: Finding): string => `${f.direction} ${f.severity} ${f.code}: ${f.message}`;
 
@@ -74,21 +59,22 @@ export function junit(result: LintResult): string {
     errors += e;
     skipped += s;
     body.push(
-      `  <testsuite name="${xml(file)}" tests="${cases.length}" failures="${f}" errors="${e}" skipped="${s}">`,
+      `  <testsuite name="${xmlEscape(file)}" tests="${cases.length}" failures="${f}" errors="${e}" skipped="${s}">`,
     );
     for (const c of cases) {
-      const open = `    <testcase classname="${xml(file)}" name="${xml(c.name)}"`;
+      const open = `    <testcase classname="${xmlEscape(file)}" name="${xmlEscape(c.name)}"`;
       const inner: string[] = [];
       const errs = c.findings.filter((x) => x.severity === 'error');
       const others = c.findings.filter((x) => x.severity !== 'error');
       if (errs[0]) {
         inner.push(
-          `      <failure message="${xml(errs[0].message)}" type="${xml(errs[0].code)}">${xml(errs.map(line).join('\n'))}</failure>`,
+          `      <failure message="${xmlEscape(errs[0].message)}" type="${xmlEscape(errs[0].code)}">${xmlEscape(errs.map(line).join('\n'))}</failure>`,
         );
       }
-      if (c.error !== undefined) inner.push(`      <error message="${xml(c.error)}" type="input"/>`);
-      if (c.skipped !== undefined) inner.push(`      <skipped message="${xml(c.skipped)}"/>`);
-      if (others.length > 0) inner.push(`      <system-out>${xml(others.map(line).join('\n'))}</system-out>`);
+      if (c.error !== undefined) inner.push(`      <error message="${xmlEscape(c.error)}" type="input"/>`);
+      if (c.skipped !== undefined) inner.push(`      <skipped message="${xmlEscape(c.skipped)}"/>`);
+      if (others.length > 0)
+        inner.push(`      <system-out>${xmlEscape(others.map(line).join('\n'))}</system-out>`);
       body.push(inner.length === 0 ? `${open}/>` : `${open}>\n${inner.join('\n')}\n    </testcase>`);
     }
     body.push('  </testsuite>');

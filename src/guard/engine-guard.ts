@@ -167,7 +167,9 @@ export function createEngineGuard(options: EngineGuardOptions = {}): EngineGuard
     checkResponse(req: GuardRequest, res: GuardResponse): EngineResponseFindings {
       const inspection = inspections.get(req);
       if (!inspection) return { codes: NO_CODES, diagnostics: [] };
-      const diagnostics = [...inspectResponse(inspection, { status: res.status, headers: res.headers }, inspectOptions)];
+      const diagnostics = [
+        ...inspectResponse(inspection, { status: res.status, headers: res.headers }, inspectOptions),
+      ];
       const findings: EngineResponseFindings = {
         codes: diagnostics.length === 0 ? NO_CODES : codesOf(diagnostics),
         diagnostics,

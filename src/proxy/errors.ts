@@ -88,11 +88,14 @@ export function obsErrorXml(
   return { code, status, reason, requestId, body };
 }
 
-/** The message of a guard block: the guard's own summary (if any) followed by every diagnostic code. */
-export function blockedMessage(codes: readonly string[], message?: string): string {
+/**
+ * The message of a guard block: the guard's own summary (if any) followed by every diagnostic code.
+ * `by` names what answered (the middleware says so, rather than claim to be the proxy).
+ */
+export function blockedMessage(codes: readonly string[], message?: string, by = 'obs-sse proxy'): string {
   const named = codes.length > 0 ? codes.join(', ') : 'no code given';
   const summary = message && message.trim() !== '' ? message.trim() : 'SSE header check failed';
-  return `Blocked by obs-sse proxy before reaching OBS: ${summary} [${named}]`;
+  return `Blocked by ${by} before reaching OBS: ${summary} [${named}]`;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 
 import { createProxy, defaultLog, installSignalHandlers, type Addressing, type ObsSseProxy } from './server';
+import type { Dialect } from '../types';
 import type { ProxyExchange, ProxyGuard, ProxyMode } from './types';
 
 /** Usage text of `obs-sse proxy`. */
@@ -17,6 +18,12 @@ export const PROXY_USAGE = `Usage: obs-sse proxy --listen HOST:PORT --upstream U
   --public-host NAME        host name clients use for the proxy, with --addressing virtual (default localhost)
   --upstream-ca FILE        PEM CA bundle to trust for the upstream, besides the default CAs
   --upstream-timeout MS     give up on a silent upstream after MS milliseconds (default 60000)
+  --dialect obs|s3|auto     header dialect to read requests in (default auto: detected per request)
+
+Requests are checked with the upstream's scheme as their transport: the hop to OBS is what the HTTPS
+rules are about. Trust a private upstream CA with --upstream-ca or NODE_EXTRA_CA_CERTS.
+Logs are JSON lines on stdout; SIGTERM/SIGINT drain in-flight exchanges, close the HAR and exit.
+Documentation: docs/proxy.md.
 `;
 
 /** A command-line mistake; the CLI prints the message and {@link PROXY_USAGE} and exits 2. */
@@ -38,6 +45,8 @@ export interface ProxyArgs {
   /** Path of a PEM file. */
   upstreamCa?: string;
   upstreamTimeout?: number;
+  /** Absent means `auto`. */
+  dialect?: Dialect | 'auto';
 }
 
 function parseListen(value: string): { host: string; port: number } {
@@ -91,6 +100,7 @@ export function parseProxyArgs(argv: readonly string[]): ProxyArgs {
         'public-host': { type: 'string' },
         'upstream-ca': { type: 'string' },
         'upstream-timeout': { type: 'string' },
+        dialect: { type: 'string' },
       },
     }));
   } catch (err) {
@@ -118,6 +128,13 @@ export function parseProxyArgs(argv: readonly string[]): ProxyArgs {
   if (values.har !== undefined) args.har = values.har;
   if (values['public-host'] !== undefined) args.publicHost = values['public-host'];
   if (values['upstream-ca'] !== undefined) args.upstreamCa = values['upstream-ca'];
+  if (values.dialect !== undefined) {
+    const dialect = values.dialect;
+    if (dialect !== 'obs' && dialect !== 's3' && dialect !== 'auto') {
+      throw new UsageError(`--dialect must be obs, s3 or auto, got '${dialect}'`);
+    }
+    args.dialect = dialect;
+  }
   if (values['upstream-timeout'] !== undefined) {
     const ms = Number(values['upstream-timeout']);
     if (!Number.isInteger(ms) || ms <= 0) {

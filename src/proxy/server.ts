@@ -556,7 +556,12 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     try {
       guard.observeResponseBody?.(ex.guardReq, { status, headers }, ex.responseText, ex.verdict);
     } catch (err) {
-      safeLog({ event: 'guard_error', phase: 'response-body', time: new Date().toISOString(), error: String(err) });
+      safeLog({
+        event: 'guard_error',
+        phase: 'response-body',
+        time: new Date().toISOString(),
+        error: String(err),
+      });
     }
   }
 

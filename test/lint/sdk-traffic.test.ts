@@ -9,7 +9,6 @@
  *   mistakes (a 16-byte key, a key encoded twice) only show in the unredacted recording: a HAR written
  *   by the stand-in says `[REDACTED]`, which the linter reads as "present, content unknown".
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +22,7 @@ import {
   type SdkMode,
 } from '../support/sdk';
 import { startRecorder } from './support/recorder';
+import { selfSignedCert } from './support/tls';
 
 interface Recording {
   results: ScenarioResult[];
@@ -37,26 +37,7 @@ const MODES = ['obs', 's3'] as const;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'obs-sse-sdk-lint-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  const tls = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+  const tls = selfSignedCert(dir);
   for (const mode of MODES) {
     const harFile = join(dir, `${mode}.har`);
     const ndjsonFile = join(dir, `${mode}.ndjson`);

@@ -366,7 +366,7 @@ describe('logs and exchanges', () => {
     expect(lines).toHaveLength(1);
     const line = lines[0]!;
     expect(line.url).toBe(
-      '/b/k?AccessKeyId=REDACTED&Expires=1&Signature=REDACTED&X-Amz-Credential=REDACTED&x-obs-security-token=REDACTED&versionId=v1',
+      '/b/k?AccessKeyId=%5BREDACTED%5D&Expires=1&Signature=%5BREDACTED%5D&X-Amz-Credential=%5BREDACTED%5D&x-obs-security-token=%5BREDACTED%5D&versionId=v1',
     );
     expect(line).toMatchObject({
       method: 'GET',

@@ -1,0 +1,270 @@
+/**
+ * The undici interceptor: the proxy's checks on requests an application sends itself with undici or
+ * its `fetch`, before a byte leaves the process.
+ *
+ * ```ts
+ * import { Agent, fetch } from 'undici';
+ * const dispatcher = new Agent().compose(obsSseGuard({ mode: 'enforce' }));
+ * await fetch(url, { method: 'PUT', headers, body, dispatcher });
+ * ```
+ */
+import { performance } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
+import type { Dispatcher } from 'undici';
+
+import type {
+  GuardRequest,
+  GuardResponse,
+  RequestVerdict,
+  UpstreamScheme,
+  VerdictLabel,
+} from '../proxy/types';
+import { headerPairs, firstValue } from './headers';
+import { checkRequest, guardError, setupHook, type GuardHookOptions, type HookSetup } from './hook';
+import { exchangeLogLine, roundMs, safeLog } from './log';
+
+/** Options of {@link obsSseGuard}. */
+export type ObsSseGuardOptions = GuardHookOptions;
+
+type IncomingHeaders = Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseStart']>>[2];
+
+const MAX_CAPTURED_XML = 64 * 1024;
+const NO_CODES: readonly string[] = [];
+
+/** A controller for a request that never started: blocking happens before undici has one. */
+function idleController(): Dispatcher.DispatchController {
+  return {
+    aborted: false,
+    paused: false,
+    reason: null,
+    abort: () => undefined,
+    pause: () => undefined,
+    resume: () => undefined,
+  };
+}
+
+function pathWithQuery(path: string, query: Record<string, unknown> | undefined): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (Array.isArray(v)) for (const item of v) params.append(k, String(item));
+    else if (v !== undefined && v !== null) params.append(k, String(v));
+  }
+  const q = params.toString();
+  if (q === '') return path;
+  return `${path}${path.includes('?') ? '&' : '?'}${q}`;
+}
+
+interface Exchange {
+  setup: HookSetup;
+  req: GuardRequest;
+  url: string;
+  verdict: RequestVerdict;
+  label: VerdictLabel;
+  startedAt: Date;
+  t0: number;
+  added: number;
+  tDispatch: number;
+  tResponse: number;
+}
+
+/** Wraps the caller's handler to check the response head, learn upload ids, and log the exchange. */
+class GuardHandler implements Dispatcher.DispatchHandler {
+  private status: number | null = null;
+  private responseCodes: readonly string[] = NO_CODES;
+  private chunks: Buffer[] | undefined;
+  private captured = 0;
+  private responseHead: GuardResponse | undefined;
+  private logged = false;
+
+  constructor(
+    private readonly handler: Dispatcher.DispatchHandler,
+    private readonly ex: Exchange,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+    this.handler.onRequestStart?.(controller, context);
+  }
+
+  onRequestUpgrade(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHeaders,
+    socket: Duplex,
+  ): void {
+    this.handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHeaders,
+    statusMessage?: string,
+  ): void {
+    if (statusCode >= 200) {
+      const t = performance.now();
+      const { setup, req, verdict } = this.ex;
+      this.ex.tResponse = t;
+      this.status = statusCode;
+      const head: GuardResponse = { status: statusCode, headers: headerPairs(headers) };
+      this.responseHead = head;
+      try {
+        const findings = setup.guard.checkResponse(req, head, verdict);
+        this.responseCodes = findings.codes;
+        const type = firstValue(head.headers, 'content-type') ?? '';
+        if (findings.wantBody && setup.guard.observeResponseBody) {
+          this.chunks = /xml/i.test(type) ? [] : undefined;
+          if (this.chunks === undefined) setup.guard.observeResponseBody(req, head, undefined, verdict);
+        }
+      } catch (err) {
+        this.responseCodes = ['guard/response-check-failed'];
+        setup.log({
+          event: 'guard_error',
+          phase: 'response',
+          time: new Date().toISOString(),
+          error: String(err),
+        });
+      }
+      this.ex.added += performance.now() - t;
+    }
+    this.handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.chunks !== undefined) {
+      this.captured += chunk.length;
+      if (this.captured <= MAX_CAPTURED_XML) this.chunks.push(chunk);
+    }
+    this.handler.onResponseData?.(controller, chunk);
+  }
+
+  onResponseEnd(controller: Dispatcher.DispatchController, trailers: IncomingHeaders): void {
+    if (this.chunks !== undefined && this.responseHead) {
+      const { setup, req, verdict } = this.ex;
+      const body =
+        this.captured <= MAX_CAPTURED_XML ? Buffer.concat(this.chunks).toString('utf8') : undefined;
+      this.chunks = undefined;
+      try {
+        // Before the caller sees the end: its next request may be the first part of this upload.
+        setup.guard.observeResponseBody?.(req, this.responseHead, body, verdict);
+      } catch (err) {
+        setup.log({
+          event: 'guard_error',
+          phase: 'response-body',
+          time: new Date().toISOString(),
+          error: String(err),
+        });
+      }
+    }
+    this.log(undefined);
+    this.handler.onResponseEnd?.(controller, trailers);
+  }
+
+  onResponseError(controller: Dispatcher.DispatchController, err: Error): void {
+    this.log((err as { code?: string }).code ?? err.name);
+    this.handler.onResponseError?.(controller, err);
+  }
+
+  private log(error: string | undefined): void {
+    if (this.logged) return;
+    this.logged = true;
+    const { ex } = this;
+    const end = performance.now();
+    safeLog(
+      ex.setup.log,
+      exchangeLogLine({
+        startedAt: ex.startedAt,
+        method: ex.req.method,
+        url: ex.url,
+        operation: ex.verdict.operation,
+        verdict: ex.label,
+        codes: ex.verdict.codes,
+        responseCodes: this.responseCodes,
+        diagnostics: ex.verdict.diagnostics,
+        status: this.status,
+        upstreamMs: ex.tResponse > 0 ? roundMs(ex.tResponse - ex.tDispatch) : null,
+        addedMs: roundMs(ex.added),
+        totalMs: roundMs(end - ex.t0),
+        error,
+      }),
+    );
+  }
+}
+
+/**
+ * An undici interceptor that runs the proxy's checks on every request dispatched through it
+ * (`dispatcher.compose(obsSseGuard({ mode }))`, undici 7). The operation is classified from method,
+ * origin, path and headers; the transport rules are judged on the origin's scheme.
+ *
+ * - enforce (default): a request with SSE header errors fails with an {@link ObsSseGuardError} before
+ *   anything is sent (`fetch` rejects with `TypeError: fetch failed` whose `cause` is that error; use
+ *   `guardErrorOf`). A guard that throws fails the request the same way (code `guard/check-failed`).
+ * - report: the request goes out and the verdict is logged.
+ *
+ * Response headers are checked in both modes and only ever logged. A successful
+ * InitiateMultipartUpload's XML body is read (as it streams to the caller) for its upload id, so later
+ * parts are held to its SSE-C key. One log line per exchange, in the proxy's shape.
+ */
+export function obsSseGuard(options: ObsSseGuardOptions = {}): Dispatcher.DispatcherComposeInterceptor {
+  const setup = setupHook(options);
+  return (dispatch) =>
+    function obsSseGuardDispatch(
+      opts: Dispatcher.DispatchOptions,
+      handler: Dispatcher.DispatchHandler,
+    ): boolean {
+      const t0 = performance.now();
+      const startedAt = new Date();
+      let origin: URL;
+      try {
+        origin = new URL(String(opts.origin));
+      } catch {
+        // No origin to judge (undici will refuse the request itself): nothing for the guard to say.
+        return dispatch(opts, handler);
+      }
+      const scheme: UpstreamScheme = origin.protocol === 'https:' ? 'https' : 'http';
+      const path = pathWithQuery(opts.path, opts.query);
+      const headers = headerPairs(opts.headers);
+      if (firstValue(headers, 'host') === undefined) headers.push(['host', origin.host]);
+      const req: GuardRequest = { method: opts.method, url: path, headers, upstreamScheme: scheme };
+      const url = `${origin.origin}${path}`;
+      const { verdict } = checkRequest(setup, req);
+      const checked = performance.now();
+      const ex: Exchange = {
+        setup,
+        req,
+        url,
+        verdict,
+        label: verdict.block ? (setup.mode === 'enforce' ? 'blocked' : 'reported') : 'pass',
+        startedAt,
+        t0,
+        added: checked - t0,
+        tDispatch: 0,
+        tResponse: 0,
+      };
+      if (ex.label === 'blocked') {
+        const err = guardError(req, verdict, url);
+        safeLog(
+          setup.log,
+          exchangeLogLine({
+            startedAt,
+            method: req.method,
+            url,
+            operation: verdict.operation,
+            verdict: 'blocked',
+            codes: verdict.codes,
+            responseCodes: NO_CODES,
+            diagnostics: verdict.diagnostics,
+            status: null,
+            upstreamMs: null,
+            addedMs: roundMs(checked - t0),
+            totalMs: roundMs(performance.now() - t0),
+            error: 'blocked',
+          }),
+        );
+        handler.onResponseError?.(idleController(), err);
+        return true;
+      }
+      ex.tDispatch = performance.now();
+      return dispatch(opts, new GuardHandler(handler, ex));
+    };
+}
