@@ -12,7 +12,7 @@ export type SseMethod = 'SSE-KMS' | 'SSE-OBS' | 'SSE-C';
 
 /** Lower-case names and value meanings, per dialect, compiled once per rule set. */
 export interface CatalogueNames {
-  /** Documented spelling of a header in a dialect (falls back to the OBS spelling). */
+  /** Lower-case name of a header in a dialect (falls back to the OBS name), as diagnostics name headers. */
   spelled(id: HeaderId, dialect: Dialect): string;
   /** The catalogue id of a lower-case header name, either dialect. */
   idOf(lowerName: string): HeaderId | undefined;
@@ -78,7 +78,7 @@ export function catalogueNames(checker: Checker): CatalogueNames {
     if (keyCode) keyContent.push({ key: o.key, keyCode, md5: o.md5, md5Code: r.code });
   }
   names = {
-    spelled: (id, dialect) => (dialect === 's3' ? amz.get(id) : undefined) ?? obs.get(id) ?? id,
+    spelled: (id, dialect) => ((dialect === 's3' ? amz.get(id) : undefined) ?? obs.get(id) ?? id).toLowerCase(),
     idOf: (lower) => byName.get(lower),
     methodOf: (value) => methods.get(value.trim()),
     keyContent,

@@ -307,7 +307,7 @@ describe('SessionTracker', () => {
     expect(t.request(part(pairs(ssec(H, keyA))))).toEqual([]);
     const d = t.request(part(pairs(ssec(H, keyB)), 'U1', true));
     expect(d.map((x) => [x.code, x.operation, x.header])).toEqual([
-      ['session/key-mismatch', 'UploadPartCopy', 'x-obs-server-side-encryption-customer-key-MD5'],
+      ['session/key-mismatch', 'UploadPartCopy', 'x-obs-server-side-encryption-customer-key-md5'],
     ]);
     expect(d[0]?.message).toContain('upload U1');
     expect(JSON.stringify(d)).not.toContain(keyB);
@@ -355,7 +355,7 @@ describe('SessionTracker', () => {
     const t = new SessionTracker();
     open(t, pairs(ssec(S3, keyA)));
     expect(t.request(part([])).map((d) => d.header)).toEqual([
-      'x-amz-server-side-encryption-customer-key-MD5',
+      'x-amz-server-side-encryption-customer-key-md5',
     ]);
   });
 });

@@ -47,7 +47,15 @@ describe('parseProxyArgs', () => {
     });
   });
 
+  test('reads --dialect obs|s3|auto', () => {
+    const base = ['--listen', '127.0.0.1:1', '--upstream', 'http://h'];
+    expect(parseProxyArgs([...base, '--dialect', 's3']).dialect).toBe('s3');
+    expect(parseProxyArgs([...base, '--dialect=auto']).dialect).toBe('auto');
+    expect(parseProxyArgs(base).dialect).toBeUndefined();
+  });
+
   test.each([
+    [['--listen', 'h:1', '--upstream', 'http://h', '--dialect', 'amz'], /--dialect must be obs, s3 or auto/],
     [['--listen', '127.0.0.1:1', '--upstream', 'http://h', '--bogus'], /Unknown option '--bogus'/],
     [['--listen', '127.0.0.1:1', '--upstream', 'http://h', 'extra'], /positional/i],
     [['--upstream', 'http://h'], /--listen HOST:PORT is required/],
@@ -83,6 +91,7 @@ describe('parseProxyArgs', () => {
       '--public-host',
       '--upstream-ca',
       '--upstream-timeout',
+      '--dialect',
     ]) {
       expect(PROXY_USAGE).toContain(flag);
     }
