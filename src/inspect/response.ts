@@ -49,8 +49,10 @@ export function inspectResponse(
   let algHeader: string | undefined;
   let md5Header: string | undefined;
   let md5Value: string | undefined;
-  for (const [name, value] of sse) {
-    const id = names.idOf(name.toLowerCase());
+  for (const [sent, value] of sse) {
+    // Diagnostics name headers in lower case, as sent otherwise.
+    const name = sent.toLowerCase();
+    const id = names.idOf(name);
     if (id === 'sse') [methodHeader, methodValue] = [name, value.trim()];
     else if (id === 'cAlg') algHeader = name;
     else if (id === 'cMd5') [md5Header, md5Value] = [name, value.trim()];

@@ -1,0 +1,301 @@
+/**
+ * The undici interceptor, composed onto real undici Agents: unit behaviour against a recording
+ * upstream, then end to end with undici's fetch against the stand-in over HTTPS (private CA).
+ */
+import { createHash } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Agent, fetch, request } from 'undici';
+
+import { guardErrorOf, ObsSseGuardError, OBS_SSE_BLOCKED } from '../../src/guard/error';
+import { headerPairs } from '../../src/guard/headers';
+import { obsSseGuard } from '../../src/guard/undici';
+import type { ProxyGuard } from '../../src/proxy/types';
+import { startStandin, type Standin } from '../../src/standin/server';
+import { startUpstream, type Upstream } from '../proxy/helpers';
+import { makePki, type TestPki } from '../proxy/fixtures/tls';
+
+const KEY = createHash('sha256').update('interceptor test key 1').digest();
+const KEY_2 = createHash('sha256').update('interceptor test key 2').digest();
+const md5 = (b: Buffer): string => createHash('md5').update(b).digest('base64');
+const sseC = (key: Buffer): Record<string, string> => ({
+  'x-obs-server-side-encryption-customer-algorithm': 'AES256',
+  'x-obs-server-side-encryption-customer-key': key.toString('base64'),
+  'x-obs-server-side-encryption-customer-key-MD5': md5(key),
+});
+type Line = Record<string, unknown>;
+
+describe('headerPairs reads every header shape undici and node:http use', () => {
+  test.each([
+    ['a flat array', ['A', '1', 'b', '2']],
+    [
+      'entries',
+      [
+        ['A', '1'],
+        ['b', '2'],
+      ],
+    ],
+    ['an object', { A: '1', b: '2' }],
+    [
+      'a Map',
+      new Map([
+        ['A', '1'],
+        ['b', '2'],
+      ]),
+    ],
+  ])('%s', (_name, headers) => {
+    expect(headerPairs(headers)).toEqual([
+      ['A', '1'],
+      ['b', '2'],
+    ]);
+  });
+
+  test('array values repeat, numbers and Buffers become strings, undefined and null vanish', () => {
+    expect(headerPairs({ a: ['1', '2'], n: 3, u: undefined, z: null })).toEqual([
+      ['a', '1'],
+      ['a', '2'],
+      ['n', '3'],
+    ]);
+    expect(headerPairs([Buffer.from('x-a'), Buffer.from('v')])).toEqual([['x-a', 'v']]);
+    const h = new Headers({ 'x-a': '1' });
+    expect(headerPairs(h)).toEqual([['x-a', '1']]);
+    expect(headerPairs(null)).toEqual([]);
+  });
+});
+
+describe('against a recording upstream', () => {
+  let upstream: Upstream;
+  let flag = false;
+  beforeAll(async () => {
+    upstream = await startUpstream((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        // An upstream that echoes another key's MD5: a response finding, never a block.
+        const echo = flag
+          ? {
+              'x-obs-server-side-encryption-customer-algorithm': 'AES256',
+              'x-obs-server-side-encryption-customer-key-MD5': md5(KEY_2),
+            }
+          : {};
+        res.writeHead(200, { 'content-type': 'text/plain', ...echo });
+        res.end('ok');
+      });
+    });
+  });
+  afterAll(() => upstream.close());
+
+  function agent(options: Parameters<typeof obsSseGuard>[0]): { dispatcher: Agent; lines: Line[] } {
+    const lines: Line[] = [];
+    const dispatcher = new Agent().compose(obsSseGuard({ log: (l) => lines.push(l as Line), ...options }));
+    return { dispatcher: dispatcher as unknown as Agent, lines };
+  }
+
+  test('enforce: a wrong request fails with ObsSseGuardError and nothing is sent', async () => {
+    const { dispatcher, lines } = agent({ mode: 'enforce' });
+    const before = { received: upstream.received.length, connections: upstream.connections() };
+    const err = await request(`${upstream.url.origin}/b/k`, {
+      method: 'PUT',
+      body: 'data',
+      headers: { 'x-obs-server-side-encryption': 'KMS' },
+      dispatcher,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ObsSseGuardError);
+    const e = err as ObsSseGuardError;
+    expect(e).toMatchObject({
+      code: OBS_SSE_BLOCKED,
+      codes: ['value/not-allowed'],
+      operation: 'PutObject',
+      method: 'PUT',
+      status: 400,
+    });
+    expect(e.message).toContain('value/not-allowed on x-obs-server-side-encryption');
+    expect(e.message).not.toContain('KMS');
+    expect(e.diagnostics.map((d) => d.code)).toEqual(['value/not-allowed']);
+    expect({ received: upstream.received.length, connections: upstream.connections() }).toEqual(before);
+    expect(lines).toEqual([
+      expect.objectContaining({ event: 'exchange', verdict: 'blocked', status: null, upstreamMs: null }),
+    ]);
+    await dispatcher.close();
+  });
+
+  test('enforce with fetch: the rejection carries the guard error as its cause', async () => {
+    const { dispatcher } = agent({ mode: 'enforce' });
+    const err = await fetch(`${upstream.url.origin}/b/k`, {
+      method: 'PUT',
+      body: 'data',
+      headers: { 'x-obs-server-side-encryption': 'kms', 'x-obs-server-side-encryption-kms-key-id': '' },
+      dispatcher,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    // KMS needs HTTPS too: the origin here is plain http.
+    expect(guardErrorOf(err)?.codes).toEqual(['sse-kms/invalid-key-id', 'transport/https-required']);
+    expect(guardErrorOf(new Error('other'))).toBeUndefined();
+    await dispatcher.close();
+  });
+
+  test('report: the same request goes out unchanged and is logged as reported', async () => {
+    const { dispatcher, lines } = agent({ mode: 'report' });
+    const res = await request(`${upstream.url.origin}/b/k`, {
+      method: 'PUT',
+      body: 'data',
+      headers: { 'x-obs-server-side-encryption': 'KMS' },
+      dispatcher,
+    });
+    expect(res.statusCode).toBe(200);
+    await res.body.text();
+    expect(upstream.received.at(-1)?.rawHeaders).toContainEqual(['x-obs-server-side-encryption', 'KMS']);
+    expect(lines).toEqual([
+      expect.objectContaining({ verdict: 'reported', codes: ['value/not-allowed'], status: 200 }),
+    ]);
+    await dispatcher.close();
+  });
+
+  test('the transport is the origin scheme: SSE-C to an http origin is stopped', async () => {
+    const { dispatcher } = agent({});
+    const err = await request(`${upstream.url.origin}/b/k`, {
+      method: 'GET',
+      headers: sseC(KEY),
+      dispatcher,
+    }).catch((e: unknown) => e);
+    expect((err as ObsSseGuardError).codes).toEqual(['transport/https-required']);
+    await dispatcher.close();
+  });
+
+  test('query options count: ?partNumber&uploadId make an UploadPart', async () => {
+    const { dispatcher, lines } = agent({ severity: { 'transport/https-required': 'off' } });
+    const res = await request(`${upstream.url.origin}/b/m`, {
+      method: 'PUT',
+      query: { partNumber: 1, uploadId: 'U' },
+      headers: sseC(KEY),
+      body: 'part',
+      dispatcher,
+    });
+    await res.body.text();
+    expect(upstream.received.at(-1)?.url).toBe('/b/m?partNumber=1&uploadId=U');
+    expect(lines[0]).toMatchObject({
+      operation: 'UploadPart',
+      url: `${upstream.url.origin}/b/m?partNumber=1&uploadId=U`,
+    });
+    await dispatcher.close();
+  });
+
+  test('response headers are checked and logged, never blocking, in enforce mode too', async () => {
+    const { dispatcher, lines } = agent({ severity: { 'transport/https-required': 'off' } });
+    flag = true;
+    try {
+      const res = await request(`${upstream.url.origin}/b/k`, {
+        method: 'GET',
+        headers: sseC(KEY),
+        dispatcher,
+      });
+      expect(res.statusCode).toBe(200);
+      expect(await res.body.text()).toBe('ok');
+    } finally {
+      flag = false;
+    }
+    expect(lines[0]).toMatchObject({
+      verdict: 'pass',
+      responseCodes: ['response/md5-mismatch'],
+      status: 200,
+    });
+    expect(JSON.stringify(lines)).not.toContain(KEY.toString('base64'));
+    await dispatcher.close();
+  });
+
+  test('a guard that throws fails closed in enforce mode and lets the request through in report mode', async () => {
+    const broken: ProxyGuard = {
+      checkRequest: () => {
+        throw new Error('boom');
+      },
+      checkResponse: () => ({ codes: [], diagnostics: [] }),
+    };
+    const enforce = agent({ guard: broken });
+    const err = await request(`${upstream.url.origin}/b/k`, { dispatcher: enforce.dispatcher }).catch(
+      (e: unknown) => e,
+    );
+    expect((err as ObsSseGuardError).codes).toEqual(['guard/check-failed']);
+    expect(enforce.lines[0]).toMatchObject({ event: 'guard_error', phase: 'request' });
+    const report = agent({ guard: broken, mode: 'report' });
+    const res = await request(`${upstream.url.origin}/b/k`, { dispatcher: report.dispatcher });
+    expect(res.statusCode).toBe(200);
+    await res.body.text();
+    await enforce.dispatcher.close();
+    await report.dispatcher.close();
+  });
+
+  test('rejects an unknown mode at composition time', () => {
+    expect(() => obsSseGuard({ mode: 'block' as never })).toThrow(/mode must be/);
+  });
+});
+
+describe('end to end: undici fetch through a composed Agent to the stand-in over HTTPS', () => {
+  let pki: TestPki;
+  let standin: Standin;
+  beforeAll(async () => {
+    pki = makePki();
+    standin = await startStandin({ tls: pki.tls });
+  });
+  afterAll(async () => {
+    await standin.close();
+    pki.remove();
+  });
+
+  test('a multipart upload: the part under another key never leaves the process, the rest completes', async () => {
+    const lines: Line[] = [];
+    const dispatcher = new Agent({ connect: { ca: pki.caPem } }).compose(
+      obsSseGuard({ mode: 'enforce', log: (l) => lines.push(l as Line) }),
+    );
+    const base = `https://127.0.0.1:${standin.port}/fetch-bucket`;
+    const call = (url: string, init: Parameters<typeof fetch>[1] = {}) => fetch(url, { ...init, dispatcher });
+    expect((await call(base, { method: 'PUT' })).status).toBe(200);
+    const init = await call(`${base}/big.bin?uploads`, { method: 'POST', headers: sseC(KEY) });
+    expect(init.status).toBe(200);
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(await init.text())?.[1];
+    expect(uploadId).toBeDefined();
+    const partUrl = `${base}/big.bin?partNumber=1&uploadId=${uploadId}`;
+    const wrong = await call(partUrl, { method: 'PUT', headers: sseC(KEY_2), body: 'part one' }).catch(
+      (e: unknown) => e,
+    );
+    expect(guardErrorOf(wrong)).toMatchObject({ codes: ['session/key-mismatch'], operation: 'UploadPart' });
+    const right = await call(partUrl, { method: 'PUT', headers: sseC(KEY), body: 'part one' });
+    expect(right.status).toBe(200);
+    const etag = right.headers.get('etag');
+    await right.arrayBuffer();
+    const done = await call(`${base}/big.bin?uploadId=${uploadId}`, {
+      method: 'POST',
+      body: `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${etag}</ETag></Part></CompleteMultipartUpload>`,
+    });
+    expect(done.status).toBe(200);
+    await done.arrayBuffer();
+    // The stand-in saw one part, under the upload's key.
+    const parts = standin.exchanges.filter((e) => e.operation === 'UploadPart');
+    expect(parts).toHaveLength(1);
+    expect(parts[0]!.sse.customer?.keyMd5Actual).toBe(md5(KEY));
+    expect(standin.exchanges.map((e) => e.operation)).toEqual([
+      'CreateBucket',
+      'InitiateMultipartUpload',
+      'UploadPart',
+      'CompleteMultipartUpload',
+    ]);
+    expect(lines.map((l) => [l.operation, l.verdict, l.status])).toEqual([
+      ['CreateBucket', 'pass', 200],
+      ['InitiateMultipartUpload', 'pass', 200],
+      ['UploadPart', 'blocked', null],
+      ['UploadPart', 'pass', 200],
+      ['CompleteMultipartUpload', 'pass', 200],
+    ]);
+    for (const key of [KEY, KEY_2]) expect(JSON.stringify(lines)).not.toContain(key.toString('base64'));
+    await dispatcher.close();
+  });
+
+  test('the guard is opt-in per dispatcher: the global one is left alone', async () => {
+    const server = http.createServer((_req, res) => res.end('plain'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    const res = await request(`http://127.0.0.1:${port}/b/k`, {
+      headers: { 'x-obs-server-side-encryption': 'KMS' },
+    });
+    expect(await res.body.text()).toBe('plain');
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+});
