@@ -49,7 +49,9 @@ async function startApp(
         const e = err as ObsSseGuardError;
         res.statusCode = e.status ?? 500;
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ isGuardError: err instanceof ObsSseGuardError, code: e.code, codes: e.codes }));
+        res.end(
+          JSON.stringify({ isGuardError: err instanceof ObsSseGuardError, code: e.code, codes: e.codes }),
+        );
         return;
       }
       reached++;
@@ -101,7 +103,9 @@ describe('in a node:http server', () => {
         operation: 'PutObject',
         verdict: 'blocked',
         codes: ['value/not-allowed'],
-        diagnostics: [{ code: 'value/not-allowed', severity: 'error', header: 'x-obs-server-side-encryption' }],
+        diagnostics: [
+          { code: 'value/not-allowed', severity: 'error', header: 'x-obs-server-side-encryption' },
+        ],
         status: 400,
         upstreamMs: null,
       }),
@@ -112,11 +116,23 @@ describe('in a node:http server', () => {
     app = await startApp({ mode: 'enforce', maxDrainBytes: 1024 });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     try {
-      const first = await request(app.port, { agent, method: 'PUT', path: '/b/k', headers: WRONG, body: 'small' });
+      const first = await request(app.port, {
+        agent,
+        method: 'PUT',
+        path: '/b/k',
+        headers: WRONG,
+        body: 'small',
+      });
       const second = await request(app.port, { agent, method: 'PUT', path: '/b/k2', body: 'ok' });
       expect([first.status, second.status]).toEqual([400, 200]);
       expect(second.socket).toBe(first.socket);
-      const big = await request(app.port, { agent, method: 'PUT', path: '/b/k', headers: WRONG, body: 'x'.repeat(4096) });
+      const big = await request(app.port, {
+        agent,
+        method: 'PUT',
+        path: '/b/k',
+        headers: WRONG,
+        body: 'x'.repeat(4096),
+      });
       expect(big.status).toBe(400);
       expect(big.headers.connection).toBe('close');
     } finally {
@@ -201,7 +217,11 @@ describe('end to end: the SDK through a node:http gateway using the middleware, 
     pki = makePki();
     standin = await startStandin({ tls: pki.tls });
     const agent = new https.Agent({ ca: pki.caPem, keepAlive: true });
-    const mw = obsSseMiddleware({ mode: 'enforce', upstreamScheme: 'https', log: (l) => lines.push(l as Line) });
+    const mw = obsSseMiddleware({
+      mode: 'enforce',
+      upstreamScheme: 'https',
+      log: (l) => lines.push(l as Line),
+    });
     // The gateway: the middleware, then a plain forwarder to OBS (here the stand-in).
     gateway = http.createServer((req, res) =>
       mw(req, res, () => {
@@ -244,8 +264,8 @@ describe('end to end: the SDK through a node:http gateway using the middleware, 
           'put-sse-c',
           'get-sse-c',
           'multipart-sse-c',
-          'wrong-sse-c-aes128',
           'wrong-sse-c-16-byte-key',
+          'wrong-sse-c-aes128',
           'wrong-upload-part-without-sse-c',
         ],
       },
@@ -256,20 +276,24 @@ describe('end to end: the SDK through a node:http gateway using the middleware, 
       ['put-sse-c', 200, undefined],
       ['get-sse-c', 200, undefined],
       ['multipart-sse-c', 200, undefined],
-      ['wrong-sse-c-aes128', 400, 'InvalidArgument'],
       ['wrong-sse-c-16-byte-key', 400, 'InvalidArgument'],
+      ['wrong-sse-c-aes128', 400, 'InvalidArgument'],
       // The middleware reads no response body: the upload id is learnt from the part's URL.
       ['wrong-upload-part-without-sse-c', 400, 'InvalidArgument'],
     ]);
     const blocked = lines.filter((l) => l.verdict === 'blocked');
     expect(blocked.map((l) => [l.operation, l.codes])).toEqual([
-      ['PutObject', ['value/not-allowed']],
       ['PutObject', ['sse-c/invalid-key']],
+      ['PutObject', ['value/not-allowed']],
       ['UploadPart', ['session/key-mismatch']],
     ]);
-    const received = new Set(standin.exchanges.map((e) => `${e.method} ${new URL(e.url).pathname}${new URL(e.url).search}`));
+    const received = new Set(
+      standin.exchanges.map((e) => `${e.method} ${new URL(e.url).pathname}${new URL(e.url).search}`),
+    );
     for (const l of blocked) expect(received.has(`${l.method} ${l.url}`)).toBe(false);
-    expect(lines.filter((l) => l.event === 'exchange')).toHaveLength(standin.exchanges.length + blocked.length);
+    expect(lines.filter((l) => l.event === 'exchange')).toHaveLength(
+      standin.exchanges.length + blocked.length,
+    );
     const text = JSON.stringify(lines);
     for (const key of ALL_CUSTOMER_KEYS_B64) expect(text).not.toContain(key);
   });
