@@ -73,7 +73,10 @@ function add(s: ScanState, index: NameIndex, rawName: unknown, value: unknown): 
     return;
   }
   const slot = index.slotOf(rawName);
-  if (slot === IGNORED) return;
+  if (slot !== IGNORED) addAt(s, slot, rawName, value);
+}
+
+function addAt(s: ScanState, slot: number, rawName: string, value: unknown): void {
   const name = rawName.toLowerCase();
   if (slot === UNKNOWN) {
     (s.unknown ??= []).push(name);
@@ -130,9 +133,14 @@ export function forEachHeader(
 export function scanHeaders(input: HeaderInput, s: ScanState, index: NameIndex): void {
   if (!Array.isArray(input) && typeof (input as Partial<Iterable<unknown>>)[Symbol.iterator] !== 'function') {
     // The node:http shape, inlined: this is the hot path of a proxy.
+    // Values are read only for SSE names: most headers cost one cached lookup of their name.
     const record = input as Record<string, unknown>;
     const keys = Object.keys(record);
-    for (let i = 0; i < keys.length; i++) add(s, index, keys[i], record[keys[i]!]);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const slot = index.slotOf(key);
+      if (slot !== IGNORED) addAt(s, slot, key, record[key]);
+    }
     return;
   }
   forEachHeader(

@@ -225,7 +225,8 @@ describe('end to end: the SDK through a node:http gateway using the middleware, 
     // The gateway: the middleware, then a plain forwarder to OBS (here the stand-in).
     gateway = http.createServer((req, res) =>
       mw(req, res, () => {
-        const { connection: _c, host: _h, ...headers } = req.headers;
+        const headers = { ...req.headers };
+        delete headers.connection;
         const up = https.request(
           {
             host: '127.0.0.1',

@@ -54,11 +54,14 @@ async function start(options: Partial<ProxyOptions> = {}): Promise<number> {
 const exchanges = (): Line[] => lines.filter((l) => l.event === 'exchange');
 
 test('multipart sessions work without a HAR recorder: the proxy captures the initiate body for the guard', async () => {
-  const port = await start();
+  const guard = createEngineGuard();
+  const port = await start({ guard });
   expect((await request(port, { method: 'PUT', path: '/mpu' })).status).toBe(200);
   const init = await request(port, { method: 'POST', path: '/mpu/o.bin?uploads', headers: sseC(KEY) });
   const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(init.body)?.[1];
   expect(uploadId).toBeDefined();
+  // Known by id before any part names it: read from the response body, not guessed from a later URL.
+  expect(guard.store.get(uploadId!)).toEqual({ algorithm: 'AES256', keyMd5: md5(KEY), dialect: 'obs' });
   const partPath = `/mpu/o.bin?partNumber=1&uploadId=${uploadId}`;
   const other = await request(port, { method: 'PUT', path: partPath, headers: sseC(KEY_2), body: 'one' });
   expect(other.status).toBe(400);
