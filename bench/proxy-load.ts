@@ -2,7 +2,9 @@
  * Load benchmark of `obs-sse proxy`: autocannon (64 connections, 10 s per target) against
  *   1. the proxy with the real engine-backed guard (src/guard, the same one `obs-sse proxy` runs),
  *   2. a plain node:http pass-through proxy without checks,
- *   3. the upstream directly.
+ *   3. the same proxy with a guard that checks nothing, which separates the cost of checking from the
+ *      cost of the proxy's transport core,
+ *   4. the upstream directly.
  * Every server runs in its own child process, so autocannon's CPU does not share their event loops.
  * Everything listens on 127.0.0.1 only. Run: `npx tsx bench/proxy-load.ts`.
  *
@@ -24,6 +26,7 @@ import { createHash } from 'node:crypto';
 
 import { createEngineGuard } from '../src/guard/engine-guard';
 import { createProxy, defaultLog } from '../src/proxy/server';
+import type { ProxyGuard } from '../src/proxy/types';
 
 const CONNECTIONS = 64;
 const DURATION_S = 10;
@@ -38,7 +41,7 @@ const REQUEST_HEADERS = {
   'x-obs-meta-purpose': 'bench',
 };
 
-type Role = 'upstream' | 'passthrough' | 'proxy';
+type Role = 'upstream' | 'passthrough' | 'proxy' | 'proxy-noop';
 
 interface ReadyMessage {
   type: 'ready';
@@ -99,11 +102,16 @@ function runPassthrough(upstream: URL): http.Server {
   });
 }
 
-function runProxy(upstream: URL): { server: http.Server; addedMs: number[] } {
+const noopGuard: ProxyGuard = {
+  checkRequest: () => ({ block: false, codes: [], diagnostics: [], operation: 'GetObject' }),
+  checkResponse: () => ({ codes: [], diagnostics: [] }),
+};
+
+function runProxy(upstream: URL, checking: boolean): { server: http.Server; addedMs: number[] } {
   const addedMs: number[] = [];
   const proxy = createProxy({
     upstream,
-    guard: process.env.CHEAP ? { checkRequest: () => ({ block: false, codes: [], diagnostics: [], operation: 'GetObject' }), checkResponse: () => ({ codes: [], diagnostics: [] }) } : createEngineGuard({ severity: { 'transport/https-required': 'off' } }),
+    guard: checking ? createEngineGuard({ severity: { 'transport/https-required': 'off' } }) : noopGuard,
     // The real default logger (JSON lines on stdout, here /dev/null), plus a tap on addedMs.
     log: (line) => {
       const added = (line as { addedMs?: number }).addedMs;
@@ -124,7 +132,7 @@ function child(role: Role, upstream: string | undefined): void {
   let addedMs: number[] = [];
   if (role === 'upstream') server = runUpstream();
   else if (role === 'passthrough') server = runPassthrough(new URL(upstream as string));
-  else ({ server, addedMs } = runProxy(new URL(upstream as string)));
+  else ({ server, addedMs } = runProxy(new URL(upstream as string), role === 'proxy'));
   server.listen(0, '127.0.0.1', () => {
     process.send?.({ type: 'ready', port: (server.address() as AddressInfo).port } satisfies ReadyMessage);
   });
@@ -242,10 +250,12 @@ async function parent(rounds: number): Promise<void> {
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
   const passthrough = await spawnRole('passthrough', upstreamUrl);
   const proxy = await spawnRole('proxy', upstreamUrl);
+  const noop = await spawnRole('proxy-noop', upstreamUrl);
   // Pass-through and proxy alternate so that drift in machine speed hits both alike.
   const targets: Array<[string, number, ChildProcess]> = [
     ['pass-through', passthrough.port, passthrough.proc],
     ['obs-sse proxy', proxy.port, proxy.proc],
+    ['proxy, no check', noop.port, noop.proc],
     ['upstream direct', upstream.port, upstream.proc],
   ];
   const results = new Map<string, Row[]>(targets.map(([name]) => [name, []]));
@@ -282,9 +292,10 @@ async function parent(rounds: number): Promise<void> {
       process.stderr.write(`fixed rate ${rate} req/s: ${name} (${DURATION_S} s) ...\n`);
       fixed.push(await load(name, port, DURATION_S, rate));
     }
-    const [internal, ptStats, upStats] = await Promise.all([
+    const [internal, ptStats, noopStats, upStats] = await Promise.all([
       ask<ChildStats>(proxy.proc, 'stats'),
       ask<ChildStats>(passthrough.proc, 'stats'),
+      ask<ChildStats>(noop.proc, 'stats'),
       ask<ChildStats>(upstream.proc, 'stats'),
     ]);
     const rows = targets.map(([name]) => summarize(name, results.get(name)!));
@@ -292,7 +303,7 @@ async function parent(rounds: number): Promise<void> {
     console.log(
       `\n${'target'.padEnd(16)}${pad('req/s', 10)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('errors', 8)}${pad('non2xx', 8)}${pad('requests', 10)}${pad('CPU us/req', 12)}${pad('peak RSS', 10)}`,
     );
-    const rss = [ptStats, internal, upStats].map((s) => `${(s.maxRss / 2 ** 20).toFixed(0)} MiB`);
+    const rss = [ptStats, internal, noopStats, upStats].map((s) => `${(s.maxRss / 2 ** 20).toFixed(0)} MiB`);
     rows.forEach((r, i) => {
       console.log(
         `${r.name.padEnd(16)}${pad(r.rps.toFixed(0), 10)}${pad(r.p50.toFixed(1), 8)}${pad(r.p99.toFixed(1), 8)}${pad(String(r.errors + r.timeouts), 8)}${pad(String(r.non2xx), 8)}${pad(String(r.requests), 10)}${pad(r.cpuUsPerRequest.toFixed(0), 12)}${pad(rss[i] as string, 10)}`,
@@ -316,14 +327,18 @@ async function parent(rounds: number): Promise<void> {
         `${r.name.padEnd(16)}${pad(r.rps.toFixed(0), 10)}${pad(r.p50.toFixed(1), 8)}${pad(r.p99.toFixed(1), 8)}${pad(String(r.errors + r.timeouts), 8)}${pad(String(r.non2xx), 8)}${pad(String(r.requests), 10)}`,
       );
     }
-    const [ft, fp] = fixed as [Row, Row, Row];
-    const [t, p, d] = rows as [Row, Row, Row];
+    const [ft, fp] = fixed as [Row, Row, Row, Row];
+    const [t, p, n, d] = rows as [Row, Row, Row, Row];
     const ratio = p.rps / t.rps;
     const addedP99 = p.p99 - t.p99;
     console.log(
       `\nthroughput proxy / pass-through: ${ratio.toFixed(3)}x  (target >= 0.8)  ${ratio >= 0.8 ? 'OK' : 'MISSED'}`,
     );
     console.log(`throughput proxy / direct:       ${(p.rps / d.rps).toFixed(3)}x`);
+    console.log(
+      `throughput proxy / proxy without checks: ${(p.rps / n.rps).toFixed(3)}x; checking costs ` +
+        `${(p.cpuUsPerRequest - n.cpuUsPerRequest).toFixed(0)} us of CPU per request under load`,
+    );
     console.log(
       `server CPU per request, pass-through / proxy: ${(t.cpuUsPerRequest / p.cpuUsPerRequest).toFixed(3)}x ` +
         `(${t.cpuUsPerRequest.toFixed(0)} vs ${p.cpuUsPerRequest.toFixed(0)} us; the capacity ratio when CPU-bound)`,
@@ -340,8 +355,12 @@ async function parent(rounds: number): Promise<void> {
       `proxy-internal addedMs (check + set-up + response head), ${internal.count} exchanges: ` +
         `p50 ${internal.p50.toFixed(3)} ms, p99 ${internal.p99.toFixed(3)} ms, max ${internal.max.toFixed(3)} ms`,
     );
+    console.log(
+      `the same without checks, ${noopStats.count} exchanges: ` +
+        `p50 ${noopStats.p50.toFixed(3)} ms, p99 ${noopStats.p99.toFixed(3)} ms, max ${noopStats.max.toFixed(3)} ms`,
+    );
   } finally {
-    for (const c of [proxy, passthrough, upstream]) c.proc.kill('SIGKILL');
+    for (const c of [proxy, noop, passthrough, upstream]) c.proc.kill('SIGKILL');
   }
 }
 

@@ -7,7 +7,7 @@
  * with findings are.
  */
 import type { ExchangeRecord, Finding, LintResult } from '../lint/types';
-import { xmlEscape } from '../proxy/errors';
+import { xmlEscape } from '../xml';
 import { entryLabel, errorPosition, exchangeTitle, groupByExchange, type ExchangeGroup } from './common';
 
 const line = (f: Finding): string => `${f.direction} ${f.severity} ${f.code}: ${f.message}`;

@@ -258,7 +258,6 @@ export function obsSseGuard(options: ObsSseGuardOptions = {}): Dispatcher.Dispat
             upstreamMs: null,
             addedMs: roundMs(checked - t0),
             totalMs: roundMs(performance.now() - t0),
-            error: 'blocked',
           }),
         );
         handler.onResponseError?.(idleController(), err);

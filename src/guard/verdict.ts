@@ -44,5 +44,7 @@ export function blockReason(
     parts.push(`${d.code}${on}${summary ? ` (${summary.replace(/\.$/, '')})` : ''}`);
   }
   const what = operation === undefined ? 'request' : `${operation} request`;
-  return `${what} has SSE header errors: ${parts.join('; ')}. See \`obs-sse explain <code>\``;
+  const first = diagnostics.find((d) => d.severity === 'error')?.code;
+  const explain = first === undefined ? '' : `. Run \`obs-sse explain ${first}\` for the rule`;
+  return `${what} has SSE header errors: ${parts.join('; ')}${explain}`;
 }

@@ -1,3 +1,4 @@
+import { xmlEscape } from '../xml';
 import { randomBytes } from 'node:crypto';
 
 /**
@@ -37,27 +38,6 @@ export type ProxyErrorCode = keyof typeof PROXY_ERRORS;
 export const PROXY_HOST_ID = 'obs-sse-proxy';
 
 // XML 1.0 forbids most C0 controls even when escaped, and lone surrogates are not characters at all.
-const XML_INVALID =
-  // eslint-disable-next-line no-control-regex
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-/** Escapes text for an XML element or attribute value, replacing characters XML cannot carry with U+FFFD. */
-export function xmlEscape(text: string): string {
-  return text.replace(XML_INVALID, '\uFFFD').replace(/[&<>"']/g, (c) => {
-    switch (c) {
-      case '&':
-        return '&amp;';
-      case '<':
-        return '&lt;';
-      case '>':
-        return '&gt;';
-      case '"':
-        return '&quot;';
-      default:
-        return '&apos;';
-    }
-  });
-}
 
 /** A request id shaped like OBS's (32 upper-case hex digits), so log correlation tools accept it. */
 export function newRequestId(): string {

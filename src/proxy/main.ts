@@ -175,7 +175,7 @@ export async function runProxy(
 ): Promise<RunningProxy> {
   if (args.har !== undefined && hooks.onExchange === undefined) {
     // Accepting --har and silently writing nothing would be worse than refusing it.
-    throw new UsageError('--har needs a HAR recorder, which this build does not wire in yet');
+    throw new UsageError('--har needs an onExchange recorder (startProxyCommand in command.ts wires one)');
   }
   let upstreamCa: Buffer | undefined;
   if (args.upstreamCa !== undefined) {

@@ -1,18 +1,10 @@
 import type { Dialect } from '../types';
+import { xmlEscape } from '../xml';
 
 const NAMESPACE: Record<Dialect, string> = {
   obs: 'http://obs.myhwclouds.com/doc/2015-06-30/',
   s3: 'http://s3.amazonaws.com/doc/2006-03-01/',
 };
-
-/** Escapes text for an XML element. */
-export const xmlEscape = (s: string): string =>
-  s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
 
 /** Text, or nested elements. */
 export type XmlValue = string | number | XmlFields;

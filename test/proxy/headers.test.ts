@@ -1,4 +1,5 @@
-import { blockedMessage, obsErrorXml, xmlEscape } from '../../src/proxy/errors';
+import { blockedMessage, obsErrorXml } from '../../src/proxy/errors';
+import { xmlEscape } from '../../src/xml';
 import { exchangeLogLine, type ExchangeLogFields } from '../../src/guard/log';
 import { loggableDiagnostics, stripHopByHop, toPairs } from '../../src/proxy/headers';
 
