@@ -19,7 +19,9 @@ let failed = false;
 for (const [name, section] of Object.entries(SECTIONS)) {
   if (wanted.length && !wanted.includes(name)) continue;
   console.log(`\n## ${section.title}\n`);
-  const r = spawnSync(tsx, [path.join(__dirname, section.file), ...(section.args ?? [])], { stdio: 'inherit' });
+  const r = spawnSync(tsx, [path.join(__dirname, section.file), ...(section.args ?? [])], {
+    stdio: 'inherit',
+  });
   if (r.status !== 0) {
     console.error(`bench section ${name} failed (exit ${r.status})`);
     failed = true;

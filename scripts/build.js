@@ -11,7 +11,13 @@ const next = path.join(root, '.dist-next');
 fs.rmSync(next, { recursive: true, force: true });
 execFileSync(
   process.execPath,
-  [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json'), '--outDir', path.join(next, 'cjs')],
+  [
+    require.resolve('typescript/bin/tsc'),
+    '-p',
+    path.join(root, 'tsconfig.json'),
+    '--outDir',
+    path.join(next, 'cjs'),
+  ],
   { stdio: 'inherit' },
 );
 fs.mkdirSync(path.join(next, 'esm'), { recursive: true });

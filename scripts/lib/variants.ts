@@ -14,7 +14,6 @@ const PRESENT = '\u0000present';
 type State = string;
 type Assignment = Map<HeaderId, State>;
 
-
 /** The structural meaning of each check kind; kinds that say nothing about header presence return undefined. */
 function constraint(rule: RuleDef): ((a: Assignment) => boolean) | 'none' {
   const o = rule.options as Record<string, unknown>;

@@ -78,7 +78,8 @@ export function catalogueNames(checker: Checker): CatalogueNames {
     if (keyCode) keyContent.push({ key: o.key, keyCode, md5: o.md5, md5Code: r.code });
   }
   names = {
-    spelled: (id, dialect) => ((dialect === 's3' ? amz.get(id) : undefined) ?? obs.get(id) ?? id).toLowerCase(),
+    spelled: (id, dialect) =>
+      ((dialect === 's3' ? amz.get(id) : undefined) ?? obs.get(id) ?? id).toLowerCase(),
     idOf: (lower) => byName.get(lower),
     methodOf: (value) => methods.get(value.trim()),
     keyContent,
