@@ -10,76 +10,23 @@
  * it. `--plain` (or no openssl) runs the stand-in over HTTP instead, and then every SSE-C and SSE-KMS
  * request is stopped with `transport/https-required`: that is the rule, not a fault of the demo.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { startProxyCommand } from '../src/proxy/command';
 import { parseProxyArgs } from '../src/proxy/main';
 import type { ExchangeLogLine } from '../src/proxy/types';
+import { makePki, type TestPki } from '../src/standin/tls';
 import { startStandin } from '../src/standin/server';
 
-interface Pki {
-  dir: string;
-  caFile: string;
-  tls: { key: Buffer; cert: Buffer };
-}
-
 /** A CA and a certificate for 127.0.0.1 and localhost, valid one day; undefined without openssl. */
-function makePki(): Pki | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'obs-sse-demo-'));
-  const openssl = (...args: string[]): void => {
-    execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  };
+function demoPki(): TestPki | undefined {
   try {
-    const ca = ['-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=obs-sse demo CA'];
-    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', ...ca);
-    openssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'key.pem',
-      '-out',
-      'leaf.csr',
-      '-subj',
-      '/CN=127.0.0.1',
-    );
-    writeFileSync(
-      join(dir, 'leaf.ext'),
-      'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
-    );
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      'leaf.csr',
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'cert.pem',
-      '-days',
-      '1',
-      '-extfile',
-      'leaf.ext',
-    );
+    return makePki();
   } catch {
-    rmSync(dir, { recursive: true, force: true });
     return undefined;
   }
-  return {
-    dir,
-    caFile: join(dir, 'ca.pem'),
-    tls: { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
-  };
 }
 
 function send(
@@ -125,7 +72,7 @@ async function main(): Promise<void> {
     },
   });
   const out = (s: string): void => void process.stdout.write(s);
-  const pki = values.plain ? undefined : makePki();
+  const pki = values.plain ? undefined : demoPki();
   if (!values.plain && !pki)
     out('could not make a certificate with openssl: running the stand-in over plain HTTP (see --plain).\n');
   const standin = await startStandin({
@@ -204,7 +151,7 @@ Each exchange is logged below${values.json ? ' as a JSON line' : ' (--json for t
     void (async () => {
       await command.stop(5000);
       await standin.close();
-      if (pki) rmSync(pki.dir, { recursive: true, force: true });
+      pki?.remove();
       out(`stopped after ${standin.exchanges.length} exchanges reached the stand-in\n`);
       process.exit(0);
     })();

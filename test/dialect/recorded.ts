@@ -6,14 +6,11 @@
  * test/support/sdk.ts, so a redacted key is put back by matching the MD5 the stand-in computed from the key
  * it actually received: a key is restored only when it is provably the one that travelled.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { REDACTED } from '../../src/redact';
 import type { CustomerKeyRequest } from '../../src/standin/sse';
 import { startStandin, type RecordedExchange } from '../../src/standin/server';
+import { makePki } from '../../src/standin/tls';
 import { classify, type ClassifiedOperation } from '../../src/traffic';
 import type { Operation } from '../../src/types';
 import { ALL_CUSTOMER_KEYS_B64, runScenarios, type ScenarioResult, type SdkMode } from '../support/sdk';
@@ -41,24 +38,11 @@ export async function recordSdk(
   }
 }
 
-/** A throwaway self-signed certificate for `localhost` (openssl is needed, as for test/standin). */
+/** A throwaway certificate for 127.0.0.1 and localhost, signed by a CA made for the run (openssl). */
 export function selfSignedCert(): { key: Buffer; cert: Buffer } {
-  const dir = mkdtempSync(join(tmpdir(), 'obs-sse-dialect-tls-'));
-  try {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost'].concat([
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ]),
-      { stdio: 'ignore' },
-    );
-    return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const pki = makePki();
+  pki.remove();
+  return pki.tls;
 }
 
 /** The exchanges a scenario produced. */

@@ -13,7 +13,7 @@ import { obsSseMiddleware, type ObsSseMiddlewareOptions } from '../../src/guard/
 import type { ProxyGuard } from '../../src/proxy/types';
 import { startStandin, type Standin } from '../../src/standin/server';
 import { request } from '../proxy/helpers';
-import { makePki, type TestPki } from '../proxy/fixtures/tls';
+import { makePki, type TestPki } from '../../src/standin/tls';
 import { ALL_CUSTOMER_KEYS_B64, runScenarios } from '../support/sdk';
 
 const KEY = createHash('sha256').update('middleware test key').digest();

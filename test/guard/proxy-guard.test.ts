@@ -9,7 +9,7 @@ import { createEngineGuard } from '../../src/guard/engine-guard';
 import { createProxy, type ObsSseProxy, type ProxyOptions } from '../../src/proxy/server';
 import { startStandin, type Standin } from '../../src/standin/server';
 import { RawClient, request, startUpstream } from '../proxy/helpers';
-import { makePki, type TestPki } from '../proxy/fixtures/tls';
+import { makePki, type TestPki } from '../../src/standin/tls';
 
 const KEY = createHash('sha256').update('proxy guard test key 1').digest();
 const KEY_2 = createHash('sha256').update('proxy guard test key 2').digest();

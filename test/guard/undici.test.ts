@@ -13,7 +13,7 @@ import { obsSseGuard } from '../../src/guard/undici';
 import type { ProxyGuard } from '../../src/proxy/types';
 import { startStandin, type Standin } from '../../src/standin/server';
 import { startUpstream, type Upstream } from '../proxy/helpers';
-import { makePki, type TestPki } from '../proxy/fixtures/tls';
+import { makePki, type TestPki } from '../../src/standin/tls';
 
 const KEY = createHash('sha256').update('interceptor test key 1').digest();
 const KEY_2 = createHash('sha256').update('interceptor test key 2').digest();

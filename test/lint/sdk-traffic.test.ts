@@ -22,7 +22,7 @@ import {
   type SdkMode,
 } from '../support/sdk';
 import { startRecorder } from './support/recorder';
-import { selfSignedCert } from './support/tls';
+import { makePki } from '../../src/standin/tls';
 
 interface Recording {
   results: ScenarioResult[];
@@ -37,7 +37,9 @@ const MODES = ['obs', 's3'] as const;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'obs-sse-sdk-lint-'));
-  const tls = selfSignedCert(dir);
+  const pki = makePki();
+  pki.remove();
+  const tls = pki.tls;
   for (const mode of MODES) {
     const harFile = join(dir, `${mode}.har`);
     const ndjsonFile = join(dir, `${mode}.ndjson`);

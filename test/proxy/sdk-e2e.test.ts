@@ -31,7 +31,7 @@ import {
   type ScenarioResult,
   type SdkResult,
 } from '../support/sdk';
-import { makePki, type TestPki } from './fixtures/tls';
+import { makePki, type TestPki } from '../../src/standin/tls';
 
 type Mode = 'obs' | 's3';
 const MODES: Mode[] = ['obs', 's3'];
