@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Har } from '../../src/har/types';
 import { startStandin, type RecordedExchange, type Standin } from '../../src/standin/server';
+import { makePki, type TestPki } from '../../src/standin/tls';
 import { harProblems } from '../support/har';
 import {
   ALL_CUSTOMER_KEYS_B64,
@@ -388,39 +388,17 @@ describe.each(MODES)('the official SDK against the stand-in, %s mode', (mode) =>
 });
 
 describe('over HTTPS', () => {
+  let pki: TestPki;
   let dir: string;
-  let cert: { key: Buffer; cert: Buffer } | undefined;
+  let cert: { key: Buffer; cert: Buffer };
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'standin-tls-'));
-    try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-keyout',
-          join(dir, 'key.pem'),
-          '-out',
-          join(dir, 'cert.pem'),
-          '-days',
-          '1',
-          '-subj',
-          '/CN=localhost',
-        ],
-        { stdio: 'ignore' },
-      );
-      cert = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
-    } catch {
-      cert = undefined;
-    }
+    pki = makePki();
+    dir = pki.dir;
+    cert = pki.tls;
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => pki.remove());
 
   it.each(['obs', 's3'] as SdkMode[])('serves the SSE-C scenarios in %s mode', async (mode) => {
-    if (!cert) throw new Error('openssl is needed to make a test certificate');
     const harFile = join(dir, `${mode}.har`);
     const standin = await startStandin({ tls: cert, har: harFile });
     let results: ScenarioResult[];
