@@ -110,12 +110,39 @@ export function stripHopByHop(raw: readonly string[], drop?: ReadonlySet<string>
   return out;
 }
 
-/** {@link stripHopByHop} producing node's flat array directly, which the hot path passes on as is. */
+// Name lengths that can be dropped without a Connection-named field: a name of any other length is kept
+// without lower-casing it, which otherwise allocates a string per field twice per exchange.
+const HOP_BY_HOP_LENGTHS = lengthMask(HOP_BY_HOP);
+const dropLengthMasks = new WeakMap<ReadonlySet<string>, boolean[]>();
+
+function lengthMask(names: Iterable<string>, base: readonly boolean[] = []): boolean[] {
+  const mask = [...base];
+  for (const name of names) mask[name.length] = true;
+  return mask;
+}
+
+/**
+ * {@link stripHopByHop} producing node's flat array directly, which the hot path passes on as is.
+ * `drop` must not change after its first use here: its name lengths are cached per set.
+ */
 export function stripHopByHopFlat(raw: readonly string[], drop?: ReadonlySet<string>): string[] {
   const named = connectionTokens(raw);
+  let mask = HOP_BY_HOP_LENGTHS;
+  if (drop !== undefined) {
+    let cached = dropLengthMasks.get(drop);
+    if (cached === undefined) {
+      cached = lengthMask(drop, HOP_BY_HOP_LENGTHS);
+      dropLengthMasks.set(drop, cached);
+    }
+    mask = cached;
+  }
   const out: string[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
+    if (named === undefined && mask[name.length] !== true) {
+      out.push(name, raw[i + 1] as string);
+      continue;
+    }
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || named?.has(lower) || drop?.has(lower)) continue;
     out.push(name, raw[i + 1] as string);

@@ -65,5 +65,31 @@ export function describeBase64(value: string, bytes: number): string {
 /** Base64 MD5 of the bytes a base64 string decodes to. */
 export function md5OfBase64(value: string): string {
   // crypto.hash (Node >= 20.12) skips the Hash object, which is most of the cost for a 32-byte input.
-  return crypto.hash('md5', Buffer.from(value, 'base64'), 'base64');
+  if (!isCanonicalBase64(value, KEY_BYTES.length))
+    return crypto.hash('md5', Buffer.from(value, 'base64'), 'base64');
+  // The common case, a 256-bit key: decode into a fixed scratch array instead of a new Buffer per request,
+  // and wipe it afterwards so no key bytes linger.
+  decodeInto(value, KEY_BYTES);
+  const digest = crypto.hash('md5', KEY_BYTES, 'base64');
+  KEY_BYTES.fill(0);
+  return digest;
+}
+
+const KEY_BYTES = new Uint8Array(32);
+
+/** Decodes canonical base64 (already checked) into `out`, which has exactly the decoded length. */
+function decodeInto(v: string, out: Uint8Array): void {
+  let o = 0;
+  for (let i = 0; i < v.length; i += 4) {
+    const c = v.charCodeAt(i + 2);
+    const d = v.charCodeAt(i + 3);
+    const bits =
+      ((SEXTET[v.charCodeAt(i)]! - 1) << 18) |
+      ((SEXTET[v.charCodeAt(i + 1)]! - 1) << 12) |
+      ((c === 61 ? 0 : SEXTET[c]! - 1) << 6) |
+      (d === 61 ? 0 : SEXTET[d]! - 1);
+    out[o++] = bits >> 16;
+    if (c !== 61) out[o++] = (bits >> 8) & 255;
+    if (d !== 61) out[o++] = bits & 255;
+  }
 }

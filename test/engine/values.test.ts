@@ -2,7 +2,13 @@ import fc from 'fast-check';
 import { CHECK_KINDS } from '../../src/checks';
 import { getChecker } from '../../src';
 import { ScanState } from '../../src/engine/state';
-import { canonicalBase64Pattern, describeBase64, isCanonicalBase64 } from '../../src/values/base64';
+import * as crypto from 'node:crypto';
+import {
+  canonicalBase64Pattern,
+  describeBase64,
+  isCanonicalBase64,
+  md5OfBase64,
+} from '../../src/values/base64';
 
 describe.each([16, 32, 1, 2, 3, 30])('canonical base64 of %i bytes', (bytes) => {
   const re = new RegExp(canonicalBase64Pattern(bytes));
@@ -84,4 +90,22 @@ test('every compiled check passes when none of its trigger headers is present (t
     }
   }
   expect(count).toBeGreaterThan(50);
+});
+
+test('md5OfBase64 equals node crypto on decoded bytes, for keys and for any other base64', () => {
+  const md5 = (b64: string) => crypto.createHash('md5').update(Buffer.from(b64, 'base64')).digest('base64');
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 0, maxLength: 48 }), (bytes) => {
+      const b64 = Buffer.from(bytes).toString('base64');
+      expect(md5OfBase64(b64)).toBe(md5(b64));
+    }),
+    { numRuns: 500 },
+  );
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (bytes) => {
+      const b64 = Buffer.from(bytes).toString('base64');
+      expect(md5OfBase64(b64)).toBe(md5(b64));
+    }),
+    { numRuns: 500 },
+  );
 });
