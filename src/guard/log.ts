@@ -9,7 +9,8 @@ import { redactUrl } from '../redact';
 
 /** What {@link exchangeLogLine} turns into a log line. URLs and diagnostics go in unredacted. */
 export interface ExchangeLogFields {
-  startedAt: Date;
+  /** A Date, or epoch milliseconds (which spares a Date per exchange on hot paths). */
+  startedAt: Date | number;
   method: string;
   /** Origin-form target or absolute URL, as sent: credential query values are redacted here. */
   url: string;
@@ -31,11 +32,24 @@ export function roundMs(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
+// Under load many exchanges start within the same millisecond; formatting the time once per millisecond
+// spares a Date and a toISOString per line.
+let lastIsoMs = NaN;
+let lastIso = '';
+
+function isoTime(ms: number): string {
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
+}
+
 /** Builds the structured line logged once per exchange. */
 export function exchangeLogLine(f: ExchangeLogFields): ExchangeLogLine {
   const line: ExchangeLogLine = {
     event: 'exchange',
-    time: f.startedAt.toISOString(),
+    time: isoTime(typeof f.startedAt === 'number' ? f.startedAt : f.startedAt.getTime()),
     method: f.method,
     url: redactUrl(f.url),
     operation: f.operation ?? null,

@@ -34,6 +34,14 @@ export function toFlat(pairs: HeaderPairs): string[] {
 }
 
 /**
+ * Case-insensitive name comparison that tries the two spellings seen in practice before lower-casing
+ * (which allocates a string).
+ */
+function sameName(name: string, lower: string, canonical: string): boolean {
+  return name === lower || name === canonical || name.toLowerCase() === lower;
+}
+
+/**
  * The lower-case field names listed in every Connection field of a flat header array, other than the
  * `keep-alive`/`close` options that almost every message carries (those name no extra field to drop).
  */
@@ -42,8 +50,11 @@ function connectionTokens(raw: readonly string[]): Set<string> | undefined {
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
     // Length first: this runs twice per exchange, and lower-casing every name shows in profiles.
-    if (name.length !== 10 || name.toLowerCase() !== 'connection') continue;
-    for (const token of (raw[i + 1] as string).split(',')) {
+    if (name.length !== 10 || !sameName(name, 'connection', 'Connection')) continue;
+    const value = raw[i + 1] as string;
+    // The usual values name no field; skip splitting and lower-casing them.
+    if (value === 'keep-alive' || value === 'close' || value === 'Keep-Alive' || value === 'Close') continue;
+    for (const token of value.split(',')) {
       const t = token.trim().toLowerCase();
       if (t !== '' && t !== 'keep-alive' && t !== 'close') (tokens ??= new Set()).add(t);
     }
@@ -71,20 +82,20 @@ export function summarizeHead(raw: readonly string[]): HeadSummary {
     summary.pairs.push([name, value]);
     switch (name.length) {
       case 4:
-        if (summary.host === undefined && name.toLowerCase() === 'host') summary.host = value;
+        if (summary.host === undefined && sameName(name, 'host', 'Host')) summary.host = value;
         break;
       case 10:
-        if (name.toLowerCase() === 'keep-alive') summary.keepAlive = value;
+        if (sameName(name, 'keep-alive', 'Keep-Alive')) summary.keepAlive = value;
         break;
       case 12:
-        if (summary.contentType === undefined && name.toLowerCase() === 'content-type')
+        if (summary.contentType === undefined && sameName(name, 'content-type', 'Content-Type'))
           summary.contentType = value;
         break;
       case 14:
-        if (name.toLowerCase() === 'content-length') summary.contentLength = value;
+        if (sameName(name, 'content-length', 'Content-Length')) summary.contentLength = value;
         break;
       case 17:
-        if (name.toLowerCase() === 'transfer-encoding') {
+        if (sameName(name, 'transfer-encoding', 'Transfer-Encoding')) {
           summary.transferEncoding =
             summary.transferEncoding === undefined ? value : `${summary.transferEncoding}, ${value}`;
         }

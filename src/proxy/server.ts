@@ -168,7 +168,8 @@ class UpstreamTimeoutError extends Error {
 interface Exchange {
   req: http.IncomingMessage;
   res: http.ServerResponse;
-  startedAt: Date;
+  /** Epoch milliseconds; a Date is only built for onExchange (the log line caches its ISO text per ms). */
+  startedAt: number;
   t0: number;
   tChecked: number;
   tDispatch: number;
@@ -396,7 +397,12 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     res.end(ex.method === 'HEAD' ? undefined : doc.body);
   }
 
-  function upstreamHost(ex: Exchange): { host: string; servername?: string } {
+  // URL getters re-slice the href on every read; the common (path-style) answer is built once.
+  const defaultUpstreamHost: { readonly host: string; readonly servername?: string } = Object.freeze({
+    host: upstream.host,
+  });
+
+  function upstreamHost(ex: Exchange): { readonly host: string; readonly servername?: string } {
     if (addressing === 'virtual' && ex.clientHost !== undefined) {
       const hostname = stripPort(ex.clientHost).toLowerCase();
       const suffix = `.${publicHost}`;
@@ -408,7 +414,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
         };
       }
     }
-    return { host: upstream.host };
+    return defaultUpstreamHost;
   }
 
   function upstreamHeaders(ex: Exchange, host: string): string[] {
@@ -455,12 +461,17 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     if (ex.attempts === 1) ex.tFirstDispatch = ex.tDispatch;
     const upReq = request(reqOptions);
     ex.upReq = upReq;
-    upReq.once('response', (upRes) => onUpstreamResponse(ex, upReq, upRes));
-    upReq.once('timeout', () => upReq.destroy(new UpstreamTimeoutError(upstreamTimeout)));
-    upReq.on('error', (err) => onUpstreamError(ex, upReq, err));
-    upReq.once('finish', () => {
-      ex.tSent = performance.now();
-    });
+    // `on` rather than `once` for events a request emits at most once (or, for 'timeout', where a repeat
+    // is harmless): once() allocates a wrapper per listener and removes it again, per exchange.
+    upReq.on('response', (upRes: http.IncomingMessage) => onUpstreamResponse(ex, upReq, upRes));
+    upReq.on('timeout', () => upReq.destroy(new UpstreamTimeoutError(upstreamTimeout)));
+    upReq.on('error', (err: NodeJS.ErrnoException) => onUpstreamError(ex, upReq, err));
+    if (onExchange) {
+      // The send time only feeds onExchange's timings; without it the listener is pure overhead.
+      upReq.on('finish', () => {
+        ex.tSent = performance.now();
+      });
+    }
     if (ex.expectContinue) {
       // 100-continue end to end: the client sends its body once OBS, not merely the proxy, agrees.
       upReq.once('continue', () => {
@@ -541,7 +552,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     // pipe rather than pipeline: pipeline's per-call AbortController costs more than the rest of the
     // response path; the two failure directions are wired by hand instead.
     upRes.on('error', noop);
-    upRes.once('close', () => {
+    upRes.on('close', () => {
       if (!upRes.complete && !ex.clientGone) {
         // The upstream died mid-body: cut the client off too, rather than leave a short response looking whole.
         ex.error ??= 'upstream_response_aborted';
@@ -639,7 +650,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     );
     if (onExchange) {
       const exchange: ProxyExchange = {
-        startedAt: ex.startedAt,
+        startedAt: new Date(ex.startedAt),
         method: ex.method,
         url: ex.target,
         upstreamUrl: `${scheme}://${upstreamHost(ex).host}${ex.target}`,
@@ -691,7 +702,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     const ex: Exchange = {
       req,
       res,
-      startedAt: new Date(),
+      startedAt: Date.now(),
       t0,
       tChecked: 0,
       tDispatch: 0,
@@ -723,7 +734,8 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     };
     inFlight.add(ex);
     (req.socket as ExchangeSocket)[CURRENT] = ex;
-    res.once('close', () => finalize(ex));
+    // 'close' comes once per response; `on` spares once()'s wrapper.
+    res.on('close', () => finalize(ex));
 
     const form = originForm(ex.target);
     if (form === undefined) {
