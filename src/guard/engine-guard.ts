@@ -54,6 +54,10 @@ export interface EngineVerdict extends RequestVerdict {
   diagnostics: Diagnostic[];
 }
 
+/** A non-enumerable symbol key: logs and callers comparing verdicts never see it. */
+const INSPECTION = Symbol('obs-sse inspection');
+type InspectedVerdict = RequestVerdict & { [INSPECTION]?: RequestInspection };
+
 /** Response findings whose diagnostics are the engine's. */
 export interface EngineResponseFindings extends ResponseFindings {
   diagnostics: Diagnostic[];
@@ -124,8 +128,6 @@ export function createEngineGuard(options: EngineGuardOptions = {}): EngineGuard
   const addressing = options.addressing ?? 'auto';
   const suffix =
     addressing === 'virtual' && options.publicHost ? `.${options.publicHost.toLowerCase()}` : undefined;
-  // The proxy hands the same GuardRequest object to the response hooks, so it keys the request's state.
-  const inspections = new WeakMap<GuardRequest, RequestInspection>();
 
   function addressingFor(headers: HeaderPairs): GuardAddressing {
     if (suffix === undefined) return addressing;
@@ -150,7 +152,6 @@ export function createEngineGuard(options: EngineGuardOptions = {}): EngineGuard
         },
         inspectOptions,
       );
-      inspections.set(req, inspection);
       const session = tracker.request(inspection);
       const diagnostics =
         session.length === 0 ? [...inspection.diagnostics] : [...inspection.diagnostics, ...session];
@@ -159,13 +160,16 @@ export function createEngineGuard(options: EngineGuardOptions = {}): EngineGuard
         codes: diagnostics.length === 0 ? NO_CODES : codesOf(diagnostics),
         diagnostics,
       };
+      // The request's state rides on its verdict, which every caller hands back to the response hooks. (A
+      // WeakMap keyed by request held one ephemeron per exchange and lengthened GC pauses under load.)
+      Object.defineProperty(verdict, INSPECTION, { value: inspection, enumerable: false });
       if (inspection.operation !== undefined) verdict.operation = inspection.operation;
       if (verdict.block) verdict.message = blockReason(inspection.operation, diagnostics, checker);
       return verdict;
     },
 
-    checkResponse(req: GuardRequest, res: GuardResponse): EngineResponseFindings {
-      const inspection = inspections.get(req);
+    checkResponse(req: GuardRequest, res: GuardResponse, verdict: RequestVerdict): EngineResponseFindings {
+      const inspection = (verdict as InspectedVerdict)[INSPECTION];
       if (!inspection) return { codes: NO_CODES, diagnostics: [] };
       const diagnostics = [
         ...inspectResponse(inspection, { status: res.status, headers: res.headers }, inspectOptions),
@@ -187,8 +191,13 @@ export function createEngineGuard(options: EngineGuardOptions = {}): EngineGuard
       return findings;
     },
 
-    observeResponseBody(req: GuardRequest, res: GuardResponse, body: string | undefined): void {
-      const inspection = inspections.get(req);
+    observeResponseBody(
+      req: GuardRequest,
+      res: GuardResponse,
+      body: string | undefined,
+      verdict: RequestVerdict,
+    ): void {
+      const inspection = (verdict as InspectedVerdict)[INSPECTION];
       if (!inspection) return;
       const response: { status: number; body?: string } = { status: res.status };
       if (body !== undefined) response.body = body;
