@@ -64,6 +64,8 @@ export class Checker {
   private readonly compiled = new Map<string, Partial<Record<Direction, CompiledDirection>>>();
   private readonly names: Record<Dialect, string[]>;
   private readonly equivalents: Record<Dialect, (readonly string[])[][]>;
+  /** Per header, value spellings of the other dialect mapped into this one (aws:kms to kms for OBS). */
+  private readonly translations: Record<Dialect, (ReadonlyMap<string, string> | undefined)[]>;
 
   constructor(
     readonly rules: RuleSet,
@@ -92,6 +94,11 @@ export class Checker {
       s3: rules.headers.map((h) => h.equivalentValues ?? []),
     };
     this.operations = rules.operations.map((o) => o.id);
+    const valueMaps = rules.headers.map((h) => Object.entries(s3[h.id]?.values ?? {}));
+    this.translations = {
+      obs: valueMaps.map((m) => (m.length ? new Map(m.map(([o, a]) => [a, o])) : undefined)),
+      s3: valueMaps.map((m) => (m.length ? new Map(m) : undefined)),
+    };
 
     const ids = new Map(rules.headers.map((h, i) => [h.id, i]));
     const ctx: CompileContext = {
@@ -304,7 +311,23 @@ export class Checker {
       }
     }
     s.base = s.dialect === 'obs' ? 0 : n;
-    s.sent = s.bits = s.dialect === 'obs' ? obs : s3;
+    let chosen = s.dialect === 'obs' ? obs : s3;
+    // The other dialect's headers still mean something: read them in the chosen dialect for the checks that
+    // follow (names kept as sent), so a mixed message is not also reported for, say, a key id "without" the
+    // kms it does carry. A header sent in both dialects keeps the chosen dialect's value.
+    const moved = other & ~chosen;
+    if (moved !== 0) {
+      const otherBase = s.dialect === 'obs' ? n : 0;
+      const values = this.translations[s.dialect];
+      for (let i = 0; moved >>> i !== 0; i++) {
+        if (!(moved & (1 << i))) continue;
+        const v = s.value[otherBase + i]!;
+        s.value[s.base + i] = values[i]?.get(v) ?? v;
+        s.name[s.base + i] = s.name[otherBase + i];
+      }
+      chosen |= moved;
+    }
+    s.sent = s.bits = chosen;
     const conflicting = (s.conflicting >>> s.base) & all;
     for (let i = 0; conflicting >>> i !== 0; i++) {
       if (conflicting & (1 << i)) r.get('header/conflicting-values')!.report(s, { header: i });
