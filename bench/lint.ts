@@ -15,10 +15,8 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import {
   createReadStream,
-  createWriteStream,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -28,6 +26,7 @@ import {
 } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { writeGenerated, writeHar } from './support/generate';
 
 const dir = path.join(os.tmpdir(), 'obs-sse-bench-lint');
 const ndjsonMb = Number(process.env.BENCH_NDJSON_MB ?? 1000);
@@ -185,74 +184,46 @@ function exchange(i: number): Record {
   };
 }
 
-async function write(
-  file: string,
-  targetBytes: number,
-  piece: (i: number) => string,
-  head = '',
-  tail = '',
-): Promise<number> {
-  const out = createWriteStream(file);
-  out.write(head);
-  let size = 0;
-  let i = 0;
-  for (; size < targetBytes; i++) {
-    const s = piece(i);
-    size += s.length;
-    if (!out.write(s)) await once(out, 'drain');
-  }
-  out.end(tail);
-  await once(out, 'finish');
-  return i;
-}
-
 const nv = (pairs: [string, string][]) => pairs.map(([name, value]) => ({ name, value }));
 
 async function generate(): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  await write(ndjsonFile, ndjsonMb * 1e6, (i) => `${JSON.stringify(exchange(i))}\n`);
-  await write(
-    harFile,
-    harMb * 1e6,
-    (i) => {
-      const e = exchange(i);
-      const entry = {
-        startedDateTime: new Date(1_700_000_000_000 + i * 250).toISOString(),
-        time: 12.5,
-        request: {
-          method: e.method,
-          url: e.url,
-          httpVersion: 'HTTP/1.1',
-          cookies: [],
-          headers: nv(e.requestHeaders),
-          queryString: [],
-          headersSize: -1,
-          bodySize: 0,
+  await writeGenerated(ndjsonFile, ndjsonMb * 1e6, (i) => `${JSON.stringify(exchange(i))}\n`);
+  await writeHar(harFile, harMb * 1e6, (i) => {
+    const e = exchange(i);
+    const entry = {
+      startedDateTime: new Date(1_700_000_000_000 + i * 250).toISOString(),
+      time: 12.5,
+      request: {
+        method: e.method,
+        url: e.url,
+        httpVersion: 'HTTP/1.1',
+        cookies: [],
+        headers: nv(e.requestHeaders),
+        queryString: [],
+        headersSize: -1,
+        bodySize: 0,
+      },
+      response: {
+        status: e.status,
+        statusText: 'OK',
+        httpVersion: 'HTTP/1.1',
+        cookies: [],
+        headers: nv(e.responseHeaders),
+        content: {
+          size: 0,
+          mimeType: 'application/xml',
+          ...(e.responseText ? { text: e.responseText } : {}),
         },
-        response: {
-          status: e.status,
-          statusText: 'OK',
-          httpVersion: 'HTTP/1.1',
-          cookies: [],
-          headers: nv(e.responseHeaders),
-          content: {
-            size: 0,
-            mimeType: 'application/xml',
-            ...(e.responseText ? { text: e.responseText } : {}),
-          },
-          redirectURL: '',
-          headersSize: -1,
-          bodySize: 0,
-        },
-        cache: {},
-        timings: { send: 0.1, wait: 11, receive: 1.4 },
-      };
-      // Pretty-printed, as browsers and proxies write HARs.
-      return (i === 0 ? '\n' : ',\n') + JSON.stringify(entry, null, 2);
-    },
-    '{\n  "log": {\n    "version": "1.2",\n    "creator": { "name": "bench", "version": "1" },\n    "entries": [',
-    '\n    ]\n  }\n}\n',
-  );
+        redirectURL: '',
+        headersSize: -1,
+        bodySize: 0,
+      },
+      cache: {},
+      timings: { send: 0.1, wait: 11, receive: 1.4 },
+    };
+    return entry;
+  });
 }
 
 interface Result {

@@ -10,7 +10,7 @@
  * the best of BENCH_RUNS (default 3) runs counts, the peak RSS is the worst.
  */
 import { spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,6 +20,7 @@ import { pick } from 'stream-json/filters/Pick';
 import { streamArray } from 'stream-json/streamers/StreamArray';
 import { readHar } from '../src/traffic/har';
 import { ndjsonRecordToExchange, readNdjson } from '../src/traffic/ndjson';
+import { writeGenerated, writeHar } from './support/generate';
 
 const dir = path.join(os.tmpdir(), 'obs-sse-bench');
 const ndjsonMb = Number(process.env.BENCH_NDJSON_MB ?? 200);
@@ -62,77 +63,51 @@ function record(i: number): { request: Record<string, unknown>; response: Record
   };
 }
 
-async function write(
-  file: string,
-  targetBytes: number,
-  piece: (i: number) => string,
-  head = '',
-  tail = '',
-): Promise<void> {
-  if (existsSync(file) && statSync(file).size >= targetBytes) return;
-  const out = createWriteStream(file);
-  out.write(head);
-  let size = 0;
-  for (let i = 0; size < targetBytes; i++) {
-    const s = piece(i);
-    size += s.length;
-    if (!out.write(s)) await once(out, 'drain');
-  }
-  out.end(tail);
-  await once(out, 'finish');
-}
-
 async function generate(which: string): Promise<void> {
   const { mkdirSync } = await import('node:fs');
   mkdirSync(dir, { recursive: true });
-  if (which !== 'har') {
-    await write(ndjsonFile, ndjsonMb * 1e6, (i) => {
+  // Generated files are reused between runs when they are already big enough.
+  const have = (file: string, bytes: number) => existsSync(file) && statSync(file).size >= bytes;
+  if (which !== 'har' && !have(ndjsonFile, ndjsonMb * 1e6)) {
+    await writeGenerated(ndjsonFile, ndjsonMb * 1e6, (i) => {
       const r = record(i);
       return `${JSON.stringify({ method: r.request.method, url: r.request.url, requestHeaders: r.request.headers, status: r.response.status, responseHeaders: r.response.headers })}\n`;
     });
   }
-  if (which !== 'ndjson') {
+  if (which !== 'ndjson' && !have(harFile, harMb * 1e6)) {
     const pairs = (h: unknown): Array<{ name: string; value: string }> =>
       Object.entries(h as Record<string, string | string[] | undefined>).flatMap(([name, v]) =>
         v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((value) => ({ name, value })),
       );
-    await write(
-      harFile,
-      harMb * 1e6,
-      (i) => {
-        const r = record(i);
-        const entry = {
-          startedDateTime: new Date(1_700_000_000_000 + i * 1000).toISOString(),
-          time: 42.5,
-          request: {
-            ...r.request,
-            httpVersion: 'HTTP/1.1',
-            headers: pairs(r.request.headers),
-            queryString: [],
-            cookies: [],
-            headersSize: -1,
-            bodySize: 1000,
-          },
-          response: {
-            status: 200,
-            statusText: 'OK',
-            httpVersion: 'HTTP/1.1',
-            headers: pairs(r.response.headers),
-            cookies: [],
-            content: { size: 0, mimeType: 'text/plain', text: '' },
-            redirectURL: '',
-            headersSize: -1,
-            bodySize: 0,
-          },
-          cache: {},
-          timings: { send: 0.1, wait: 40, receive: 2.4 },
-        };
-        // Pretty-printed, as browsers and proxies write HARs.
-        return (i === 0 ? '\n' : ',\n') + JSON.stringify(entry, null, 2);
-      },
-      '{\n  "log": {\n    "version": "1.2",\n    "creator": { "name": "bench", "version": "1" },\n    "entries": [',
-      '\n    ]\n  }\n}\n',
-    );
+    await writeHar(harFile, harMb * 1e6, (i) => {
+      const r = record(i);
+      return {
+        startedDateTime: new Date(1_700_000_000_000 + i * 1000).toISOString(),
+        time: 42.5,
+        request: {
+          ...r.request,
+          httpVersion: 'HTTP/1.1',
+          headers: pairs(r.request.headers),
+          queryString: [],
+          cookies: [],
+          headersSize: -1,
+          bodySize: 1000,
+        },
+        response: {
+          status: 200,
+          statusText: 'OK',
+          httpVersion: 'HTTP/1.1',
+          headers: pairs(r.response.headers),
+          cookies: [],
+          content: { size: 0, mimeType: 'text/plain', text: '' },
+          redirectURL: '',
+          headersSize: -1,
+          bodySize: 0,
+        },
+        cache: {},
+        timings: { send: 0.1, wait: 40, receive: 2.4 },
+      };
+    });
   }
 }
 
