@@ -2,7 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { SeverityOverrides } from '../engine/report';
+import { getChecker } from '../index';
 import { defaultRulesDir } from '../rules/load';
+import type { Severity } from '../types';
 import { UsageError } from './io';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -33,6 +36,41 @@ export function oneOf<T extends string>(
   if (value === undefined) return undefined;
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new UsageError(`${flag} must be one of ${allowed.join(', ')}; got '${value}'`, usage);
+}
+
+/** The values `--rule CODE=SEVERITY` takes. */
+const RULE_SEVERITIES: readonly (Severity | 'off')[] = ['off', 'info', 'warning', 'error'];
+
+/** `--rule CODE=SEVERITY` values as overrides; unknown codes and severities are usage errors. */
+export function parseRules(values: readonly string[], usage: string): Record<string, Severity | 'off'> {
+  const codes = getChecker().rules.codes;
+  const out: Record<string, Severity | 'off'> = {};
+  for (const v of values) {
+    const eq = v.lastIndexOf('=');
+    const code = eq === -1 ? v : v.slice(0, eq);
+    if (eq === -1)
+      throw new UsageError(
+        `--rule takes CODE=SEVERITY, e.g. sse-kms/project-id-unlisted=off; got '${v}'`,
+        usage,
+      );
+    if (!codes[code])
+      throw new UsageError(`--rule: unknown code '${code}'; \`obs-sse rules\` lists them`, usage);
+    const sev = oneOf(`--rule ${code}`, v.slice(eq + 1), RULE_SEVERITIES, usage);
+    if (sev) out[code] = sev;
+  }
+  return out;
+}
+
+/**
+ * The severity overrides of a config file's `rules` and the `--rule` flags: the flags add to the file
+ * and win over it. `--rule` values are checked by {@link parseRules}.
+ */
+export function severityOverrides(
+  configRules: SeverityOverrides | undefined,
+  ruleFlags: readonly string[],
+  usage: string,
+): SeverityOverrides {
+  return { ...configRules, ...parseRules(ruleFlags, usage) };
 }
 
 let version: string | undefined;

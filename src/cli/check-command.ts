@@ -6,9 +6,9 @@ import { emptySummary, STDIN_NAME, type Finding, type LintResult } from '../lint
 import { redactUrl } from '../redact';
 import { parseRequestUrl } from '../traffic/url';
 import type { Diagnostic, Operation } from '../types';
-import { oneOf, packageVersion, parse } from './args';
+import { oneOf, packageVersion, parse, parseRules } from './args';
 import { EXIT, UsageError, type CliIo } from './io';
-import { exitCodeOf, parseRules, useColor } from './lint-command';
+import { exitCodeOf, useColor } from './lint-command';
 import { parseRawHttp, type RawMessage } from './raw-http';
 
 /** Usage text of `obs-sse check`. */

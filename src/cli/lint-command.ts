@@ -1,12 +1,9 @@
 /** `obs-sse lint`: flags and config to lint options, the pipeline, a formatter, an exit code. */
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { SeverityOverrides } from '../engine/report';
 import { FORMATTERS, type FormatName } from '../formatters';
-import { getChecker } from '../index';
 import { fileInput, lint, streamInput, type LintInput, type LintResult, type Progress } from '../lint';
-import type { Severity } from '../types';
-import { oneOf, packageVersion, parse } from './args';
+import { oneOf, packageVersion, parse, severityOverrides } from './args';
 import { DEFAULT_CONFIG_FILE, loadConfig, type FailOn, type LintConfig } from './config';
 import { EXIT, UsageError, type CliIo } from './io';
 
@@ -35,7 +32,6 @@ Exit codes: 0 nothing reached --fail-on, 1 findings did, 2 usage error or unread
 `;
 
 const FORMATS = Object.keys(FORMATTERS) as FormatName[];
-const SEVERITIES: readonly (Severity | 'off')[] = ['off', 'info', 'warning', 'error'];
 const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
 
 const OPTIONS = {
@@ -55,26 +51,6 @@ const OPTIONS = {
   'no-color': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-/** `--rule CODE=SEVERITY` values as overrides; unknown codes and severities are usage errors. */
-export function parseRules(values: readonly string[], usage: string): Record<string, Severity | 'off'> {
-  const codes = getChecker().rules.codes;
-  const out: Record<string, Severity | 'off'> = {};
-  for (const v of values) {
-    const eq = v.lastIndexOf('=');
-    const code = eq === -1 ? v : v.slice(0, eq);
-    if (eq === -1)
-      throw new UsageError(
-        `--rule takes CODE=SEVERITY, e.g. sse-kms/project-id-unlisted=off; got '${v}'`,
-        usage,
-      );
-    if (!codes[code])
-      throw new UsageError(`--rule: unknown code '${code}'; \`obs-sse rules\` lists them`, usage);
-    const sev = oneOf(`--rule ${code}`, v.slice(eq + 1), SEVERITIES, usage);
-    if (sev) out[code] = sev;
-  }
-  return out;
-}
 
 /** The exit code for a run: 2 when an input could not be read in full, else by `--fail-on`. */
 export function exitCodeOf(result: LintResult, failOn: FailOn): number {
@@ -141,7 +117,7 @@ export async function lintCommand(argv: string[], io: CliIo): Promise<number> {
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
     throw new UsageError(`--jobs must be a whole number from 1 to 64; got '${values.jobs}'`, LINT_USAGE);
   }
-  const severity: SeverityOverrides = { ...config.rules, ...parseRules(values.rule ?? [], LINT_USAGE) };
+  const severity = severityOverrides(config.rules, values.rule ?? [], LINT_USAGE);
   if (positionals.length === 0)
     throw new UsageError('no input files; pass - to read standard input', LINT_USAGE);
   if (positionals.filter((p) => p === '-').length > 1)

@@ -49,6 +49,7 @@ export async function startProxyCommand(
     addressing: args.addressing,
     ...(args.addressing === 'virtual' && { publicHost: args.publicHost ?? 'localhost' }),
     ...(args.dialect !== undefined && { dialect: args.dialect }),
+    ...(args.severity !== undefined && { severity: args.severity }),
   });
   let har: HarWriter | undefined;
   if (args.har !== undefined) {

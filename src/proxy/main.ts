@@ -2,6 +2,11 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 
+import { severityOverrides } from '../cli/args';
+import { loadConfig } from '../cli/config';
+import { UsageError as CliUsageError } from '../cli/io';
+import type { SeverityOverrides } from '../engine/report';
+import { RuleLoadError } from '../rules/load';
 import { createProxy, defaultLog, installSignalHandlers, type Addressing, type ObsSseProxy } from './server';
 import type { Dialect } from '../types';
 import type { ProxyExchange, ProxyGuard, ProxyMode } from './types';
@@ -19,6 +24,11 @@ export const PROXY_USAGE = `Usage: obs-sse proxy --listen HOST:PORT --upstream U
   --upstream-ca FILE        PEM CA bundle to trust for the upstream, besides the default CAs
   --upstream-timeout MS     give up on a silent upstream after MS milliseconds (default 60000)
   --dialect obs|s3|auto     header dialect to read requests in (default auto: detected per request)
+  --rule CODE=off|info|warning|error
+                            change a code's severity (repeatable): off drops it, info and warning
+                            only log it, error blocks it (in enforce mode)
+  -c, --config FILE         a config file as for obs-sse lint; its "rules" set severities (--rule
+                            wins). Only read when given
 
 Requests are checked with the upstream's scheme as their transport: the hop to OBS is what the HTTPS
 rules are about. Trust a private upstream CA with --upstream-ca or NODE_EXTRA_CA_CERTS.
@@ -47,6 +57,22 @@ export interface ProxyArgs {
   upstreamTimeout?: number;
   /** Absent means `auto`. */
   dialect?: Dialect | 'auto';
+  /** Per-code severities from `--config`'s `rules` and `--rule` (which wins); absent when none. */
+  severity?: SeverityOverrides;
+}
+
+/**
+ * The severity overrides of `--config FILE` and `--rule`, parsed and validated as `obs-sse lint` does
+ * (src/cli), with its errors turned into this command's usage errors.
+ */
+function parseSeverity(config: string | undefined, rules: readonly string[]): SeverityOverrides {
+  try {
+    return severityOverrides(config === undefined ? undefined : loadConfig(config).rules, rules, PROXY_USAGE);
+  } catch (err) {
+    if (err instanceof CliUsageError) throw new UsageError(err.message);
+    if (err instanceof RuleLoadError) throw new UsageError(`--config: invalid config: ${err.message}`);
+    throw err;
+  }
 }
 
 function parseListen(value: string): { host: string; port: number } {
@@ -101,6 +127,8 @@ export function parseProxyArgs(argv: readonly string[]): ProxyArgs {
         'upstream-ca': { type: 'string' },
         'upstream-timeout': { type: 'string' },
         dialect: { type: 'string' },
+        rule: { type: 'string', multiple: true },
+        config: { type: 'string', short: 'c' },
       },
     }));
   } catch (err) {
@@ -144,6 +172,8 @@ export function parseProxyArgs(argv: readonly string[]): ProxyArgs {
     }
     args.upstreamTimeout = ms;
   }
+  const severity = parseSeverity(values.config, values.rule ?? []);
+  if (Object.keys(severity).length > 0) args.severity = severity;
   return args;
 }
 

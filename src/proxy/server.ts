@@ -122,6 +122,15 @@ const IDEMPOTENT_BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 const RETRYABLE_ON_REUSED_SOCKET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 const LINGER_MS = 1000;
 const EMPTY: string[] = [];
+// What an ended exchange lets go of (see finalize); typed loosely on purpose, as live exchanges always have them.
+const RELEASED = Object.freeze({
+  req: undefined,
+  res: undefined,
+  upReq: undefined,
+  upRes: undefined,
+  guardReq: undefined,
+  verdict: undefined,
+});
 // The exchange a client connection is currently carrying; a property is cheaper than a WeakMap on the hot path.
 const CURRENT = Symbol('obs-sse-proxy.exchange');
 type ExchangeSocket = Duplex & { [CURRENT]?: Exchange | undefined };
@@ -474,8 +483,9 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     }
     if (ex.expectContinue) {
       // 100-continue end to end: the client sends its body once OBS, not merely the proxy, agrees.
+      const res = ex.res;
       upReq.once('continue', () => {
-        if (!ex.res.headersSent && !ex.clientGone) ex.res.writeContinue();
+        if (!res.headersSent && !ex.clientGone) res.writeContinue();
       });
       upReq.flushHeaders();
     }
@@ -680,6 +690,12 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
         safeLog({ event: 'on_exchange_error', time: new Date().toISOString(), error: String(err) });
       }
     }
+    // Let go of the exchange's streams and verdict. Something (node's or undici's internals) keeps an
+    // ended exchange reachable for a while; with these links the whole request/response graph survived
+    // young-generation collections and was promoted, which under load cost more CPU in GC than the
+    // checks themselves (measured: scavenges of 4 ms instead of 1.5 ms, and a third of the throughput).
+    // Late callbacks compare against ex.upReq or test ex.done, so they see a released exchange as ended.
+    Object.assign(ex, RELEASED);
     if (closing) {
       // The connection that carried this exchange is idle now; closing it is what lets close() finish.
       setImmediate(() => server.closeIdleConnections());

@@ -1,31 +1,20 @@
 /**
  * The built binary (`bin.obs-sse` → dist/cjs/src/cli/main.js), run as users run it: through node, with
  * real pipes, and with the worker threads of the compiled build. dist/ is built by `npm ci` (prepare);
- * when it is missing or older than the CLI sources, this test builds it.
+ * when it is missing or older than its sources, this test builds it (test/support/dist.ts).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const ROOT = join(__dirname, '..', '..');
-const BIN = join(ROOT, 'dist', 'cjs', 'src', 'cli', 'main.js');
-const SOURCES = ['cli', 'lint', 'inspect', 'formatters'].map((d) => join(ROOT, 'src', d));
-
-function newestSource(): number {
-  let newest = 0;
-  for (const d of SOURCES)
-    for (const f of readdirSync(d)) newest = Math.max(newest, statSync(join(d, f)).mtimeMs);
-  return newest;
-}
+import { BIN, freshBin, ROOT } from '../support/dist';
 
 let dir: string;
-beforeAll(() => {
-  if (!existsSync(BIN) || statSync(BIN).mtimeMs < newestSource()) {
-    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.js')], { cwd: ROOT, stdio: 'ignore' });
-  }
+beforeAll(async () => {
+  await freshBin();
   dir = mkdtempSync(join(tmpdir(), 'obs-sse-bin-'));
-}, 120_000);
+}, 300_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const obsSse = (args: string[], input?: string) =>

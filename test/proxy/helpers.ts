@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -359,8 +360,6 @@ export interface ChildProxy {
   child: ChildProcess;
   port: number;
   stdout: () => string;
-  /** Asks the child for its peak RSS in bytes (getrusage maxRSS and /proc VmHWM). */
-  peakRss: () => Promise<{ maxRss: number; vmHwm: number }>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -369,10 +368,12 @@ export interface ChildConfig {
   upstream: string;
   mode?: 'enforce' | 'report';
   graceMs?: number;
-  quiet?: boolean;
 }
 
-/** Starts fixtures/proxy-child.ts under node + tsx and waits until it listens. */
+/**
+ * Starts fixtures/proxy-child.ts (the transport core with the test guard) under node + tsx and waits until
+ * it listens. To run the product itself, use {@link startCliProxy}.
+ */
 export function startChildProxy(config: ChildConfig): Promise<ChildProxy> {
   const script = path.join(__dirname, 'fixtures', 'proxy-child.ts');
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
@@ -398,17 +399,81 @@ export function startChildProxy(config: ChildConfig): Promise<ChildProxy> {
         port: msg.port!,
         stdout: () => out,
         exited,
-        peakRss: () =>
-          new Promise((res) => {
-            const onMsg = (m: { type: string; maxRss?: number; vmHwm?: number }): void => {
-              if (m.type !== 'rss') return;
-              child.off('message', onMsg);
-              res({ maxRss: m.maxRss!, vmHwm: m.vmHwm! });
-            };
-            child.on('message', onMsg);
-            child.send('rss');
-          }),
       });
     });
+  });
+}
+
+/** The real `obs-sse proxy`: the compiled CLI (test/support/dist.ts) in a plain node process. */
+export interface CliProxy {
+  child: ChildProcess;
+  port: number;
+  stdout: () => string;
+  stderr: () => string;
+  /** The child's log lines (JSON on stdout) so far. */
+  logs: () => Array<Record<string, unknown>>;
+  /** The child's peak and current resident set size in bytes, read from /proc/<pid>/status. */
+  memory: () => { vmHwm: number; vmRss: number };
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function statusKb(status: string, field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);
+  if (!m)
+    throw new Error(`no ${field} line in /proc/<pid>/status (this measurement needs Linux):\n${status}`);
+  return Number(m[1]) * 1024;
+}
+
+/**
+ * Runs `node <bin> proxy --listen 127.0.0.1:0 ...args` and waits for its `listening` log line, which
+ * carries the port the kernel picked.
+ */
+export function startCliProxy(bin: string, args: readonly string[]): Promise<CliProxy> {
+  const child = spawn(process.execPath, [bin, 'proxy', '--listen', '127.0.0.1:0', ...args], {
+    cwd: path.join(__dirname, '..', '..'),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  // Complete lines only: the last piece may be a line still being written.
+  const logs = (): Array<Record<string, unknown>> =>
+    out
+      .split('\n')
+      .slice(0, -1)
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`obs-sse proxy did not log 'listening' within 20 s:\n${out}${err}`));
+    }, 20_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`obs-sse proxy exited early (${code}):\n${out}${err}`));
+    });
+    const onData = (): void => {
+      const listening = logs().find((l) => l.event === 'listening');
+      if (listening === undefined) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      resolve({
+        child,
+        port: listening.port as number,
+        stdout: () => out,
+        stderr: () => err,
+        logs,
+        exited,
+        memory: () => {
+          const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+          return { vmHwm: statusKb(status, 'VmHWM'), vmRss: statusKb(status, 'VmRSS') };
+        },
+      });
+    };
+    child.stdout!.on('data', onData);
   });
 }

@@ -81,6 +81,108 @@ describe('parseProxyArgs', () => {
     expect(() => parseProxyArgs(argv)).toThrow(message);
   });
 
+  describe('--rule and --config (parsed and validated as obs-sse lint does)', () => {
+    const base = ['--listen', '127.0.0.1:1', '--upstream', 'http://h'];
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'obs-sse-main-rules-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const configFile = (name: string, content: unknown): string => {
+      const file = path.join(dir, name);
+      writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+      return file;
+    };
+
+    test('--rule is repeatable and takes off, info, warning and error', () => {
+      expect(
+        parseProxyArgs([
+          ...base,
+          '--rule',
+          'transport/https-required=warning',
+          '--rule=sse-kms/project-id-unlisted=off',
+          '--rule',
+          'operation/unlisted-sse=error',
+          '--rule',
+          'header/unknown=info',
+        ]).severity,
+      ).toEqual({
+        'transport/https-required': 'warning',
+        'sse-kms/project-id-unlisted': 'off',
+        'operation/unlisted-sse': 'error',
+        'header/unknown': 'info',
+      });
+    });
+
+    test("--config's rules apply, --rule adds to them and wins; lint-only keys are accepted", () => {
+      const file = configFile('ok.json', {
+        rules: { 'transport/https-required': 'off', 'header/unknown': 'warning' },
+        failOn: 'warning',
+        format: 'json',
+      });
+      expect(parseProxyArgs([...base, '--config', file]).severity).toEqual({
+        'transport/https-required': 'off',
+        'header/unknown': 'warning',
+      });
+      expect(
+        parseProxyArgs([...base, '-c', file, '--rule', 'header/unknown=error', '--rule', 'dialect/mixed=off'])
+          .severity,
+      ).toEqual({ 'transport/https-required': 'off', 'header/unknown': 'error', 'dialect/mixed': 'off' });
+    });
+
+    test('no severity without --rule or with a config that sets no rules', () => {
+      expect(parseProxyArgs(base)).not.toHaveProperty('severity');
+      const file = configFile('no-rules.json', { dialect: 'obs' });
+      expect(parseProxyArgs([...base, '--config', file])).not.toHaveProperty('severity');
+    });
+
+    test.each([
+      [['--rule', 'header/bogus=off'], "--rule: unknown code 'header/bogus'; `obs-sse rules` lists them"],
+      [
+        ['--rule', 'transport/https-required=warn'],
+        "--rule transport/https-required must be one of off, info, warning, error; got 'warn'",
+      ],
+      [
+        ['--rule', 'transport/https-required'],
+        "--rule takes CODE=SEVERITY, e.g. sse-kms/project-id-unlisted=off; got 'transport/https-required'",
+      ],
+    ])('%j is a usage error', (extra, message) => {
+      expect(() => parseProxyArgs([...base, ...extra])).toThrow(UsageError);
+      expect(() => parseProxyArgs([...base, ...extra])).toThrow(message);
+    });
+
+    test.each([
+      [
+        'bad-severity.json',
+        { rules: { 'header/unknown': 'warn' } },
+        ' at /rules/header~1unknown: must be equal to one of the allowed values: ["off","info","warning","error"]',
+      ],
+      [
+        'bad-code.json',
+        { rules: { 'header/bogus': 'off' } },
+        ' at /rules/header~1bogus: unknown code "header/bogus"; `obs-sse rules` lists them',
+      ],
+      ['bad-key.json', { rule: {} }, ' at /: unknown property "rule"'],
+      ['not-json.json', '{"rules": ', ': not valid JSON'],
+    ])(
+      'an invalid config file (%s) is a usage error naming --config, the file and the fault',
+      (name, content, fault) => {
+        const file = configFile(name, content);
+        expect(() => parseProxyArgs([...base, '--config', file])).toThrow(UsageError);
+        expect(() => parseProxyArgs([...base, '--config', file])).toThrow(
+          `--config: invalid config: ${file}${fault}`,
+        );
+      },
+    );
+
+    test('a missing config file is a usage error', () => {
+      const file = path.join(dir, 'missing.json');
+      expect(() => parseProxyArgs([...base, '--config', file])).toThrow(
+        `--config: invalid config: ${file}: cannot read the config file (ENOENT)`,
+      );
+    });
+  });
+
   test('the usage text lists every flag the parser accepts', () => {
     for (const flag of [
       '--listen',
@@ -92,6 +194,8 @@ describe('parseProxyArgs', () => {
       '--upstream-ca',
       '--upstream-timeout',
       '--dialect',
+      '--rule CODE=off|info|warning|error',
+      '--config FILE',
     ]) {
       expect(PROXY_USAGE).toContain(flag);
     }
