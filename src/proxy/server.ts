@@ -690,10 +690,10 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
         safeLog({ event: 'on_exchange_error', time: new Date().toISOString(), error: String(err) });
       }
     }
-    // Let go of the exchange's streams and verdict. Something (node's or undici's internals) keeps an
-    // ended exchange reachable for a while; with these links the whole request/response graph survived
-    // young-generation collections and was promoted, which under load cost more CPU in GC than the
-    // checks themselves (measured: scavenges of 4 ms instead of 1.5 ms, and a third of the throughput).
+    // Let go of the exchange's streams and verdict. Something in node's http internals keeps an ended
+    // exchange reachable for a while; with these links the whole request/response graph survived
+    // young-generation collections and was promoted (measured with --trace-gc under load: about 12 ms of
+    // GC per 1000 exchanges instead of 4, median scavenge 4.5 ms instead of 2).
     // Late callbacks compare against ex.upReq or test ex.done, so they see a released exchange as ended.
     Object.assign(ex, RELEASED);
     if (closing) {

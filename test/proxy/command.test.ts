@@ -2,7 +2,6 @@
  * `obs-sse proxy` as a user runs it: the real CLI binary in its own process, in front of the stand-in,
  * recording a HAR that is complete (valid JSON) after SIGTERM and that `obs-sse lint` reads.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,14 @@ import { startProxyCommand } from '../../src/proxy/command';
 import { parseProxyArgs } from '../../src/proxy/main';
 import { sseCHeaders } from '../../src/sse-c';
 import { startStandin } from '../../src/standin/server';
-import { eventually, request, startUpstream, type ClientResponse, type Upstream } from './helpers';
+import {
+  eventually,
+  request,
+  startCliProxy,
+  startUpstream,
+  type ClientResponse,
+  type Upstream,
+} from './helpers';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -178,38 +184,15 @@ test('the CLI proxies, blocks with a reason, logs JSON lines and closes its HAR 
   const dir = mkdtempSync(join(tmpdir(), 'obs-sse-proxy-cli-'));
   const harFile = join(dir, 'session.har');
   const standin = await startStandin();
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
-      'proxy',
-      '--listen',
-      '127.0.0.1:0',
-      '--upstream',
-      standin.url,
-      '--har',
-      harFile,
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const proxy = await startCliProxy(
+    ['--import', 'tsx', 'src/cli/main.ts'],
+    ['--upstream', standin.url, '--har', harFile],
+  ).catch(async (err: unknown) => {
+    await standin.close();
+    throw err;
+  });
+  const { child, port } = proxy;
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`proxy did not start: ${err}`)), 20_000);
-      child.stderr.on('data', (d: Buffer) => {
-        err += d.toString();
-        const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(err);
-        if (m) {
-          clearTimeout(timer);
-          resolve(Number(m[1]));
-        }
-      });
-    });
     expect((await request(port, { method: 'PUT', path: '/demo' })).status).toBe(200);
     const blocked = await request(port, {
       method: 'PUT',
@@ -221,14 +204,15 @@ test('the CLI proxies, blocks with a reason, logs JSON lines and closes its HAR 
     expect(blocked.body).toContain('<Code>InvalidArgument</Code>');
     expect(blocked.body).toContain('value/not-allowed on x-obs-server-side-encryption');
     child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect((await proxy.exited).code).toBe(0);
   } finally {
     child.kill('SIGKILL');
     await standin.close();
   }
   try {
-    expect(err).toContain('SIGTERM: draining in-flight exchanges and closing');
-    const lines = out
+    expect(proxy.stderr()).toContain('SIGTERM: draining in-flight exchanges and closing');
+    const lines = proxy
+      .stdout()
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);

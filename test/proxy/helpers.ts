@@ -425,11 +425,12 @@ function statusKb(status: string, field: string): number {
 }
 
 /**
- * Runs `node <bin> proxy --listen 127.0.0.1:0 ...args` and waits for its `listening` log line, which
- * carries the port the kernel picked.
+ * Runs `node <cli...> proxy --listen 127.0.0.1:0 ...args` and waits for its `listening` log line, which
+ * carries the port the kernel picked. `cli` is what starts the CLI: the built binary (`[bin]`), or the
+ * sources (`['--import', 'tsx', 'src/cli/main.ts']`).
  */
-export function startCliProxy(bin: string, args: readonly string[]): Promise<CliProxy> {
-  const child = spawn(process.execPath, [bin, 'proxy', '--listen', '127.0.0.1:0', ...args], {
+export function startCliProxy(cli: readonly string[], args: readonly string[]): Promise<CliProxy> {
+  const child = spawn(process.execPath, [...cli, 'proxy', '--listen', '127.0.0.1:0', ...args], {
     cwd: path.join(__dirname, '..', '..'),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -23,7 +23,7 @@ let proxy: CliProxy | undefined;
 beforeAll(async () => {
   const bin = await freshBin();
   upstream = await startUpstream();
-  proxy = await startCliProxy(bin, ['--upstream', upstream.url.origin]);
+  proxy = await startCliProxy([bin], ['--upstream', upstream.url.origin]);
 }, 300_000);
 
 afterAll(async () => {
