@@ -29,8 +29,11 @@ const md5Of = (pairs: [string, string][]): string => pairs.find(([n]) => n.endsW
 const xml = (id: string): string =>
   `<InitiateMultipartUploadResult><Bucket>photos</Bucket><Key>big.bin</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`;
 
-/** The example of each exchange-level code. */
-export const EXCHANGE_EXAMPLES: Readonly<Record<InspectCode, ExchangeExample>> = {
+/** The exchange-level codes a recording can show; `form/unchecked` comes only from a live body's reading. */
+export type RecordedInspectCode = Exclude<InspectCode, 'form/unchecked'>;
+
+/** The example of each exchange-level code the linter raises. */
+export const EXCHANGE_EXAMPLES: Readonly<Record<RecordedInspectCode, ExchangeExample>> = {
   'session/key-mismatch': {
     title: 'A multipart upload opened with one SSE-C key, and a part sent with another',
     exchanges: [

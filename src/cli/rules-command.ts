@@ -2,7 +2,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { getChecker } from '../index';
-import type { InspectCode } from '../inspect';
 import {
   codeCatalogue,
   describeProvenance,
@@ -15,7 +14,7 @@ import type { CodeExample } from '../rules/model';
 import { REDACTED, redactHeaders, redactUrl } from '../redact';
 import type { Diagnostic } from '../types';
 import { oneOf, parse } from './args';
-import { EXCHANGE_EXAMPLES, type ExampleExchange } from './exchange-examples';
+import { EXCHANGE_EXAMPLES, type ExampleExchange, type RecordedInspectCode } from './exchange-examples';
 import { EXIT, UsageError, type CliIo } from './io';
 
 /** Usage text of `obs-sse rules`. */
@@ -115,7 +114,7 @@ function exchangeLines(ex: ExampleExchange): string[] {
   return out;
 }
 
-async function exchangeExample(code: InspectCode): Promise<string[]> {
+async function exchangeExample(code: RecordedInspectCode): Promise<string[]> {
   const example = EXCHANGE_EXAMPLES[code];
   const ndjson = example.exchanges.map((e) => JSON.stringify(e)).join('\n');
   const result = await lint([streamInput(Readable.from([Buffer.from(ndjson)]), 'example')], {
@@ -174,7 +173,7 @@ export async function explainCommand(argv: string[], io: CliIo): Promise<number>
       ...diagnosticLines(yields, info.code),
     );
   } else if (info.code in EXCHANGE_EXAMPLES) {
-    out.push(...(await exchangeExample(info.code as InspectCode)));
+    out.push(...(await exchangeExample(info.code as RecordedInspectCode)));
   }
   io.stdout.write(`${out.join('\n')}\n`);
   return EXIT.ok;

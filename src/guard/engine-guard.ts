@@ -10,8 +10,12 @@ import {
   inspectResponse,
   SessionTracker,
   type InspectOptions,
+  type RequestInput,
   type RequestInspection,
 } from '../inspect';
+import { report } from '../inspect/report';
+import type { PostData } from '../traffic/exchange';
+import { FORM_PEEK_LIMIT, type FormScan, type FormUnread } from '../traffic/form';
 import type {
   GuardRequest,
   GuardResponse,
@@ -66,6 +70,7 @@ export interface EngineResponseFindings extends ResponseFindings {
 /** The engine-backed guard; a {@link ProxyGuard} with typed diagnostics. */
 export interface EngineGuard extends ProxyGuard {
   checkRequest(req: GuardRequest): EngineVerdict;
+  checkForm(req: GuardRequest, form: FormScan, verdict: RequestVerdict): EngineVerdict;
   checkResponse(req: GuardRequest, res: GuardResponse, verdict: RequestVerdict): EngineResponseFindings;
   observeResponseBody(
     req: GuardRequest,
@@ -78,6 +83,13 @@ export interface EngineGuard extends ProxyGuard {
 }
 
 const NO_CODES: string[] = [];
+
+/** What `form/unchecked` says about each way a form can go unread. */
+const UNREAD: Readonly<Record<FormUnread, string>> = {
+  limit: `more than ${FORM_PEEK_LIMIT / 1024} KiB of form precede the file part`,
+  malformed: 'the body is not valid multipart/form-data',
+  incomplete: 'the body ended or broke off before the file part',
+};
 
 function isSuccess(status: number): boolean {
   return status >= 200 && status <= 299;
@@ -112,6 +124,10 @@ function uploadIdOf(url: string): string | undefined {
  * classifier does not map to an SSE operation (listings, deletes, bucket configuration…) pass with at
  * most an `operation/unlisted-sse` warning.
  *
+ * PostObject: its SSE settings are form fields, so the head's verdict asks for the form (`readForm`)
+ * and {@link EngineGuard.checkForm} judges the fields read before the file part; a form that could
+ * not be read that way is `form/unchecked`, an error by default.
+ *
  * Multipart sessions: a successful InitiateMultipartUpload's fingerprint is stored under the upload id
  * its response body names (the proxy hands the body over via `observeResponseBody`), or, without a
  * body, under its bucket and key until the first part's URL names the id. A part whose SSE-C
@@ -137,35 +153,59 @@ export function createEngineGuard(options: EngineGuardOptions = {}): EngineGuard
     return name.endsWith(suffix) && name.length > suffix.length ? 'virtual' : 'path';
   }
 
+  function inspect(req: GuardRequest, postData: PostData | undefined): RequestInspection {
+    const input: RequestInput = {
+      method: req.method,
+      url: req.url,
+      headers: req.headers,
+      addressing: addressingFor(req.headers),
+      dialect,
+      schemeOverride: req.upstreamScheme,
+    };
+    if (postData) input.postData = postData;
+    return inspectRequest(input, inspectOptions);
+  }
+
+  function verdictOf(inspection: RequestInspection, extra: readonly Diagnostic[]): EngineVerdict {
+    const diagnostics =
+      extra.length === 0 ? [...inspection.diagnostics] : [...inspection.diagnostics, ...extra];
+    const verdict: EngineVerdict = {
+      block: hasError(diagnostics),
+      codes: diagnostics.length === 0 ? NO_CODES : codesOf(diagnostics),
+      diagnostics,
+    };
+    // The request's state rides on its verdict, which every caller hands back to the response hooks. (A
+    // WeakMap keyed by request held one ephemeron per exchange and lengthened GC pauses under load.)
+    Object.defineProperty(verdict, INSPECTION, { value: inspection, enumerable: false });
+    if (inspection.operation !== undefined) verdict.operation = inspection.operation;
+    if (verdict.block) verdict.message = blockReason(inspection.operation, diagnostics, checker);
+    return verdict;
+  }
+
   return {
     store,
 
     checkRequest(req: GuardRequest): EngineVerdict {
-      const inspection = inspectRequest(
-        {
-          method: req.method,
-          url: req.url,
-          headers: req.headers,
-          addressing: addressingFor(req.headers),
-          dialect,
-          schemeOverride: req.upstreamScheme,
-        },
-        inspectOptions,
-      );
+      const inspection = inspect(req, undefined);
       const session = tracker.request(inspection);
-      const diagnostics =
-        session.length === 0 ? [...inspection.diagnostics] : [...inspection.diagnostics, ...session];
-      const verdict: EngineVerdict = {
-        block: hasError(diagnostics),
-        codes: diagnostics.length === 0 ? NO_CODES : codesOf(diagnostics),
-        diagnostics,
-      };
-      // The request's state rides on its verdict, which every caller hands back to the response hooks. (A
-      // WeakMap keyed by request held one ephemeron per exchange and lengthened GC pauses under load.)
-      Object.defineProperty(verdict, INSPECTION, { value: inspection, enumerable: false });
-      if (inspection.operation !== undefined) verdict.operation = inspection.operation;
-      if (verdict.block) verdict.message = blockReason(inspection.operation, diagnostics, checker);
+      const verdict = verdictOf(inspection, session);
+      // PostObject's settings are in the body; the head alone says nothing about them.
+      if (inspection.operation === 'PostObject' && !verdict.block) verdict.readForm = true;
       return verdict;
+    },
+
+    checkForm(req: GuardRequest, form: FormScan): EngineVerdict {
+      const inspection = inspect(req, { params: form.fields.map(([name, value]) => ({ name, value })) });
+      const extra: Diagnostic[] = [];
+      if (form.unread !== undefined) {
+        const d = report(
+          'form/unchecked',
+          { operation: 'PostObject', direction: 'request', received: UNREAD[form.unread] },
+          inspectOptions,
+        );
+        if (d) extra.push(d);
+      }
+      return verdictOf(inspection, extra);
     },
 
     checkResponse(req: GuardRequest, res: GuardResponse, verdict: RequestVerdict): EngineResponseFindings {

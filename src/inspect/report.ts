@@ -11,7 +11,11 @@ import type { ValidationCache } from './headers';
 
 /** The codes this layer raises; each is defined in rules/codes.json. */
 export type InspectCode =
-  'session/key-mismatch' | 'response/md5-mismatch' | 'response/method-mismatch' | 'operation/unlisted-sse';
+  | 'session/key-mismatch'
+  | 'response/md5-mismatch'
+  | 'response/method-mismatch'
+  | 'operation/unlisted-sse'
+  | 'form/unchecked';
 
 /** Where each exchange-level check comes from (reference page, cross-header facts). */
 export const INSPECT_PROVENANCE: Readonly<Record<InspectCode, readonly Provenance[]>> = {
@@ -36,6 +40,12 @@ export const INSPECT_PROVENANCE: Readonly<Record<InspectCode, readonly Provenanc
     {
       source: 'extension',
       note: 'Only the operations of the two seed tables, HeadObject and AppendObject take SSE headers; elsewhere OBS may ignore them, so this is a warning.',
+    },
+  ],
+  'form/unchecked': [
+    {
+      source: 'extension',
+      note: 'PostObject carries its SSE settings as form fields; a guard that cannot read them before the file part cannot vouch for them, so it fails closed.',
     },
   ],
 };

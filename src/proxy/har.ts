@@ -48,11 +48,15 @@ export function toHarExchange(exchange: ProxyExchange): HarExchange {
       receive: exchange.timings.receive,
     },
   };
-  if (exchange.requestBodyBytes > 0) {
+  if (exchange.requestBodyBytes > 0 || exchange.formFields !== undefined) {
     har.requestBody = {
       mimeType: headerValue(exchange.requestHeaders, 'content-type') ?? 'application/octet-stream',
       size: exchange.requestBodyBytes,
     };
+    // PostObject's SSE settings are these fields; the HAR writer redacts the secret ones.
+    if (exchange.formFields !== undefined) {
+      har.requestBody.params = exchange.formFields.map(([name, value]) => ({ name, value }));
+    }
   }
   if (exchange.responseBodyBytes > 0) har.responseBodySize = exchange.responseBodyBytes;
   if (exchange.responseText !== undefined) har.responseBodyText = exchange.responseText;

@@ -31,8 +31,10 @@ import {
 } from './errors';
 import { defaultLog, exchangeLogLine, roundMs as round } from '../guard/log';
 import { stripHopByHopFlat, summarizeHead, toPairs, type HeadSummary } from './headers';
+import { peekFormFields, type FormScan } from '../traffic/form';
 import type {
   GuardRequest,
+  HeaderPairs,
   ProxyExchange,
   ProxyGuard,
   ProxyMode,
@@ -192,6 +194,10 @@ interface Exchange {
   head: HeadSummary;
   clientHost: string | undefined;
   expectContinue: boolean;
+  /** The proxy sent 100 Continue itself (to read a form's fields); OBS's must not be relayed again. */
+  continued: boolean;
+  /** PostObject's fields read before the file part, for onExchange; absent for other requests. */
+  formFields: HeaderPairs | undefined;
   guardReq: GuardRequest | undefined;
   verdict: RequestVerdict | undefined;
   label: VerdictLabel;
@@ -485,7 +491,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       // 100-continue end to end: the client sends its body once OBS, not merely the proxy, agrees.
       const res = ex.res;
       upReq.once('continue', () => {
-        if (!res.headersSent && !ex.clientGone) res.writeContinue();
+        if (!res.headersSent && !ex.clientGone && !ex.continued) res.writeContinue();
       });
       upReq.flushHeaders();
     }
@@ -682,6 +688,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
         },
       };
       if (ex.responseText !== undefined) exchange.responseText = ex.responseText;
+      if (ex.formFields !== undefined) exchange.formFields = ex.formFields;
       if (ex.verdict?.operation !== undefined) exchange.operation = ex.verdict.operation;
       if (ex.error !== undefined) exchange.error = ex.error;
       try {
@@ -731,6 +738,8 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       head,
       clientHost: head.host,
       expectContinue,
+      continued: false,
+      formFields: undefined,
       guardReq: undefined,
       verdict: undefined,
       label: 'pass',
@@ -773,19 +782,32 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       upstreamScheme: scheme,
     };
     ex.guardReq = guardReq;
+    if (!judge(ex, guardReq, undefined)) return;
+    if (ex.verdict?.readForm && guard.checkForm) readForm(ex, guardReq);
+    else forward(ex);
+  }
+
+  /**
+   * Runs the guard on the head (`form` undefined) or on a PostObject's fields, and answers the client
+   * when enforce mode blocks. A guard that throws blocks too (fail closed: an unchecked request is
+   * exactly what enforce mode promises not to forward). Returns whether the request may go on.
+   */
+  function judge(ex: Exchange, guardReq: GuardRequest, form: FormScan | undefined): boolean {
     let verdict: RequestVerdict;
     try {
-      verdict = guard.checkRequest(guardReq);
+      verdict =
+        form === undefined || !guard.checkForm || !ex.verdict
+          ? guard.checkRequest(guardReq)
+          : guard.checkForm(guardReq, form, ex.verdict);
     } catch (err) {
       safeLog({ event: 'guard_error', phase: 'request', time: new Date().toISOString(), error: String(err) });
       verdict = { block: mode === 'enforce', codes: ['proxy/guard-failed'], diagnostics: [] };
       if (mode === 'enforce') {
-        // Fail closed: an unchecked request is exactly what enforce mode promises not to forward.
         ex.verdict = verdict;
         ex.label = 'blocked';
         ex.tChecked = performance.now();
         sendProxyError(ex, 'InternalError', 'The SSE header check failed; the request was not forwarded');
-        return;
+        return false;
       }
     }
     ex.tChecked = performance.now();
@@ -794,11 +816,28 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       if (mode === 'enforce') {
         ex.label = 'blocked';
         sendProxyError(ex, 'InvalidArgument', blockedMessage(verdict.codes, verdict.message), true);
-        return;
+        return false;
       }
       ex.label = 'reported';
     }
-    forward(ex);
+    return true;
+  }
+
+  /**
+   * PostObject: reads the form's fields up to the file part (at most FORM_PEEK_LIMIT bytes, put back
+   * into the request stream for forwarding), and lets the guard judge them before anything is sent on.
+   */
+  function readForm(ex: Exchange, guardReq: GuardRequest): void {
+    if (ex.expectContinue) {
+      // The verdict needs the body, and the client holds it back until told to send it.
+      ex.continued = true;
+      ex.res.writeContinue();
+    }
+    void peekFormFields(ex.req, ex.head.contentType ?? '').then((form) => {
+      if (ex.done || ex.clientGone) return;
+      ex.formFields = form.fields;
+      if (judge(ex, guardReq, form)) forward(ex);
+    });
   }
 
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => handle(req, res, false));

@@ -3,6 +3,8 @@
  * classifier) that is injected into it. The transport never interprets SSE headers itself.
  */
 
+import type { FormScan } from '../traffic/form';
+
 /** Header fields in wire order and original spelling; repeated fields stay separate pairs. */
 export type HeaderPairs = Array<[string, string]>;
 
@@ -33,6 +35,12 @@ export interface RequestVerdict {
   diagnostics: unknown[];
   /** The classified OBS operation, e.g. `PutObject`. */
   operation?: string;
+  /**
+   * The request's SSE settings are form fields in its body (PostObject): when the verdict does not
+   * block, read the fields before the file part (`peekFormFields`) and let
+   * {@link ProxyGuard.checkForm} give the verdict that counts, before any body byte travels on.
+   */
+  readForm?: boolean;
 }
 
 /** What the guard sees of an upstream response: status and head, never the body. */
@@ -56,6 +64,11 @@ export interface ResponseFindings {
 export interface ProxyGuard {
   /** Called once per request, after the head arrives and before any body byte is read or sent upstream. */
   checkRequest(req: GuardRequest): RequestVerdict;
+  /**
+   * Called for a verdict with `readForm`, once the form's fields before its file part are read (or
+   * could not be); returns the verdict that replaces it.
+   */
+  checkForm?(req: GuardRequest, form: FormScan, requestVerdict: RequestVerdict): RequestVerdict;
   /** Called when the upstream response head arrives. */
   checkResponse(req: GuardRequest, res: GuardResponse, requestVerdict: RequestVerdict): ResponseFindings;
   /**
@@ -108,6 +121,11 @@ export interface ProxyExchange {
   responseHeaders: HeaderPairs;
   /** The response body when it is XML and at most 64 KiB, whether from OBS or from the proxy. */
   responseText?: string;
+  /**
+   * PostObject: the form fields the guard read before the file part, NOT redacted (the SSE-C key can
+   * be one of them). Absent for every other request.
+   */
+  formFields?: HeaderPairs;
   verdict: VerdictLabel;
   operation?: string;
   codes: string[];

@@ -1,12 +1,109 @@
 /**
  * PostObject carries its SSE settings as form fields, not headers (reference page, Operations).
- * This module recovers the non-file fields of a recorded form.
+ * This module recovers the non-file fields of a form: of a recorded body (the linter), and of a live
+ * body up to its file part (the guard, which must decide before the file travels on).
  */
 import busboy from 'busboy';
+import type { Readable } from 'node:stream';
 import type { HeaderPair, PostData } from './exchange';
 
-/** Limits that keep a hostile or huge recorded body from costing much. */
+/** How many bytes of a live form the guard reads, at most, looking for the file part. */
+export const FORM_PEEK_LIMIT = 64 * 1024;
+
+/** Why a form's fields could not all be read: see {@link FormScan}. */
+export type FormUnread = 'limit' | 'malformed' | 'incomplete';
+
+/** The non-file fields of a form, and whether they are all of them. */
+export interface FormScan {
+  /** The fields, names lower-cased, in order; never the `file` field or a file part's content. */
+  fields: HeaderPair[];
+  /**
+   * Absent when every field was read (for a live form: every field before the file part, which OBS
+   * takes last). Otherwise why not: `limit`, more bytes than the limit before the file part;
+   * `malformed`, not parseable as multipart/form-data; `incomplete`, the body ended or broke off first.
+   */
+  unread?: FormUnread;
+}
+
+/** Limits that keep a hostile or huge body from costing much; file parts are never kept. */
 const LIMITS = { fields: 1000, parts: 1000, fieldSize: 1024 * 1024, fileSize: 0 };
+
+function noop(): void {}
+
+/**
+ * busboy fed chunk by chunk. busboy parses and emits 'field' and 'file' synchronously inside write(),
+ * so after each write the scanner knows whether the file part has begun.
+ */
+class FormScanner {
+  readonly fields: HeaderPair[] = [];
+  unread: FormUnread | undefined;
+  fileSeen = false;
+  private fed = 0;
+  private ending = false;
+  private readonly bb: busboy.Busboy | undefined;
+
+  /**
+   * @param limit bytes fed at most; beyond it the scan is `limit` unless the file part has begun.
+   * @param stopAtFile ignore fields after the first file part (a live form: OBS takes the file last).
+   */
+  constructor(
+    contentType: string,
+    private readonly limit: number,
+    private readonly stopAtFile: boolean,
+  ) {
+    try {
+      this.bb = busboy({ headers: { 'content-type': contentType }, limits: LIMITS });
+    } catch {
+      this.unread = 'malformed';
+      return;
+    }
+    this.bb.on('field', (name: string, value: string, info: busboy.FieldInfo) => {
+      if (this.fileSeen && this.stopAtFile) return;
+      if (info.valueTruncated || info.nameTruncated) this.unread ??= 'limit';
+      const lower = name.toLowerCase();
+      if (lower !== 'file') this.fields.push([lower, value]);
+    });
+    this.bb.on('file', (_name: string, stream: Readable) => {
+      this.fileSeen = true;
+      // fileSize 0 makes busboy drop file bytes; a form cut inside a file part errors that stream.
+      stream.on('error', noop).resume();
+    });
+    this.bb.on('fieldsLimit', () => (this.unread ??= 'limit'));
+    this.bb.on('partsLimit', () => (this.unread ??= 'limit'));
+    // Before end() an error is a broken form; at the end it is a form that stopped short.
+    this.bb.on('error', () => (this.unread ??= this.ending ? 'incomplete' : 'malformed'));
+  }
+
+  /** True once the outcome is known: the file part has begun, or the fields cannot all be read. */
+  get decided(): boolean {
+    return (this.stopAtFile && this.fileSeen) || this.unread !== undefined;
+  }
+
+  write(chunk: Buffer): void {
+    if (this.decided || !this.bb) return;
+    const room = this.limit - this.fed;
+    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    this.fed += part.length;
+    this.bb.write(part);
+    if (!this.decided && this.fed >= this.limit) this.unread = 'limit';
+  }
+
+  /** Ends the form; resolves once busboy has judged its ending (a missing final boundary is an error). */
+  end(): Promise<void> {
+    const bb = this.bb;
+    if (this.decided || !bb) return Promise.resolve();
+    this.ending = true;
+    return new Promise((resolve) => {
+      bb.once('error', () => resolve());
+      bb.once('close', () => resolve());
+      bb.end();
+    });
+  }
+
+  result(): FormScan {
+    return this.unread === undefined ? { fields: this.fields } : { fields: this.fields, unread: this.unread };
+  }
+}
 
 function contentTypeOf(
   postData: PostData,
@@ -31,23 +128,12 @@ function parseMultipart(text: string, contentType: string): HeaderPair[] {
     if (b === undefined) return [];
     type = `multipart/form-data; boundary="${b.replace(/["\\]/g, '')}"`;
   }
-  const fields: HeaderPair[] = [];
-  let bb: busboy.Busboy;
-  try {
-    bb = busboy({ headers: { 'content-type': type }, limits: LIMITS });
-  } catch {
-    return [];
-  }
-  bb.on('field', (name, value) => fields.push([name, value]));
-  // File parts are never read: fileSize 0 makes busboy drop their bytes.
-  // A form cut inside a file part destroys that part's stream with an error: ignore it too.
-  bb.on('file', (_name, stream) => stream.on('error', () => undefined).resume());
-  // A shortened or truncated recording ends mid-form; the fields before that point still count.
-  bb.on('error', () => undefined);
-  // busboy parses and emits 'field' synchronously inside write(), so the fields are complete here.
-  bb.write(Buffer.from(text, 'utf8'));
-  bb.end();
-  return fields;
+  // A shortened or truncated recording ends mid-form; the fields before that point still count, and
+  // so do fields recorded after the file part.
+  const scanner = new FormScanner(type, Infinity, false);
+  scanner.write(Buffer.from(text, 'utf8'));
+  void scanner.end();
+  return scanner.fields;
 }
 
 /**
@@ -72,7 +158,7 @@ export function formFields(
     if (/^\s*application\/x-www-form-urlencoded\b/i.test(type)) {
       fields = [...new URLSearchParams(postData.text)];
     } else if (/^\s*multipart\/form-data\b/i.test(type) || (type === '' && postData.text.startsWith('--'))) {
-      fields = parseMultipart(postData.text, type || 'multipart/form-data');
+      return parseMultipart(postData.text, type || 'multipart/form-data');
     } else {
       fields = [];
     }
@@ -85,4 +171,89 @@ export function formFields(
     if (lower !== 'file') out.push([lower, value]);
   }
   return out;
+}
+
+/**
+ * Whether a stream has received its end. Node has no public flag for this short of the 'end' event,
+ * and by then nothing can be put back; `_readableState.ended` is what node's own stream helpers read.
+ */
+function endOfData(stream: Readable): boolean {
+  return (stream as { _readableState?: { ended?: boolean } })._readableState?.ended === true;
+}
+
+/**
+ * The fields of a form held in memory, up to its file part and at most `limit` bytes: what the
+ * guard reads of a body that an application hands over whole.
+ */
+export async function scanFormBytes(
+  body: Uint8Array | string,
+  contentType: string,
+  limit = FORM_PEEK_LIMIT,
+): Promise<FormScan> {
+  const scanner = new FormScanner(contentType, limit, true);
+  scanner.write(
+    typeof body === 'string'
+      ? Buffer.from(body, 'utf8')
+      : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+  );
+  await scanner.end();
+  return scanner.result();
+}
+
+/**
+ * Reads a live form from `body` up to its file part (at most `limit` bytes), then puts every byte it
+ * read back with `unshift`, so the stream still yields the whole body, byte for byte, to whoever
+ * reads it next. Nothing beyond the limit is buffered.
+ *
+ * The stream must not be flowing yet. The result is `incomplete` when the stream ends without a
+ * final boundary, or errors or closes before the scan is decided; in the latter case nothing is put
+ * back, as nobody can read the stream any more.
+ */
+export function peekFormFields(
+  body: Readable,
+  contentType: string,
+  limit = FORM_PEEK_LIMIT,
+): Promise<FormScan> {
+  const scanner = new FormScanner(contentType, limit, true);
+  if (scanner.decided) return Promise.resolve(scanner.result());
+  const consumed: Buffer[] = [];
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      body.off('readable', onReadable);
+      body.off('error', onGone);
+      body.off('close', onGone);
+    };
+    const putBack = (): void => {
+      if (consumed.length > 0) body.unshift(consumed.length === 1 ? consumed[0] : Buffer.concat(consumed));
+    };
+    const onGone = (): void => {
+      stop();
+      scanner.unread ??= 'incomplete';
+      resolve(scanner.result());
+    };
+    function onReadable(): void {
+      let chunk: unknown;
+      while ((chunk = body.read()) !== null) {
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer);
+        consumed.push(buf);
+        scanner.write(buf);
+        if (scanner.decided) {
+          stop();
+          putBack();
+          resolve(scanner.result());
+          return;
+        }
+      }
+      if (endOfData(body)) {
+        // The read() that returned null scheduled 'end' for the next tick; bytes put back in this tick
+        // cancel it, so the next reader still gets the whole body and then its end.
+        stop();
+        putBack();
+        void scanner.end().then(() => resolve(scanner.result()));
+      }
+    }
+    body.on('readable', onReadable);
+    body.on('error', onGone);
+    body.on('close', onGone);
+  });
 }
