@@ -4,6 +4,8 @@
  */
 import { sseCHeaders } from '../sse-c';
 import type { InspectCode } from '../inspect';
+import type { GuardRequest } from '../proxy/types';
+import type { FormScan } from '../traffic/form';
 
 /** One recorded exchange of an example, in the NDJSON input shape. */
 export interface ExampleExchange {
@@ -90,4 +92,27 @@ export const EXCHANGE_EXAMPLES: Readonly<Record<RecordedInspectCode, ExchangeExa
       },
     ],
   },
+};
+
+/** The example of `form/unchecked`: a live PostObject whose fields the guard cannot read in time. */
+export const FORM_EXAMPLE: {
+  code: 'form/unchecked';
+  title: string;
+  request: GuardRequest;
+  form: FormScan;
+  body: string;
+} = {
+  code: 'form/unchecked',
+  title: 'A browser upload whose form puts 70 KiB of fields before the file part',
+  request: {
+    method: 'POST',
+    url: '/',
+    headers: [
+      ['Host', 'photos.obs.cn-north-4.myhuaweicloud.com'],
+      ['Content-Type', 'multipart/form-data; boundary=----form'],
+    ],
+    upstreamScheme: 'https',
+  },
+  form: { fields: [['key', 'holiday.jpg']], unread: 'limit' },
+  body: 'key, then a 70 KiB x-obs-meta-notes field, then x-obs-server-side-encryption, then the file',
 };

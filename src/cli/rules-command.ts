@@ -14,7 +14,13 @@ import type { CodeExample } from '../rules/model';
 import { REDACTED, redactHeaders, redactUrl } from '../redact';
 import type { Diagnostic } from '../types';
 import { oneOf, parse } from './args';
-import { EXCHANGE_EXAMPLES, type ExampleExchange, type RecordedInspectCode } from './exchange-examples';
+import { createEngineGuard } from '../guard/engine-guard';
+import {
+  EXCHANGE_EXAMPLES,
+  FORM_EXAMPLE,
+  type ExampleExchange,
+  type RecordedInspectCode,
+} from './exchange-examples';
 import { EXIT, UsageError, type CliIo } from './io';
 
 /** Usage text of `obs-sse rules`. */
@@ -114,6 +120,22 @@ function exchangeLines(ex: ExampleExchange): string[] {
   return out;
 }
 
+/** `form/unchecked` comes from a guard reading a live body, so its example runs the guard. */
+function formExample(): string[] {
+  const { title, request, form, body } = FORM_EXAMPLE;
+  const guard = createEngineGuard();
+  const verdict = guard.checkForm(request, form, guard.checkRequest(request));
+  return [
+    `Example: ${title}`,
+    `    ${request.method} ${request.url}`,
+    ...headerLines(request.headers).map((l) => `  ${l}`),
+    `      (body: ${body})`,
+    '',
+    'The proxy, the undici interceptor and the middleware yield:',
+    ...diagnosticLines(verdict.diagnostics, FORM_EXAMPLE.code),
+  ];
+}
+
 async function exchangeExample(code: RecordedInspectCode): Promise<string[]> {
   const example = EXCHANGE_EXAMPLES[code];
   const ndjson = example.exchanges.map((e) => JSON.stringify(e)).join('\n');
@@ -174,6 +196,8 @@ export async function explainCommand(argv: string[], io: CliIo): Promise<number>
     );
   } else if (info.code in EXCHANGE_EXAMPLES) {
     out.push(...(await exchangeExample(info.code as RecordedInspectCode)));
+  } else if (info.code === FORM_EXAMPLE.code) {
+    out.push(...formExample());
   }
   io.stdout.write(`${out.join('\n')}\n`);
   return EXIT.ok;
