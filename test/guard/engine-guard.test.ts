@@ -308,3 +308,74 @@ describe('multipart sessions', () => {
     expect(part(guard, 'C', sseC(KEY_2)).block).toBe(false);
   });
 });
+
+describe('PostObject: the verdict on the form fields', () => {
+  const guard = createEngineGuard();
+  const post = req('POST', '/b', [['Content-Type', 'multipart/form-data; boundary=x']]);
+  const fields = (pairs: HeaderPairs): { fields: HeaderPairs } => ({ fields: pairs });
+
+  test('the head asks for the form; other requests do not', () => {
+    expect(guard.checkRequest(post)).toMatchObject({ block: false, operation: 'PostObject', readForm: true });
+    expect(guard.checkRequest(req('PUT', '/b/k')).readForm).toBeUndefined();
+  });
+
+  test('fields are judged like headers', () => {
+    const head = guard.checkRequest(post);
+    expect(guard.checkForm(post, fields([['x-obs-server-side-encryption', 'kms']]), head)).toEqual({
+      block: false,
+      codes: [],
+      diagnostics: [],
+      operation: 'PostObject',
+    });
+    const wrong = guard.checkForm(post, fields([['x-obs-server-side-encryption', 'AES128']]), head);
+    expect(wrong).toMatchObject({ block: true, codes: ['value/not-allowed'], operation: 'PostObject' });
+    expect(wrong.message).toContain('value/not-allowed on x-obs-server-side-encryption');
+    const mismatch = guard.checkForm(
+      post,
+      fields([
+        ['x-obs-server-side-encryption-customer-algorithm', 'AES256'],
+        ['x-obs-server-side-encryption-customer-key', b64(KEY)],
+        ['x-obs-server-side-encryption-customer-key-md5', md5(KEY_2)],
+      ]),
+      head,
+    );
+    expect(mismatch.codes).toEqual(['sse-c/md5-mismatch']);
+    expect(JSON.stringify(mismatch)).not.toContain(b64(KEY));
+  });
+
+  test.each([
+    ['limit', 'more than 64 KiB of form precede the file part'],
+    ['malformed', 'the body is not valid multipart/form-data'],
+    ['incomplete', 'the body ended or broke off before the file part'],
+  ] as const)('an unread form (%s) is form/unchecked, an error unless lowered', (unread, why) => {
+    const scan = { fields: [['key', 'k']] as HeaderPairs, unread };
+    const verdict = guard.checkForm(post, scan, guard.checkRequest(post));
+    expect(verdict).toMatchObject({ block: true, codes: ['form/unchecked'] });
+    expect(verdict.diagnostics[0]?.message).toBe(
+      `The SSE form fields of PostObject were not checked: ${why}.`,
+    );
+    const lenient = createEngineGuard({ severity: { 'form/unchecked': 'warning' } });
+    expect(lenient.checkForm(post, scan, lenient.checkRequest(post))).toMatchObject({
+      block: false,
+      codes: ['form/unchecked'],
+    });
+    const off = createEngineGuard({ severity: { 'form/unchecked': 'off' } });
+    expect(off.checkForm(post, scan, off.checkRequest(post)).codes).toEqual([]);
+  });
+
+  test('the response is held to what the form asked for', () => {
+    const verdict = guard.checkForm(
+      post,
+      fields([['x-obs-server-side-encryption', 'kms']]),
+      guard.checkRequest(post),
+    );
+    const response = (method: string): { codes: string[] } =>
+      guard.checkResponse(
+        post,
+        { status: 204, headers: [['x-obs-server-side-encryption', method]] },
+        verdict,
+      );
+    expect(response('kms').codes).toEqual([]);
+    expect(response('AES256').codes).toEqual(['response/method-mismatch']);
+  });
+});
