@@ -10,11 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { fileInput, lint } from '../../src/lint';
+import { createEngineGuard } from '../../src/guard/engine-guard';
 import { startProxyCommand, type ProxyCommand } from '../../src/proxy/command';
+import { createProxy } from '../../src/proxy/server';
 import { parseProxyArgs } from '../../src/proxy/main';
 import { startStandin, type Standin } from '../../src/standin/server';
 import { makePki, type TestPki } from '../../src/standin/tls';
-import { RawClient } from './helpers';
+import { eventually, RawClient } from './helpers';
 
 const KEY = createHash('sha256').update('post object test key').digest();
 const OTHER_KEY = createHash('sha256').update('post object other key').digest();
@@ -278,4 +280,40 @@ test('the HAR records the fields, redacted, and linting it gives the codes the p
     [1, 'PostObject', 'value/not-allowed'],
   ]);
   for (const line of r.lines) expect(JSON.stringify(line)).not.toContain(keyText);
+});
+
+test('a client that stalls inside its form gets 408, and nothing reaches OBS', async () => {
+  const lines: Line[] = [];
+  const proxy = createProxy({
+    upstream: new URL(`https://127.0.0.1:${standin.port}`),
+    upstreamCa: pki.caPem,
+    guard: createEngineGuard(),
+    log: (l) => lines.push(l as Line),
+    headersTimeout: 300,
+    requestTimeout: 600,
+  });
+  const { port } = await proxy.listen(0, '127.0.0.1');
+  try {
+    const before = standin.exchanges.length;
+    const form = await formBody([['key', 'stalled.bin']]);
+    const client = await RawClient.connect(port);
+    await client.write(
+      `POST /forms HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${form.type}\r\n` +
+        `Content-Length: ${form.body.length}\r\n\r\n`,
+    );
+    await client.write(form.body.subarray(0, 40));
+    const res = await client.readResponse(3000);
+    expect(res?.status).toBe(408);
+    expect(await client.waitClosed()).toBe(true);
+    expect(standin.exchanges.length).toBe(before);
+    await eventually(() => lines.some((l) => l.event === 'exchange'));
+    expect(lines.find((l) => l.event === 'exchange')).toMatchObject({
+      operation: 'PostObject',
+      status: 408,
+      error: 'request_timeout',
+      upstreamMs: null,
+    });
+  } finally {
+    await proxy.close({ graceMs: 500 });
+  }
 });
