@@ -1,8 +1,11 @@
 /**
- * What the undici interceptor and the middleware share: options, the guard they run, and turning a
- * blocking verdict into an {@link ObsSseGuardError}.
+ * What the undici interceptor and the middleware share: options, the guard they run (on the head and,
+ * for PostObject, on the form fields), and turning a blocking verdict into an {@link ObsSseGuardError}.
  */
-import type { GuardRequest, ProxyGuard, ProxyMode, RequestVerdict } from '../proxy/types';
+import { performance } from 'node:perf_hooks';
+
+import type { GuardRequest, ProxyGuard, ProxyMode, RequestVerdict, VerdictLabel } from '../proxy/types';
+import type { FormScan } from '../traffic/form';
 import { redactUrl } from '../redact';
 import type { Diagnostic } from '../types';
 import { createEngineGuard, type EngineGuardOptions } from './engine-guard';
@@ -44,18 +47,33 @@ export function setupHook(options: GuardHookOptions): HookSetup {
   return { mode, log: options.log ?? defaultLog, guard: options.guard ?? createEngineGuard(options) };
 }
 
+/** A hook's judgement of one request: the head's verdict, replaced by the form's once that is read. */
+export interface Judged {
+  setup: HookSetup;
+  req: GuardRequest;
+  verdict: RequestVerdict;
+  label: VerdictLabel;
+  /** The guard threw producing the verdict: enforce mode answers a failure, not a block. */
+  failed: boolean;
+  /** The verdict waits on PostObject's form fields: read them, then {@link judgeForm}. */
+  readForm: boolean;
+  /** Milliseconds the hook has added to the exchange so far. */
+  added: number;
+}
+
 /**
- * Runs the guard on a request. A guard that throws yields a blocking {@link GUARD_FAILED} verdict, so
- * that enforce mode fails closed, as the proxy does; the error is logged without request details.
+ * Runs one guard call. A guard that throws yields a blocking {@link GUARD_FAILED} verdict, so that
+ * enforce mode fails closed, as the proxy does; the error is logged without request details.
  */
-export function checkRequest(
+function guarded(
   setup: HookSetup,
-  req: GuardRequest,
+  phase: 'request' | 'form',
+  run: () => RequestVerdict,
 ): { verdict: RequestVerdict; failed: boolean } {
   try {
-    return { verdict: setup.guard.checkRequest(req), failed: false };
+    return { verdict: run(), failed: false };
   } catch (err) {
-    setup.log({ event: 'guard_error', phase: 'request', time: new Date().toISOString(), error: String(err) });
+    setup.log({ event: 'guard_error', phase, time: new Date().toISOString(), error: String(err) });
     return {
       verdict: {
         block: true,
@@ -66,6 +84,41 @@ export function checkRequest(
       failed: true,
     };
   }
+}
+
+function labelOf(setup: HookSetup, verdict: RequestVerdict): VerdictLabel {
+  return verdict.block ? (setup.mode === 'enforce' ? 'blocked' : 'reported') : 'pass';
+}
+
+/** Runs the guard on a request head (fails closed, see {@link guarded}); `t0` is when the hook began. */
+export function judgeRequest(setup: HookSetup, req: GuardRequest, t0: number): Judged {
+  const { verdict, failed } = guarded(setup, 'request', () => setup.guard.checkRequest(req));
+  return {
+    setup,
+    req,
+    verdict,
+    label: labelOf(setup, verdict),
+    failed,
+    readForm: verdict.readForm === true && typeof setup.guard.checkForm === 'function',
+    added: performance.now() - t0,
+  };
+}
+
+/**
+ * Replaces the head's verdict with the guard's verdict on the form fields read for it (fails closed
+ * like {@link judgeRequest}); `since` is when the hook began reading the form, which counts as added.
+ */
+export function judgeForm(judged: Judged, form: FormScan, since: number): void {
+  const { setup, req } = judged;
+  const head = judged.verdict;
+  const { verdict, failed } = guarded(setup, 'form', () =>
+    setup.guard.checkForm ? setup.guard.checkForm(req, form, head) : head,
+  );
+  judged.verdict = verdict;
+  judged.label = labelOf(setup, verdict);
+  judged.failed = failed;
+  judged.readForm = false;
+  judged.added += performance.now() - since;
 }
 
 /** The typed error for a blocking verdict; its message names the codes and headers, never a value. */

@@ -11,8 +11,9 @@ import { performance } from 'node:perf_hooks';
 
 import { blockedMessage, newRequestId, obsErrorXml, type ProxyErrorCode } from '../proxy/errors';
 import { toPairs } from '../proxy/headers';
-import type { GuardRequest, HeaderPairs, RequestVerdict, UpstreamScheme, VerdictLabel } from '../proxy/types';
-import { checkRequest, guardError, setupHook, type GuardHookOptions } from './hook';
+import type { GuardRequest, HeaderPairs, UpstreamScheme } from '../proxy/types';
+import { peekFormFields, scanFormBytes, type FormScan } from '../traffic/form';
+import { guardError, judgeForm, judgeRequest, setupHook, type GuardHookOptions, type Judged } from './hook';
 import { exchangeLogLine, roundMs, safeLog } from './log';
 
 /** Options of {@link obsSseMiddleware}. */
@@ -42,6 +43,46 @@ export type ObsSseMiddleware = (req: IncomingMessage, res: ServerResponse, next:
 
 const NO_CODES: readonly string[] = [];
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  // multer's req.body has no prototype at all.
+  return proto === Object.prototype || proto === null;
+}
+
+/** The string fields of a parsed body (repeated fields as arrays of strings), as form fields. */
+function parsedFields(body: Record<string, unknown>): HeaderPairs {
+  const fields: HeaderPairs = [];
+  for (const [name, value] of Object.entries(body)) {
+    const lower = name.toLowerCase();
+    if (lower === 'file') continue;
+    if (typeof value === 'string') fields.push([lower, value]);
+    else if (Array.isArray(value)) {
+      for (const v of value) if (typeof v === 'string') fields.push([lower, v]);
+    }
+  }
+  return fields;
+}
+
+/**
+ * PostObject's form: peeked from the request stream (its bytes go back for the handlers after this
+ * one), unless an earlier handler has consumed the stream. Then a body parser's result stands in: a
+ * plain object (multer, body-parser) for its string fields; raw bytes or text for a scan of them; anything
+ * else leaves the form unread. A `req.body` alone proves nothing: body-parser sets `{}` on requests it
+ * skips, with their stream untouched.
+ */
+async function formOf(req: IncomingMessage): Promise<FormScan> {
+  const type = req.headers['content-type'] ?? '';
+  if (!req.readableEnded && !req.readableDidRead && req.readableFlowing !== true) {
+    // A request cut off before anyone read it would never show its form.
+    return req.destroyed ? { fields: [], unread: 'incomplete' } : peekFormFields(req, type);
+  }
+  const parsed = (req as { body?: unknown }).body;
+  if (isPlainObject(parsed)) return { fields: parsedFields(parsed) };
+  if (typeof parsed === 'string' || parsed instanceof Uint8Array) return scanFormBytes(parsed, type);
+  return { fields: [], unread: 'incomplete' };
+}
+
 function responsePairs(res: ServerResponse): HeaderPairs {
   const pairs: HeaderPairs = [];
   for (const [name, value] of Object.entries(res.getHeaders())) {
@@ -54,12 +95,22 @@ function responsePairs(res: ServerResponse): HeaderPairs {
 
 /**
  * Creates the middleware. Each request head is checked with `upstreamScheme` as the transport before
- * `next` runs; the request body is never read (except to discard it after a block).
+ * `next` runs; the request body is not read, except PostObject's form (below) and to discard a
+ * blocked request's body.
  *
  * - enforce (default): a request with SSE header errors is answered 400 `InvalidArgument` with the
  *   proxy's XML body naming the codes (or, with `onBlock: 'next'`, handed to `next(err)`), and `next`
  *   is not called otherwise. A guard that throws answers 500 `InternalError` (fail closed).
  * - report: `next()` always runs; the verdict is logged.
+ *
+ * PostObject carries its SSE settings as form fields: the middleware reads the fields before the file
+ * part (at most 64 KiB) from the request and puts the bytes back, so the handlers after it still read
+ * the whole body; the verdict on the fields then decides as above. A form that cannot be read that way
+ * is `form/unchecked`, an error by default. Mount it before any body parser; if one has consumed the
+ * body already, its `req.body` is judged instead (a plain object's string fields, or raw bytes), and
+ * anything else is `form/unchecked`. The middleware sends no `100 Continue`: node answers it itself
+ * before the request reaches the app, unless the app handles `'checkContinue'`, and then the app must
+ * send it before this middleware runs or the form never arrives.
  *
  * When the response finishes, its headers (as the gateway set them) are checked and logged, never
  * acted on. Multipart: the middleware does not read response bodies, so an upload's id is learnt from
@@ -106,38 +157,60 @@ export function obsSseMiddleware(options: ObsSseMiddlewareOptions): ObsSseMiddle
       headers: toPairs(req.rawHeaders),
       upstreamScheme: scheme,
     };
-    const { verdict, failed } = checkRequest(setup, greq);
-    const added = performance.now() - t0;
-    const label: VerdictLabel = verdict.block ? (setup.mode === 'enforce' ? 'blocked' : 'reported') : 'pass';
-    res.once('close', () => finish(greq, res, verdict, label, startedAt, t0, added));
-
-    if (label === 'blocked') {
-      if (onBlock === 'next') {
-        next(guardError(greq, verdict));
-      } else if (failed) {
-        respond(req, res, 'InternalError', 'The SSE header check failed; the request was not forwarded');
-      } else {
-        respond(
-          req,
-          res,
-          'InvalidArgument',
-          blockedMessage(verdict.codes, verdict.message, 'obs-sse middleware'),
-        );
-      }
+    // The exchange is logged with the verdict that counts when the response closes.
+    const judged = judgeRequest(setup, greq, t0);
+    res.once('close', () => finish(res, judged, startedAt, t0));
+    if (!judged.readForm) {
+      decide(req, res, next, judged);
       return;
     }
-    next();
+    const t = performance.now();
+    formOf(req)
+      .catch((): FormScan => ({ fields: [], unread: 'incomplete' }))
+      .then((form) => {
+        judgeForm(judged, form, t);
+        // The client left while its form was read: nobody to answer, nothing whole to forward.
+        if (res.destroyed) return;
+        try {
+          decide(req, res, next, judged);
+        } catch (err) {
+          // What Express does with a handler that throws, here where no router can catch it.
+          next(err);
+        }
+      })
+      .catch((err: unknown) =>
+        safeLog(setup.log, {
+          event: 'guard_error',
+          phase: 'form',
+          time: new Date().toISOString(),
+          error: String(err),
+        }),
+      );
   };
 
-  function finish(
-    req: GuardRequest,
-    res: ServerResponse,
-    verdict: RequestVerdict,
-    label: VerdictLabel,
-    startedAt: Date,
-    t0: number,
-    added: number,
-  ): void {
+  /** Blocks or passes a request on its verdict, as its label says. */
+  function decide(req: IncomingMessage, res: ServerResponse, next: NextFunction, judged: Judged): void {
+    if (judged.label !== 'blocked') {
+      next();
+      return;
+    }
+    if (onBlock === 'next') {
+      next(guardError(judged.req, judged.verdict));
+    } else if (judged.failed) {
+      respond(req, res, 'InternalError', 'The SSE header check failed; the request was not forwarded');
+    } else {
+      respond(
+        req,
+        res,
+        'InvalidArgument',
+        blockedMessage(judged.verdict.codes, judged.verdict.message, 'obs-sse middleware'),
+      );
+    }
+  }
+
+  function finish(res: ServerResponse, judged: Judged, startedAt: Date, t0: number): void {
+    const { req, verdict, label } = judged;
+    let added = judged.added;
     let responseCodes: readonly string[] = NO_CODES;
     const status = res.headersSent ? res.statusCode : null;
     if (label !== 'blocked' && status !== null) {

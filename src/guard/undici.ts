@@ -12,15 +12,10 @@ import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 
-import type {
-  GuardRequest,
-  GuardResponse,
-  RequestVerdict,
-  UpstreamScheme,
-  VerdictLabel,
-} from '../proxy/types';
+import type { GuardRequest, GuardResponse, UpstreamScheme } from '../proxy/types';
+import { readFormBody } from './dispatch-body';
 import { headerPairs, firstValue } from './headers';
-import { checkRequest, guardError, setupHook, type GuardHookOptions, type HookSetup } from './hook';
+import { guardError, judgeForm, judgeRequest, setupHook, type GuardHookOptions, type Judged } from './hook';
 import { exchangeLogLine, roundMs, safeLog } from './log';
 
 /** Options of {@link obsSseGuard}. */
@@ -55,15 +50,10 @@ function pathWithQuery(path: string, query: Record<string, unknown> | undefined)
   return `${path}${path.includes('?') ? '&' : '?'}${q}`;
 }
 
-interface Exchange {
-  setup: HookSetup;
-  req: GuardRequest;
+interface Exchange extends Judged {
   url: string;
-  verdict: RequestVerdict;
-  label: VerdictLabel;
   startedAt: Date;
   t0: number;
-  added: number;
   tDispatch: number;
   tResponse: number;
 }
@@ -191,6 +181,104 @@ class GuardHandler implements Dispatcher.DispatchHandler {
   }
 }
 
+/** Logs a blocked exchange and fails the request with its {@link ObsSseGuardError}; nothing was sent. */
+function block(ex: Exchange, handler: Dispatcher.DispatchHandler): void {
+  const { setup, req, verdict, url } = ex;
+  safeLog(
+    setup.log,
+    exchangeLogLine({
+      startedAt: ex.startedAt,
+      method: req.method,
+      url,
+      operation: verdict.operation,
+      verdict: 'blocked',
+      codes: verdict.codes,
+      responseCodes: NO_CODES,
+      diagnostics: verdict.diagnostics,
+      status: null,
+      upstreamMs: null,
+      addedMs: roundMs(ex.added),
+      totalMs: roundMs(performance.now() - ex.t0),
+    }),
+  );
+  handler.onResponseError?.(idleController(), guardError(req, verdict, url));
+}
+
+/**
+ * PostObject: reads the form fields from the body and lets the guard judge them. Resolves to the
+ * options to dispatch, or undefined when enforce mode blocks.
+ */
+async function judgeFormBody(
+  opts: Dispatcher.DispatchOptions,
+  ex: Exchange,
+): Promise<Dispatcher.DispatchOptions | undefined> {
+  const t = performance.now();
+  const read = await readFormBody(opts.body, firstValue(ex.req.headers, 'content-type'));
+  // Waiting for the body's first bytes is latency the guard adds, too.
+  judgeForm(ex, read.form, t);
+  if (ex.label === 'blocked') {
+    // The caller's body is partly read and cannot be sent again: release what the wrapper holds.
+    read.wrapper?.destroy();
+    return undefined;
+  }
+  const body = read.body as Dispatcher.DispatchOptions['body'];
+  return body === opts.body ? opts : { ...opts, body };
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * Reads and judges a PostObject's form, then blocks or dispatches. Nothing may escape as an unhandled
+ * rejection: every outcome ends at the caller's handler, and a failure of the guard's own is logged.
+ */
+function dispatchAfterForm(
+  dispatch: Dispatcher.Dispatch,
+  opts: Dispatcher.DispatchOptions,
+  handler: Dispatcher.DispatchHandler,
+  ex: Exchange,
+): void {
+  const logFailure = (err: unknown): void =>
+    safeLog(ex.setup.log, {
+      event: 'guard_error',
+      phase: 'form',
+      time: new Date().toISOString(),
+      error: String(err),
+    });
+  const guarded = new GuardHandler(handler, ex);
+  // A request that never went out still gets its one exchange line, which the GuardHandler writes.
+  const fail = (err: unknown): void => {
+    try {
+      guarded.onResponseError(idleController(), asError(err));
+    } catch (e) {
+      logFailure(e);
+    }
+  };
+  judgeFormBody(opts, ex).then(
+    (checked) => {
+      if (checked === undefined) {
+        try {
+          block(ex, handler);
+        } catch (err) {
+          logFailure(err);
+        }
+        return;
+      }
+      ex.tDispatch = performance.now();
+      try {
+        dispatch(checked, guarded);
+      } catch (err) {
+        fail(err);
+      }
+    },
+    (err: unknown) => {
+      logFailure(err);
+      fail(err);
+    },
+  );
+}
+
 /**
  * An undici interceptor that runs the proxy's checks on every request dispatched through it
  * (`dispatcher.compose(obsSseGuard({ mode }))`, undici 7). The operation is classified from method,
@@ -200,6 +288,14 @@ class GuardHandler implements Dispatcher.DispatchHandler {
  *   anything is sent (`fetch` rejects with `TypeError: fetch failed` whose `cause` is that error; use
  *   `guardErrorOf`). A guard that throws fails the request the same way (code `guard/check-failed`).
  * - report: the request goes out and the verdict is logged.
+ *
+ * PostObject carries its SSE settings as form fields: the interceptor reads the fields before the file
+ * part (at most 64 KiB) from the body, whatever its kind (bytes, Blob, FormData, a Readable, a web
+ * stream, an iterable such as the body `fetch` dispatches), judges them, and only then dispatches, with
+ * a body that still yields every byte (a web stream or iterable travels on as a Readable around it).
+ * Only these requests are dispatched asynchronously. A form that cannot be read that way is
+ * `form/unchecked`, an error by default. A body stream counts as read once peeked, so interceptors
+ * composed inside this one that re-send bodies (redirect, retry) will not re-send it.
  *
  * Response headers are checked in both modes and only ever logged. A successful
  * InitiateMultipartUpload's XML body is read (as it streams to the caller) for its upload id, so later
@@ -226,41 +322,20 @@ export function obsSseGuard(options: ObsSseGuardOptions = {}): Dispatcher.Dispat
       const headers = headerPairs(opts.headers);
       if (firstValue(headers, 'host') === undefined) headers.push(['host', origin.host]);
       const req: GuardRequest = { method: opts.method, url: path, headers, upstreamScheme: scheme };
-      const url = `${origin.origin}${path}`;
-      const { verdict } = checkRequest(setup, req);
-      const checked = performance.now();
       const ex: Exchange = {
-        setup,
-        req,
-        url,
-        verdict,
-        label: verdict.block ? (setup.mode === 'enforce' ? 'blocked' : 'reported') : 'pass',
+        ...judgeRequest(setup, req, t0),
+        url: `${origin.origin}${path}`,
         startedAt,
         t0,
-        added: checked - t0,
         tDispatch: 0,
         tResponse: 0,
       };
+      if (ex.readForm) {
+        dispatchAfterForm(dispatch, opts, handler, ex);
+        return true;
+      }
       if (ex.label === 'blocked') {
-        const err = guardError(req, verdict, url);
-        safeLog(
-          setup.log,
-          exchangeLogLine({
-            startedAt,
-            method: req.method,
-            url,
-            operation: verdict.operation,
-            verdict: 'blocked',
-            codes: verdict.codes,
-            responseCodes: NO_CODES,
-            diagnostics: verdict.diagnostics,
-            status: null,
-            upstreamMs: null,
-            addedMs: roundMs(checked - t0),
-            totalMs: roundMs(performance.now() - t0),
-          }),
-        );
-        handler.onResponseError?.(idleController(), err);
+        block(ex, handler);
         return true;
       }
       ex.tDispatch = performance.now();

@@ -91,7 +91,8 @@ class FormScanner {
   /** Ends the form; resolves once busboy has judged its ending (a missing final boundary is an error). */
   end(): Promise<void> {
     const bb = this.bb;
-    if (this.decided || !bb) return Promise.resolve();
+    // An empty body is an empty form: nothing in it to check, as for a request without a body at all.
+    if (this.decided || !bb || this.fed === 0) return Promise.resolve();
     this.ending = true;
     return new Promise((resolve) => {
       bb.once('error', () => resolve());

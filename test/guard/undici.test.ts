@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { Agent, fetch, request } from 'undici';
 
 import { guardErrorOf, ObsSseGuardError, OBS_SSE_BLOCKED } from '../../src/guard/error';
@@ -12,8 +13,9 @@ import { headerPairs } from '../../src/guard/headers';
 import { obsSseGuard } from '../../src/guard/undici';
 import type { ProxyGuard } from '../../src/proxy/types';
 import { startStandin, type Standin } from '../../src/standin/server';
-import { startUpstream, type Upstream } from '../proxy/helpers';
+import { startUpstream, type Received, type Upstream } from '../proxy/helpers';
 import { makePki, type TestPki } from '../../src/standin/tls';
+import { FILE, formBytes, parseForm, postForm, sha256, type Fields } from '../support/post-form';
 
 const KEY = createHash('sha256').update('interceptor test key 1').digest();
 const KEY_2 = createHash('sha256').update('interceptor test key 2').digest();
@@ -225,6 +227,298 @@ describe('against a recording upstream', () => {
 
   test('rejects an unknown mode at composition time', () => {
     expect(() => obsSseGuard({ mode: 'block' as never })).toThrow(/mode must be/);
+  });
+});
+
+const SSE_C_WRONG_MD5: Fields = [
+  ['x-obs-server-side-encryption-customer-algorithm', 'AES256'],
+  ['x-obs-server-side-encryption-customer-key', KEY.toString('base64')],
+  ['x-obs-server-side-encryption-customer-key-MD5', md5(KEY_2)],
+];
+
+/** `bytes` in pieces of `size`, so that a peek spans several chunks. */
+function* pieces(bytes: Buffer, size = 16 * 1024): Generator<Buffer> {
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+const BODY_KINDS = [
+  'FormData via fetch',
+  'FormData via request',
+  'Buffer via request',
+  'Readable via request',
+  'web ReadableStream via request',
+  'Blob via request',
+  'async iterable via request',
+] as const;
+type BodyKind = (typeof BODY_KINDS)[number];
+
+describe('PostObject: the SSE form fields are read from the body before anything is sent', () => {
+  let upstream: Upstream;
+  const bodies = new Map<Received, Buffer>();
+  beforeAll(async () => {
+    upstream = await startUpstream((req, res, rec) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        bodies.set(rec, Buffer.concat(chunks));
+        res.writeHead(204);
+        res.end();
+      });
+    });
+  });
+  afterAll(() => upstream.close());
+
+  const PLAIN_HTTP = { 'transport/https-required': 'off' } as const;
+
+  function agent(options: Parameters<typeof obsSseGuard>[0] = {}): { dispatcher: Agent; lines: Line[] } {
+    const lines: Line[] = [];
+    const dispatcher = new Agent().compose(
+      obsSseGuard({
+        log: (l) => lines.push(l as Line),
+        ...options,
+        severity: { ...PLAIN_HTTP, ...options.severity },
+      }),
+    );
+    return { dispatcher: dispatcher as unknown as Agent, lines };
+  }
+
+  /**
+   * POSTs the form as `kind`; resolves to the status and, where the caller chose the bytes (not undici
+   * serialising FormData), the exact bytes sent. Rejects as the client does.
+   */
+  async function post(
+    kind: BodyKind,
+    fields: Fields,
+    dispatcher: Agent,
+  ): Promise<{ status: number; sent: Buffer | undefined }> {
+    const url = `${upstream.url.origin}/forms`;
+    if (kind === 'FormData via fetch') {
+      const res = await fetch(url, { method: 'POST', body: postForm(fields), dispatcher });
+      await res.arrayBuffer();
+      return { status: res.status, sent: undefined };
+    }
+    if (kind === 'FormData via request') {
+      const res = await request(url, { method: 'POST', body: postForm(fields), dispatcher });
+      await res.body.text();
+      return { status: res.statusCode, sent: undefined };
+    }
+    const { bytes, type } = await formBytes(fields);
+    const headers: Record<string, string> = { 'content-type': type };
+    let body: unknown;
+    switch (kind) {
+      case 'Buffer via request':
+        body = bytes;
+        break;
+      case 'Readable via request':
+        body = Readable.from(pieces(bytes));
+        break;
+      case 'web ReadableStream via request':
+        body = Readable.toWeb(Readable.from(pieces(bytes)));
+        break;
+      case 'Blob via request':
+        // No Content-Type header: undici sends the Blob's type, and the guard reads it from there.
+        delete headers['content-type'];
+        body = new Blob([new Uint8Array(bytes)], { type });
+        break;
+      case 'async iterable via request':
+        body = (async function* () {
+          yield* pieces(bytes);
+        })();
+        break;
+    }
+    const res = await request(url, { method: 'POST', headers, body: body as Readable, dispatcher });
+    await res.body.text();
+    return { status: res.statusCode, sent: bytes };
+  }
+
+  /** Asserts that OBS got the form whole: the same fields, the same file, the exact bytes when known. */
+  async function expectDelivered(fields: Fields, sent: Buffer | undefined): Promise<void> {
+    const rec = upstream.received.at(-1)!;
+    await rec.settled;
+    expect(rec).toMatchObject({ method: 'POST', url: '/forms', complete: true });
+    const body = bodies.get(rec)!;
+    expect(await parseForm(body, String(rec.headers['content-type']))).toEqual({
+      fields,
+      file: sha256(FILE),
+    });
+    if (sent) expect(rec.sha256).toBe(sha256(sent));
+    if (rec.headers['content-length'] !== undefined)
+      expect(String(body.length)).toBe(rec.headers['content-length']);
+  }
+
+  test.each(BODY_KINDS)('%s: a correct form passes and reaches the server whole', async (kind) => {
+    const { dispatcher, lines } = agent();
+    const fields: Fields = [
+      ['key', 'photo.bin'],
+      ['x-obs-server-side-encryption', 'kms'],
+    ];
+    const { status, sent } = await post(kind, fields, dispatcher);
+    expect(status).toBe(204);
+    await expectDelivered(fields, sent);
+    expect(lines).toEqual([
+      expect.objectContaining({ operation: 'PostObject', verdict: 'pass', codes: [], status: 204 }),
+    ]);
+    await dispatcher.close();
+  });
+
+  test.each(BODY_KINDS)('%s: enforce blocks a wrong form field value and sends nothing', async (kind) => {
+    const { dispatcher, lines } = agent();
+    const before = { received: upstream.received.length, connections: upstream.connections() };
+    const err = await post(kind, [['x-obs-server-side-encryption', 'KMS']], dispatcher).catch(
+      (e: unknown) => e,
+    );
+    const guardErr = guardErrorOf(err);
+    expect(guardErr).toMatchObject({ codes: ['value/not-allowed'], operation: 'PostObject', method: 'POST' });
+    expect(guardErr?.message).toContain('value/not-allowed on x-obs-server-side-encryption');
+    expect({ received: upstream.received.length, connections: upstream.connections() }).toEqual(before);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        operation: 'PostObject',
+        verdict: 'blocked',
+        codes: ['value/not-allowed'],
+        status: null,
+        upstreamMs: null,
+      }),
+    ]);
+    await dispatcher.close();
+  });
+
+  test.each(['FormData via fetch', 'Buffer via request', 'Readable via request'] as const)(
+    '%s: an SSE-C key whose MD5 field does not match is blocked, and the key is never logged',
+    async (kind) => {
+      const { dispatcher, lines } = agent();
+      const before = upstream.received.length;
+      const err = await post(kind, SSE_C_WRONG_MD5, dispatcher).catch((e: unknown) => e);
+      const guardErr = guardErrorOf(err);
+      expect(guardErr?.codes).toEqual(['sse-c/md5-mismatch']);
+      expect(upstream.received.length).toBe(before);
+      const key = KEY.toString('base64');
+      expect(guardErr?.message).not.toContain(key);
+      expect(String(err)).not.toContain(key);
+      expect(JSON.stringify(guardErr?.diagnostics)).not.toContain(key);
+      expect(lines).toHaveLength(1);
+      expect(JSON.stringify(lines)).not.toContain(key);
+      await dispatcher.close();
+    },
+  );
+
+  test.each(['FormData via fetch', 'Buffer via request', 'Readable via request'] as const)(
+    '%s: more than 64 KiB of fields before the file is form/unchecked; as a warning it goes through whole',
+    async (kind) => {
+      const fields: Fields = [
+        ['x-obs-meta-note', 'n'.repeat(70 * 1024)],
+        ['x-obs-server-side-encryption', 'kms'],
+      ];
+      const enforce = agent();
+      const before = upstream.received.length;
+      const err = await post(kind, fields, enforce.dispatcher).catch((e: unknown) => e);
+      expect(guardErrorOf(err)?.codes).toEqual(['form/unchecked']);
+      expect(upstream.received.length).toBe(before);
+      await enforce.dispatcher.close();
+
+      const lenient = agent({ severity: { 'form/unchecked': 'warning' } });
+      const { status, sent } = await post(kind, fields, lenient.dispatcher);
+      expect(status).toBe(204);
+      await expectDelivered(fields, sent);
+      expect(lenient.lines).toEqual([
+        expect.objectContaining({ verdict: 'pass', codes: ['form/unchecked'], status: 204 }),
+      ]);
+      await lenient.dispatcher.close();
+    },
+  );
+
+  test.each(['FormData via fetch', 'Buffer via request', 'Readable via request'] as const)(
+    '%s: report mode sends the wrong form whole and logs its code',
+    async (kind) => {
+      const { dispatcher, lines } = agent({ mode: 'report' });
+      const fields: Fields = [['x-obs-server-side-encryption', 'KMS']];
+      const { status, sent } = await post(kind, fields, dispatcher);
+      expect(status).toBe(204);
+      await expectDelivered(fields, sent);
+      expect(lines).toEqual([
+        expect.objectContaining({ verdict: 'reported', codes: ['value/not-allowed'], status: 204 }),
+      ]);
+      await dispatcher.close();
+    },
+  );
+
+  test.each([
+    [
+      'not multipart/form-data',
+      'multipart/form-data',
+      'no boundary, no parts',
+      'not valid multipart/form-data',
+    ],
+    ['a stream destroyed already', 'multipart/form-data; boundary=x', 'destroyed', 'ended or broke off'],
+  ])('a form the guard cannot read is form/unchecked: %s', async (_name, type, content, reason) => {
+    const { dispatcher } = agent();
+    const gone = Readable.from([]);
+    gone.destroy();
+    const err = await request(`${upstream.url.origin}/forms`, {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body: content === 'destroyed' ? gone : content,
+      dispatcher,
+    }).catch((e: unknown) => e);
+    expect((err as ObsSseGuardError).codes).toEqual(['form/unchecked']);
+    expect((err as ObsSseGuardError).diagnostics[0]?.received).toContain(reason);
+    await dispatcher.close();
+  });
+
+  test('a body the guard cannot read at all fails the request, logged, never hanging it', async () => {
+    const { dispatcher, lines } = agent();
+    const { type } = await formBytes([]);
+    const locked = new ReadableStream<Uint8Array>();
+    locked.getReader();
+    const before = upstream.received.length;
+    const err = await request(`${upstream.url.origin}/forms`, {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body: locked as unknown as Readable,
+      dispatcher,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(guardErrorOf(err)).toBeUndefined();
+    expect(upstream.received.length).toBe(before);
+    expect(lines.map((l) => [l.event, l.phase ?? l.verdict, l.status])).toEqual([
+      ['guard_error', 'form', undefined],
+      ['exchange', 'pass', null],
+    ]);
+    expect(lines[1]?.error).toEqual(expect.any(String));
+    await dispatcher.close();
+  });
+
+  test('a checkForm that throws fails closed in enforce mode', async () => {
+    const guard: ProxyGuard = {
+      checkRequest: () => ({
+        block: false,
+        codes: [],
+        diagnostics: [],
+        operation: 'PostObject',
+        readForm: true,
+      }),
+      checkForm: () => {
+        throw new Error('boom');
+      },
+      checkResponse: () => ({ codes: [], diagnostics: [] }),
+    };
+    const lines: Line[] = [];
+    const dispatcher = new Agent().compose(obsSseGuard({ guard, log: (l) => lines.push(l as Line) }));
+    const before = upstream.received.length;
+    const { bytes, type } = await formBytes([]);
+    const err = await request(`${upstream.url.origin}/forms`, {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body: Readable.from(pieces(bytes)),
+      dispatcher,
+    }).catch((e: unknown) => e);
+    expect((err as ObsSseGuardError).codes).toEqual(['guard/check-failed']);
+    expect(upstream.received.length).toBe(before);
+    expect(lines.map((l) => [l.event, l.phase ?? l.verdict])).toEqual([
+      ['guard_error', 'form'],
+      ['exchange', 'blocked'],
+    ]);
+    await dispatcher.close();
   });
 });
 

@@ -117,6 +117,11 @@ test('more than the limit before the file part is `limit`, and only about the li
   expect((await drain(stream)).equals(big)).toBe(true);
 });
 
+test('an empty body is an empty form, with nothing unread, in a stream or in memory', async () => {
+  expect(await peekFormFields(chunked(Buffer.alloc(0), []), TYPE)).toEqual({ fields: [] });
+  expect(await scanFormBytes('', TYPE)).toEqual({ fields: [] });
+});
+
 test('what cannot be read is named: malformed, incomplete, or a stream that breaks off', async () => {
   expect(await peekFormFields(chunked(Buffer.from('x'), []), 'multipart/form-data')).toEqual({
     fields: [],
