@@ -13,11 +13,20 @@ const CACHEABLE_LENGTH = 64;
  */
 export class NameIndex {
   private readonly seen = new Map<string, number>();
+  /** The lower-case name of each slot: what a name landing there lower-cases to, without the copy. */
+  private readonly lower: string[] = [];
 
   constructor(
     private readonly slots: ReadonlyMap<string, number>,
     private readonly sseLike: RegExp,
-  ) {}
+  ) {
+    for (const [name, slot] of slots) this.lower[slot] = name;
+  }
+
+  /** `name.toLowerCase()` for a name whose slot is `slot`. */
+  lowerName(slot: number, name: string): string {
+    return slot >= 0 ? (this.lower[slot] as string) : name.toLowerCase();
+  }
 
   slotOf(name: string): number {
     const hit = this.seen.get(name);
@@ -73,11 +82,11 @@ function add(s: ScanState, index: NameIndex, rawName: unknown, value: unknown): 
     return;
   }
   const slot = index.slotOf(rawName);
-  if (slot !== IGNORED) addAt(s, slot, rawName, value);
+  if (slot !== IGNORED) addAt(s, slot, index.lowerName(slot, rawName), value);
 }
 
-function addAt(s: ScanState, slot: number, rawName: string, value: unknown): void {
-  const name = rawName.toLowerCase();
+/** `name` is the lower-case name. */
+function addAt(s: ScanState, slot: number, name: string, value: unknown): void {
   if (slot === UNKNOWN) {
     (s.unknown ??= []).push(name);
     return;
@@ -139,7 +148,16 @@ export function scanHeaders(input: HeaderInput, s: ScanState, index: NameIndex):
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
       const slot = index.slotOf(key);
-      if (slot !== IGNORED) addAt(s, slot, key, record[key]);
+      if (slot !== IGNORED) addAt(s, slot, index.lowerName(slot, key), record[key]);
+    }
+    return;
+  }
+  if (Array.isArray(input) && (input.length === 0 || typeof input[0] !== 'string')) {
+    // Pairs, the shape the proxy and the linter pass: inlined too, sparing forEachHeader's two closures.
+    for (let i = 0; i < input.length; i++) {
+      const pair: unknown = input[i];
+      if (Array.isArray(pair) && pair.length >= 2) add(s, index, pair[0], pair[1]);
+      else invalid(s, '(entry)', `${typeName(pair)}, not a [name, value] pair`);
     }
     return;
   }

@@ -25,6 +25,12 @@ export interface CatalogueNames {
   keyContent: readonly KeyContentCheck[];
   /** The rules' `sseLikePattern`: which lower-case names are SSE headers or look like one. */
   sseLike: RegExp;
+  /**
+   * `name.toLowerCase()`, remembered per spelling (bounded): messages repeat the same few SSE header
+   * names, and lower-casing a fresh copy of each, then hashing it for {@link idOf}, showed in proxy
+   * profiles. Names only: never pass a value.
+   */
+  lower(name: string): string;
 }
 
 /** One customer key header and the codes that depend on its value. */
@@ -77,7 +83,18 @@ export function catalogueNames(checker: Checker): CatalogueNames {
     const keyCode = key && compileValueKind(key.valueKind, valueKinds[key.valueKind])?.code;
     if (keyCode) keyContent.push({ key: o.key, keyCode, md5: o.md5, md5Code: r.code });
   }
+  const lowered = new Map<string, string>();
   names = {
+    lower: (name) => {
+      let l = lowered.get(name);
+      if (l === undefined) {
+        l = name.toLowerCase();
+        // Hostile traffic can invent names without end: start over rather than grow.
+        if (lowered.size >= 1024) lowered.clear();
+        if (name.length <= 128) lowered.set(name, l);
+      }
+      return l;
+    },
     spelled: (id, dialect) =>
       ((dialect === 's3' ? amz.get(id) : undefined) ?? obs.get(id) ?? id).toLowerCase(),
     idOf: (lower) => byName.get(lower),

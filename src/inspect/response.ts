@@ -51,7 +51,7 @@ export function inspectResponse(
   let md5Value: string | undefined;
   for (const [sent, value] of sse) {
     // Diagnostics name headers in lower case, as sent otherwise.
-    const name = sent.toLowerCase();
+    const name = names.lower(sent);
     const id = names.idOf(name);
     if (id === 'sse') [methodHeader, methodValue] = [name, value.trim()];
     else if (id === 'cAlg') algHeader = name;

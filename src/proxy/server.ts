@@ -449,6 +449,20 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     return flat;
   }
 
+  // An upstream sends the same Keep-Alive value on every response: parse it once, not once per exchange.
+  let lastKeepAlive: string | undefined;
+  let lastKeepAliveLimit: number | undefined;
+
+  /** The idle limit (ms) a Keep-Alive field's `timeout=` asks for, less a second; undefined without one. */
+  function keepAliveLimit(value: string): number | undefined {
+    if (value !== lastKeepAlive) {
+      const seconds = /(?:^|,)\s*timeout=(\d+)/i.exec(value)?.[1];
+      lastKeepAliveLimit = seconds === undefined ? undefined : Number(seconds) * 1000 - 1000;
+      lastKeepAlive = value;
+    }
+    return lastKeepAliveLimit;
+  }
+
   function hasBody(head: HeadSummary): boolean {
     if (head.transferEncoding !== undefined) return true;
     return head.contentLength !== undefined && head.contentLength !== '0';
@@ -518,8 +532,8 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     const status = upRes.statusCode ?? 502;
     const head = summarizeHead(upRes.rawHeaders);
     if (head.keepAlive !== undefined) {
-      const seconds = /(?:^|,)\s*timeout=(\d+)/i.exec(head.keepAlive)?.[1];
-      if (seconds !== undefined) (upRes.socket as PooledSocket)[IDLE_LIMIT] = Number(seconds) * 1000 - 1000;
+      const limit = keepAliveLimit(head.keepAlive);
+      if (limit !== undefined) (upRes.socket as PooledSocket)[IDLE_LIMIT] = limit;
     }
     let wantBody = false;
     if (ex.guardReq && ex.verdict) {

@@ -119,10 +119,52 @@ export function bucketFromHost(host: string): string | undefined {
   return i > 0 ? labels.slice(0, i).join('.') : undefined;
 }
 
-function header(headers: ClassifyInput['headers'], name: string): string | undefined {
-  if (!headers) return undefined;
-  for (const [n, v] of headers) if (n.toLowerCase() === name) return v;
-  return undefined;
+/** The routing headers classify reads, found in one pass. */
+interface RoutingHeaders {
+  host: string | undefined;
+  authority: string | undefined;
+  copySource: string | undefined;
+  amzCopySource: string | undefined;
+  contentType: string | undefined;
+}
+
+/**
+ * The first value of each routing header. Names are compared by length before lower-casing: this runs
+ * once per proxied request, and lower-casing every name allocated a string per header per lookup.
+ */
+function routingHeaders(headers: ClassifyInput['headers']): RoutingHeaders {
+  const r: RoutingHeaders = {
+    host: undefined,
+    authority: undefined,
+    copySource: undefined,
+    amzCopySource: undefined,
+    contentType: undefined,
+  };
+  if (!headers) return r;
+  for (let i = 0; i < headers.length; i++) {
+    const pair = headers[i] as readonly [string, string];
+    const n = pair[0];
+    switch (n.length) {
+      case 4:
+        if (r.host === undefined && n.toLowerCase() === 'host') r.host = pair[1];
+        break;
+      case 10:
+        if (r.authority === undefined && n.charCodeAt(0) === 58 && n.toLowerCase() === ':authority')
+          r.authority = pair[1];
+        break;
+      case 12:
+        if (r.contentType === undefined && n.toLowerCase() === 'content-type') r.contentType = pair[1];
+        break;
+      case 17: {
+        if (r.copySource !== undefined && r.amzCopySource !== undefined) break;
+        const lower = n.toLowerCase();
+        if (lower === 'x-obs-copy-source') r.copySource ??= pair[1];
+        else if (lower === 'x-amz-copy-source') r.amzCopySource ??= pair[1];
+        break;
+      }
+    }
+  }
+  return r;
 }
 
 function find(query: QueryParam[], name: string): QueryParam | undefined {
@@ -139,15 +181,62 @@ function firstIn(
   return undefined;
 }
 
+/** What every result of one {@link classify} call shares. */
+interface Target {
+  scheme: Scheme | undefined;
+  bucket: string | undefined;
+  key: string | undefined;
+  style: 'path' | 'virtual';
+}
+
+// Module-level rather than closures inside classify: a closure per call (two per request) showed in
+// proxy profiles, and these results are built once per request.
+function skip(t: Target, reason: SkipReason, detail: string): SkippedRequest {
+  const s: SkippedRequest = { kind: 'skipped', reason, detail };
+  if (t.scheme) s.scheme = t.scheme;
+  if (t.bucket !== undefined) s.bucket = t.bucket;
+  if (t.key !== undefined) s.key = t.key;
+  return s;
+}
+
+function op(t: Target, operation: Operation, uploadId?: string, partNumber?: number): ClassifiedOperation {
+  const r: ClassifiedOperation = {
+    kind: 'operation',
+    operation,
+    bucket: t.bucket ?? '',
+    addressing: t.style,
+  };
+  if (uploadId !== undefined) r.uploadId = uploadId;
+  if (partNumber !== undefined) r.partNumber = partNumber;
+  if (t.key !== undefined) r.key = t.key;
+  if (t.scheme) r.scheme = t.scheme;
+  return r;
+}
+
+/** Upper-cases a method, sparing the copy for the usual, already upper-case spellings. */
+function upperMethod(method: string): string {
+  switch (method) {
+    case 'GET':
+    case 'PUT':
+    case 'POST':
+    case 'HEAD':
+    case 'DELETE':
+    case 'OPTIONS':
+      return method;
+    default:
+      return method.toUpperCase();
+  }
+}
+
 /**
  * Classifies a recorded request as one of the checked OBS operations, or as skipped with a reason:
  * `bucket-subresource` (bucket configuration calls such as `?encryption`), `service` (no bucket,
  * e.g. ListBuckets) or `other-operation` (DeleteObject, ListObjects, ListParts, object ACLs…).
  */
 export function classify(input: ClassifyInput): Classification {
-  const method = input.method.toUpperCase();
-  const hostHeader = header(input.headers, 'host') ?? header(input.headers, ':authority');
-  const url = parseRequestUrl(input.url, hostHeader);
+  const method = upperMethod(input.method);
+  const routing = routingHeaders(input.headers);
+  const url = parseRequestUrl(input.url, routing.host ?? routing.authority);
   const scheme = url.scheme;
   const addressing = input.addressing ?? 'auto';
 
@@ -179,68 +268,51 @@ export function classify(input: ClassifyInput): Classification {
     rawKey = slash === -1 ? '' : path.slice(slash + 1);
   }
   const key = rawKey ? percentDecode(rawKey) : undefined;
-
-  const skip = (reason: SkipReason, detail: string): SkippedRequest => {
-    const s: SkippedRequest = { kind: 'skipped', reason, detail };
-    if (scheme) s.scheme = scheme;
-    if (bucket !== undefined) s.bucket = bucket;
-    if (key !== undefined) s.key = key;
-    return s;
-  };
-  const op = (operation: Operation, extra: Partial<ClassifiedOperation> = {}): ClassifiedOperation => {
-    const r: ClassifiedOperation = {
-      kind: 'operation',
-      operation,
-      bucket: bucket ?? '',
-      addressing: style,
-      ...extra,
-    };
-    if (key !== undefined) r.key = key;
-    if (scheme) r.scheme = scheme;
-    return r;
-  };
+  const t: Target = { scheme, bucket, key, style };
 
   if (bucket === undefined || bucket === '') {
-    return skip('service', method === 'GET' ? 'GET /: ListBuckets' : `${method} /: service-level request`);
+    return skip(t, 'service', method === 'GET' ? 'GET /: ListBuckets' : `${method} /: service-level request`);
   }
   const q = url.query;
-  const copy = header(input.headers, 'x-obs-copy-source') ?? header(input.headers, 'x-amz-copy-source');
+  const copy = routing.copySource ?? routing.amzCopySource;
 
   if (key === undefined) {
     const sub = firstIn(q, BUCKET_SUBRESOURCES, true);
     if (sub) {
       const what = BUCKET_SUBRESOURCES.get(sub.name) ?? 'bucket sub-resource';
-      return skip('bucket-subresource', `${method} ?${sub.name}: bucket sub-resource (${what})`);
+      return skip(t, 'bucket-subresource', `${method} ?${sub.name}: bucket sub-resource (${what})`);
     }
     switch (method) {
       case 'PUT':
-        return op('CreateBucket');
+        return op(t, 'CreateBucket');
       case 'POST': {
-        const type = header(input.headers, 'content-type');
+        const type = routing.contentType;
         if (type !== undefined && !/^\s*multipart\/form-data\b/i.test(type)) {
           return skip(
+            t,
             'other-operation',
             `POST to a bucket with Content-Type ${type}: PostObject is multipart/form-data`,
           );
         }
-        return op('PostObject');
+        return op(t, 'PostObject');
       }
       case 'GET':
-        return skip('other-operation', 'GET on a bucket: ListObjects');
+        return skip(t, 'other-operation', 'GET on a bucket: ListObjects');
       case 'HEAD':
-        return skip('other-operation', 'HEAD on a bucket: HeadBucket');
+        return skip(t, 'other-operation', 'HEAD on a bucket: HeadBucket');
       case 'DELETE':
-        return skip('other-operation', 'DELETE on a bucket: DeleteBucket');
+        return skip(t, 'other-operation', 'DELETE on a bucket: DeleteBucket');
       case 'OPTIONS':
-        return skip('other-operation', 'OPTIONS: CORS preflight');
+        return skip(t, 'other-operation', 'OPTIONS: CORS preflight');
       default:
-        return skip('other-operation', `${method} on a bucket`);
+        return skip(t, 'other-operation', `${method} on a bucket`);
     }
   }
 
   const sub = firstIn(q, OBJECT_SUBRESOURCES, false);
   if (sub) {
     return skip(
+      t,
       'other-operation',
       `${method} ?${sub.name} on an object (${OBJECT_SUBRESOURCES.get(sub.name) ?? ''})`,
     );
@@ -250,37 +322,38 @@ export function classify(input: ClassifyInput): Classification {
   switch (method) {
     case 'PUT': {
       if (uploadId && partNumber) {
-        const extra: Partial<ClassifiedOperation> = { uploadId: uploadId.value };
-        if (/^\d+$/.test(partNumber.value)) extra.partNumber = Number(partNumber.value);
-        return op(copy !== undefined ? 'UploadPartCopy' : 'UploadPart', extra);
+        const n = /^\d+$/.test(partNumber.value) ? Number(partNumber.value) : undefined;
+        return op(t, copy !== undefined ? 'UploadPartCopy' : 'UploadPart', uploadId.value, n);
       }
       if (uploadId || partNumber) {
         return skip(
+          t,
           'other-operation',
           `PUT with ?${uploadId ? 'uploadId' : 'partNumber'} but no ?${uploadId ? 'partNumber' : 'uploadId'}: not an UploadPart`,
         );
       }
-      return op(copy !== undefined ? 'CopyObject' : 'PutObject');
+      return op(t, copy !== undefined ? 'CopyObject' : 'PutObject');
     }
     case 'POST':
-      if (uploadId) return op('CompleteMultipartUpload', { uploadId: uploadId.value });
-      if (find(q, 'uploads')) return op('InitiateMultipartUpload');
-      if (find(q, 'append')) return op('AppendObject');
-      return skip('other-operation', 'POST to an object without ?uploads, ?uploadId or ?append');
+      if (uploadId) return op(t, 'CompleteMultipartUpload', uploadId.value);
+      if (find(q, 'uploads')) return op(t, 'InitiateMultipartUpload');
+      if (find(q, 'append')) return op(t, 'AppendObject');
+      return skip(t, 'other-operation', 'POST to an object without ?uploads, ?uploadId or ?append');
     case 'GET':
-      if (uploadId) return skip('other-operation', 'GET ?uploadId: ListParts');
-      if (find(q, 'uploads')) return skip('other-operation', 'GET ?uploads: ListMultipartUploads');
-      return op('GetObject');
+      if (uploadId) return skip(t, 'other-operation', 'GET ?uploadId: ListParts');
+      if (find(q, 'uploads')) return skip(t, 'other-operation', 'GET ?uploads: ListMultipartUploads');
+      return op(t, 'GetObject');
     case 'HEAD':
-      return op('HeadObject');
+      return op(t, 'HeadObject');
     case 'DELETE':
       return skip(
+        t,
         'other-operation',
         uploadId ? 'DELETE ?uploadId: AbortMultipartUpload' : 'DELETE: DeleteObject',
       );
     case 'OPTIONS':
-      return skip('other-operation', 'OPTIONS: CORS preflight');
+      return skip(t, 'other-operation', 'OPTIONS: CORS preflight');
     default:
-      return skip('other-operation', `${method} on an object`);
+      return skip(t, 'other-operation', `${method} on an object`);
   }
 }
