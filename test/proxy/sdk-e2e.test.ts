@@ -259,6 +259,32 @@ describe.each(MODES)('%s dialect through the proxy', (mode) => {
     expect(stopped).toEqual(SDK_DEFECTS[mode]);
   });
 
+  it('judges the forms the SDK signs for PostObject on their SSE fields, and records them redacted', () => {
+    const run = runOf(mode);
+    for (const id of ['post-object-sse-c', 'post-object-kms']) {
+      const posts = scenarioExchanges(run, id).filter((e) => e.operation === 'PostObject');
+      expect(posts.map((e) => e.verdict)).toEqual(['pass']);
+      const fields = (posts[0]!.formFields ?? []).map(([name]) => name);
+      expect({ id, sse: fields.filter((n) => n.includes('server-side-encryption')).length > 0 }).toEqual({
+        id,
+        sse: true,
+      });
+    }
+    const key = TEST_CUSTOMER_KEY.toString('base64');
+    expect(run.harText).not.toContain(key);
+    const entries = (
+      JSON.parse(run.harText) as {
+        log: {
+          entries: Array<{ request: { postData?: { params?: Array<{ name: string; value: string }> } } }>;
+        };
+      }
+    ).log.entries;
+    const keyFields = entries
+      .flatMap((e) => e.request.postData?.params ?? [])
+      .filter((p) => /customer-key$/.test(p.name));
+    expect(keyFields.map((p) => p.value)).toEqual(['[REDACTED]']);
+  });
+
   it('forwards SSE headers byte for byte: the stand-in received exactly what the SDK sent', () => {
     const run = runOf(mode);
     const forwarded = run.exchanges.filter((e) => e.verdict !== 'blocked');
