@@ -809,10 +809,11 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
   function judge(ex: Exchange, guardReq: GuardRequest, form: FormScan | undefined): boolean {
     let verdict: RequestVerdict;
     try {
+      const head = ex.verdict;
       verdict =
-        form === undefined || !guard.checkForm || !ex.verdict
-          ? guard.checkRequest(guardReq)
-          : guard.checkForm(guardReq, form, ex.verdict);
+        form !== undefined && head !== undefined && guard.checkForm
+          ? guard.checkForm(guardReq, form, head)
+          : guard.checkRequest(guardReq);
     } catch (err) {
       safeLog({ event: 'guard_error', phase: 'request', time: new Date().toISOString(), error: String(err) });
       verdict = { block: mode === 'enforce', codes: ['proxy/guard-failed'], diagnostics: [] };
@@ -847,11 +848,17 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       ex.continued = true;
       ex.res.writeContinue();
     }
-    void peekFormFields(ex.req, ex.head.contentType ?? '').then((form) => {
-      if (ex.done || ex.clientGone) return;
-      ex.formFields = form.fields;
-      if (judge(ex, guardReq, form)) forward(ex);
-    });
+    peekFormFields(ex.req, ex.head.contentType ?? '')
+      .then((form) => {
+        if (ex.done || ex.clientGone) return;
+        ex.formFields = form.fields;
+        if (judge(ex, guardReq, form)) forward(ex);
+      })
+      .catch((err: unknown) => {
+        // Nothing above is expected to throw; if something does, the client gets an answer, not a hang.
+        safeLog({ event: 'proxy_error', phase: 'form', time: new Date().toISOString(), error: String(err) });
+        if (!ex.done) sendProxyError(ex, 'InternalError', 'The proxy failed while reading the form');
+      });
   }
 
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => handle(req, res, false));
