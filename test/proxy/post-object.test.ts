@@ -16,14 +16,12 @@ import { createProxy } from '../../src/proxy/server';
 import { parseProxyArgs } from '../../src/proxy/main';
 import { startStandin, type Standin } from '../../src/standin/server';
 import { makePki, type TestPki } from '../../src/standin/tls';
+import { FILE, formBytes, sha256 } from '../support/post-form';
 import { eventually, RawClient } from './helpers';
 
 const KEY = createHash('sha256').update('post object test key').digest();
 const OTHER_KEY = createHash('sha256').update('post object other key').digest();
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('base64');
-const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-const FILE = Buffer.alloc(3 * 1024 * 1024);
-for (let i = 0; i < FILE.length; i += 1) FILE[i] = (i * 31) & 0xff;
 
 type Line = Record<string, unknown>;
 
@@ -76,28 +74,23 @@ async function start(extra: string[] = []): Promise<Running> {
   return running;
 }
 
-/** A multipart body exactly as Node's fetch serialises this form (fields first, the file last). */
-async function formBody(
-  fields: Array<[string, string]>,
-  file: Buffer = FILE,
-): Promise<{ body: Buffer; type: string }> {
-  const fd = new FormData();
-  for (const [name, value] of fields) fd.append(name, value);
-  fd.append('file', new Blob([new Uint8Array(file)]), 'photo.bin');
-  const req = new Request('http://127.0.0.1/', { method: 'POST', body: fd });
-  return { body: Buffer.from(await req.arrayBuffer()), type: req.headers.get('content-type') ?? '' };
-}
-
-async function post(port: number, form: { body: Buffer; type: string }, bucket = 'forms'): Promise<Response> {
+async function post(
+  port: number,
+  form: { bytes: Buffer; type: string },
+  bucket = 'forms',
+): Promise<Response> {
   return fetch(`http://127.0.0.1:${port}/${bucket}`, {
     method: 'POST',
     headers: { 'content-type': form.type },
-    body: new Uint8Array(form.body),
+    body: new Uint8Array(form.bytes),
   });
 }
 
 const exchangeLines = (r: Running): Line[] => r.lines.filter((l) => l.event === 'exchange');
 const posts = (): number => standin.exchanges.filter((e) => e.operation === 'PostObject').length;
+/** What the stand-in received since exchange `at`: each operation with the SHA-256 of its whole body. */
+const receivedSince = (at: number): Array<[string, string]> =>
+  standin.exchanges.slice(at).map((e) => [e.operation, e.requestBody.sha256]);
 const sseC = (key: Buffer, keyMd5 = md5(key)): Array<[string, string]> => [
   ['x-obs-server-side-encryption-customer-algorithm', 'AES256'],
   ['x-obs-server-side-encryption-customer-key', key.toString('base64')],
@@ -116,13 +109,13 @@ test('correct SSE form fields pass, and the whole body reaches OBS byte for byte
   for (const fields of [[['x-obs-server-side-encryption', 'kms']], sseC(KEY)] as Array<
     Array<[string, string]>
   >) {
-    const form = await formBody([['key', 'up.bin'], ...fields]);
+    const form = await formBytes([['key', 'up.bin'], ...fields]);
     const before = standin.exchanges.length;
     const res = await post(r.port, form);
     expect(res.status).toBeLessThan(300);
     const seen = standin.exchanges.slice(before);
     expect(seen.map((e) => e.operation)).toEqual(['PostObject']);
-    expect(seen[0]!.requestBody).toEqual({ size: form.body.length, sha256: sha256(form.body) });
+    expect(seen[0]!.requestBody).toEqual({ size: form.bytes.length, sha256: sha256(form.bytes) });
     expect(seen[0]!.stored?.sha256).toBe(sha256(FILE));
   }
   expect(exchangeLines(r).map((l) => [l.operation, l.verdict, l.codes])).toEqual([
@@ -140,7 +133,7 @@ test('wrong SSE form fields are answered 400 naming the code, and nothing reache
     [[['x-obs-server-side-encryption-kms-key-id', 'my-key']], 'sse-kms/key-id-requires-kms', ''],
   ];
   for (const [fields, code, header] of cases) {
-    const res = await post(r.port, await formBody([['key', 'up.bin'], ...fields]));
+    const res = await post(r.port, await formBytes([['key', 'up.bin'], ...fields]));
     const text = await res.text();
     expect(res.status).toBe(400);
     expect(res.headers.get('x-obs-sse-proxy')).toBe('blocked');
@@ -158,7 +151,7 @@ test('wrong SSE form fields are answered 400 naming the code, and nothing reache
 });
 
 test('a form whose fields cannot be read before the file part is form/unchecked; --rule lowers it', async () => {
-  const padded = await formBody([
+  const padded = await formBytes([
     ['key', 'up.bin'],
     ['x-obs-meta-note', 'n'.repeat(70 * 1024)],
     ['x-obs-server-side-encryption', 'KMS'],
@@ -177,9 +170,7 @@ test('a form whose fields cannot be read before the file part is form/unchecked;
   const at = standin.exchanges.length;
   await (await post(r.port, padded)).text();
   // Forwarded unchecked, byte for byte: what becomes of the KMS value is up to OBS.
-  expect(standin.exchanges.slice(at).map((e) => [e.operation, e.requestBody.sha256])).toEqual([
-    ['PostObject', sha256(padded.body)],
-  ]);
+  expect(receivedSince(at)).toEqual([['PostObject', sha256(padded.bytes)]]);
   expect(exchangeLines(r).map((l) => [l.verdict, l.codes])).toEqual([['pass', ['form/unchecked']]]);
 });
 
@@ -193,7 +184,7 @@ test('a body that is not multipart/form-data, or ends before its file part, is f
     ['multipart/form-data', Buffer.from('no boundary here')],
     ['multipart/form-data; boundary=b', broken],
   ] as Array<[string, Buffer]>) {
-    const res = await post(r.port, { type, body });
+    const res = await post(r.port, { type, bytes: body });
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('form/unchecked');
   }
@@ -206,18 +197,18 @@ test('Expect: 100-continue: the proxy asks for the form itself, then answers or 
     ['KMS', 400],
     ['kms', 204],
   ] as const) {
-    const form = await formBody([
+    const form = await formBytes([
       ['key', `continue-${value}.bin`],
       ['x-obs-server-side-encryption', value],
     ]);
     const client = await RawClient.connect(r.port);
     await client.write(
       `POST /forms HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${form.type}\r\n` +
-        `Content-Length: ${form.body.length}\r\nExpect: 100-continue\r\n\r\n`,
+        `Content-Length: ${form.bytes.length}\r\nExpect: 100-continue\r\n\r\n`,
     );
     const interim = await client.readResponse(3000);
     expect(interim?.status).toBe(100);
-    await client.write(form.body);
+    await client.write(form.bytes);
     // The final answer follows at once: OBS's own 100 Continue is not relayed a second time.
     const res = await client.readResponse(5000);
     expect(res?.status).toBe(status);
@@ -232,26 +223,24 @@ test('Expect: 100-continue: the proxy asks for the form itself, then answers or 
 
 test('report mode forwards a wrong form unchanged and logs the codes', async () => {
   const r = await start(['--mode', 'report']);
-  const form = await formBody([
+  const form = await formBytes([
     ['key', 'reported.bin'],
     ['x-obs-server-side-encryption', 'KMS'],
   ]);
   const at = standin.exchanges.length;
   await (await post(r.port, form)).text();
-  expect(standin.exchanges.slice(at).map((e) => [e.operation, e.requestBody.sha256])).toEqual([
-    ['PostObject', sha256(form.body)],
-  ]);
+  expect(receivedSince(at)).toEqual([['PostObject', sha256(form.bytes)]]);
   expect(exchangeLines(r).map((l) => [l.verdict, l.codes])).toEqual([['reported', ['value/not-allowed']]]);
 });
 
 test('the HAR records the fields, redacted, and linting it gives the codes the proxy blocked with', async () => {
   const r = await start();
   const keyText = KEY.toString('base64');
-  await (await post(r.port, await formBody([['key', 'ok.bin'], ...sseC(KEY)]))).text();
+  await (await post(r.port, await formBytes([['key', 'ok.bin'], ...sseC(KEY)]))).text();
   await (
     await post(
       r.port,
-      await formBody([
+      await formBytes([
         ['key', 'bad.bin'],
         ['x-obs-server-side-encryption', 'KMS'],
       ]),
@@ -295,13 +284,13 @@ test('a client that stalls inside its form gets 408, and nothing reaches OBS', a
   const { port } = await proxy.listen(0, '127.0.0.1');
   try {
     const before = standin.exchanges.length;
-    const form = await formBody([['key', 'stalled.bin']]);
+    const form = await formBytes([['key', 'stalled.bin']]);
     const client = await RawClient.connect(port);
     await client.write(
       `POST /forms HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${form.type}\r\n` +
-        `Content-Length: ${form.body.length}\r\n\r\n`,
+        `Content-Length: ${form.bytes.length}\r\n\r\n`,
     );
-    await client.write(form.body.subarray(0, 40));
+    await client.write(form.bytes.subarray(0, 40));
     const res = await client.readResponse(3000);
     expect(res?.status).toBe(408);
     expect(await client.waitClosed()).toBe(true);
