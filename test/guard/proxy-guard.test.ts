@@ -10,15 +10,11 @@ import { createProxy, type ObsSseProxy, type ProxyOptions } from '../../src/prox
 import { startStandin, type Standin } from '../../src/standin/server';
 import { RawClient, request, startUpstream } from '../proxy/helpers';
 import { makePki, type TestPki } from '../../src/standin/tls';
+import { sseCHeaders } from '../../src/sse-c';
 
 const KEY = createHash('sha256').update('proxy guard test key 1').digest();
 const KEY_2 = createHash('sha256').update('proxy guard test key 2').digest();
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('base64');
-const sseC = (key: Buffer): Record<string, string> => ({
-  'x-obs-server-side-encryption-customer-algorithm': 'AES256',
-  'x-obs-server-side-encryption-customer-key': key.toString('base64'),
-  'x-obs-server-side-encryption-customer-key-MD5': md5(key),
-});
 type Line = Record<string, unknown>;
 
 let pki: TestPki;
@@ -57,16 +53,26 @@ test('multipart sessions work without a HAR recorder: the proxy captures the ini
   const guard = createEngineGuard();
   const port = await start({ guard });
   expect((await request(port, { method: 'PUT', path: '/mpu' })).status).toBe(200);
-  const init = await request(port, { method: 'POST', path: '/mpu/o.bin?uploads', headers: sseC(KEY) });
+  const init = await request(port, { method: 'POST', path: '/mpu/o.bin?uploads', headers: sseCHeaders(KEY) });
   const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(init.body)?.[1];
   expect(uploadId).toBeDefined();
   // Known by id before any part names it: read from the response body, not guessed from a later URL.
   expect(guard.store.get(uploadId!)).toEqual({ algorithm: 'AES256', keyMd5: md5(KEY), dialect: 'obs' });
   const partPath = `/mpu/o.bin?partNumber=1&uploadId=${uploadId}`;
-  const other = await request(port, { method: 'PUT', path: partPath, headers: sseC(KEY_2), body: 'one' });
+  const other = await request(port, {
+    method: 'PUT',
+    path: partPath,
+    headers: sseCHeaders(KEY_2),
+    body: 'one',
+  });
   expect(other.status).toBe(400);
   expect(other.body).toContain('session/key-mismatch on x-obs-server-side-encryption-customer-key-md5');
-  const right = await request(port, { method: 'PUT', path: partPath, headers: sseC(KEY), body: 'one' });
+  const right = await request(port, {
+    method: 'PUT',
+    path: partPath,
+    headers: sseCHeaders(KEY),
+    body: 'one',
+  });
   expect(right.status).toBe(200);
   expect(standin.exchanges.filter((e) => e.operation === 'UploadPart')).toHaveLength(1);
   expect(exchanges().map((l) => [l.operation, l.verdict])).toEqual([
@@ -131,7 +137,7 @@ test('response headers are judged and logged, never changing the answer', async 
       log: (l) => lines.push(l as Line),
     });
     const { port } = await proxy.listen(0, '127.0.0.1');
-    const res = await request(port, { path: '/b/k', headers: sseC(KEY) });
+    const res = await request(port, { path: '/b/k', headers: sseCHeaders(KEY) });
     expect([res.status, res.body]).toEqual([200, 'object']);
     expect(exchanges()[0]).toMatchObject({ verdict: 'pass', responseCodes: ['response/md5-mismatch'] });
   } finally {

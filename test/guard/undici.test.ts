@@ -15,16 +15,12 @@ import type { ProxyGuard } from '../../src/proxy/types';
 import { startStandin, type Standin } from '../../src/standin/server';
 import { startUpstream, type Received, type Upstream } from '../proxy/helpers';
 import { makePki, type TestPki } from '../../src/standin/tls';
+import { sseCHeaders } from '../../src/sse-c';
 import { FILE, formBytes, parseForm, postForm, sha256, type Fields } from '../support/post-form';
 
 const KEY = createHash('sha256').update('interceptor test key 1').digest();
 const KEY_2 = createHash('sha256').update('interceptor test key 2').digest();
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('base64');
-const sseC = (key: Buffer): Record<string, string> => ({
-  'x-obs-server-side-encryption-customer-algorithm': 'AES256',
-  'x-obs-server-side-encryption-customer-key': key.toString('base64'),
-  'x-obs-server-side-encryption-customer-key-MD5': md5(key),
-});
 type Line = Record<string, unknown>;
 
 describe('headerPairs reads every header shape undici and node:http use', () => {
@@ -156,7 +152,7 @@ describe('against a recording upstream', () => {
     const { dispatcher } = agent({});
     const err = await request(`${upstream.url.origin}/b/k`, {
       method: 'GET',
-      headers: sseC(KEY),
+      headers: sseCHeaders(KEY),
       dispatcher,
     }).catch((e: unknown) => e);
     expect((err as ObsSseGuardError).codes).toEqual(['transport/https-required']);
@@ -168,7 +164,7 @@ describe('against a recording upstream', () => {
     const res = await request(`${upstream.url.origin}/b/m`, {
       method: 'PUT',
       query: { partNumber: 1, uploadId: 'U' },
-      headers: sseC(KEY),
+      headers: sseCHeaders(KEY),
       body: 'part',
       dispatcher,
     });
@@ -187,7 +183,7 @@ describe('against a recording upstream', () => {
     try {
       const res = await request(`${upstream.url.origin}/b/k`, {
         method: 'GET',
-        headers: sseC(KEY),
+        headers: sseCHeaders(KEY),
         dispatcher,
       });
       expect(res.statusCode).toBe(200);
@@ -542,16 +538,16 @@ describe('end to end: undici fetch through a composed Agent to the stand-in over
     const base = `https://127.0.0.1:${standin.port}/fetch-bucket`;
     const call = (url: string, init: Parameters<typeof fetch>[1] = {}) => fetch(url, { ...init, dispatcher });
     expect((await call(base, { method: 'PUT' })).status).toBe(200);
-    const init = await call(`${base}/big.bin?uploads`, { method: 'POST', headers: sseC(KEY) });
+    const init = await call(`${base}/big.bin?uploads`, { method: 'POST', headers: sseCHeaders(KEY) });
     expect(init.status).toBe(200);
     const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(await init.text())?.[1];
     expect(uploadId).toBeDefined();
     const partUrl = `${base}/big.bin?partNumber=1&uploadId=${uploadId}`;
-    const wrong = await call(partUrl, { method: 'PUT', headers: sseC(KEY_2), body: 'part one' }).catch(
+    const wrong = await call(partUrl, { method: 'PUT', headers: sseCHeaders(KEY_2), body: 'part one' }).catch(
       (e: unknown) => e,
     );
     expect(guardErrorOf(wrong)).toMatchObject({ codes: ['session/key-mismatch'], operation: 'UploadPart' });
-    const right = await call(partUrl, { method: 'PUT', headers: sseC(KEY), body: 'part one' });
+    const right = await call(partUrl, { method: 'PUT', headers: sseCHeaders(KEY), body: 'part one' });
     expect(right.status).toBe(200);
     const etag = right.headers.get('etag');
     await right.arrayBuffer();
