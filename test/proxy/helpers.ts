@@ -355,12 +355,26 @@ export async function eventually(
   return true;
 }
 
+type Exit = { code: number | null; signal: NodeJS.Signals | null };
+
+/** Collects a child's stdout and stderr as they arrive, and how it exits. */
+function captured(child: ChildProcess): { out: () => string; err: () => string; exited: Promise<Exit> } {
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<Exit>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { out: () => out, err: () => err, exited };
+}
+
 /** A proxy running in its own node process (see fixtures/proxy-child.ts). */
 export interface ChildProxy {
   child: ChildProcess;
   port: number;
   stdout: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited: Promise<Exit>;
 }
 
 /** Config passed to fixtures/proxy-child.ts. */
@@ -381,23 +395,17 @@ export function startChildProxy(config: ChildConfig): Promise<ChildProxy> {
     env: { ...process.env, PROXY_CHILD_CONFIG: JSON.stringify(config) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
+  const { out, err, exited } = captured(child);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`child did not start: ${err}`)), 20_000);
-    child.once('exit', (code) => reject(new Error(`child exited early (${code}): ${err}`)));
+    const timer = setTimeout(() => reject(new Error(`child did not start: ${err()}`)), 20_000);
+    child.once('exit', (code) => reject(new Error(`child exited early (${code}): ${err()}`)));
     child.on('message', (msg: { type: string; port?: number }) => {
       if (msg.type !== 'listening') return;
       clearTimeout(timer);
       resolve({
         child,
         port: msg.port!,
-        stdout: () => out,
+        stdout: out,
         exited,
       });
     });
@@ -414,7 +422,7 @@ export interface CliProxy {
   logs: () => Array<Record<string, unknown>>;
   /** The child's peak and current resident set size in bytes, read from /proc/<pid>/status. */
   memory: () => { vmHwm: number; vmRss: number };
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited: Promise<Exit>;
 }
 
 function statusKb(status: string, field: string): number {
@@ -434,16 +442,10 @@ export function startCliProxy(cli: readonly string[], args: readonly string[]): 
     cwd: path.join(__dirname, '..', '..'),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
+  const { out, err, exited } = captured(child);
   // Complete lines only: the last piece may be a line still being written.
   const logs = (): Array<Record<string, unknown>> =>
-    out
+    out()
       .split('\n')
       .slice(0, -1)
       .filter((l) => l.startsWith('{'))
@@ -451,11 +453,11 @@ export function startCliProxy(cli: readonly string[], args: readonly string[]): 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`obs-sse proxy did not log 'listening' within 20 s:\n${out}${err}`));
+      reject(new Error(`obs-sse proxy did not log 'listening' within 20 s:\n${out()}${err()}`));
     }, 20_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`obs-sse proxy exited early (${code}):\n${out}${err}`));
+      reject(new Error(`obs-sse proxy exited early (${code}):\n${out()}${err()}`));
     });
     const onData = (): void => {
       const listening = logs().find((l) => l.event === 'listening');
@@ -465,8 +467,8 @@ export function startCliProxy(cli: readonly string[], args: readonly string[]): 
       resolve({
         child,
         port: listening.port as number,
-        stdout: () => out,
-        stderr: () => err,
+        stdout: out,
+        stderr: err,
         logs,
         exited,
         memory: () => {
