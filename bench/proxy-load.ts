@@ -33,6 +33,7 @@ import { join } from 'node:path';
 
 import type * as EngineGuardModule from '../src/guard/engine-guard';
 import type * as ServerModule from '../src/proxy/server';
+import type * as UndiciUpstreamModule from '../src/proxy/upstream-undici';
 import type { ProxyGuard } from '../src/proxy/types';
 import { freshBin, ROOT } from '../test/support/dist';
 
@@ -126,17 +127,20 @@ const noopGuard: ProxyGuard = {
  * more CPU per request under load (tsx wraps every named closure in a keep-names call and reads imports
  * through getters): tsx's cost, not the product's.
  */
-function shipped(): typeof ServerModule & typeof EngineGuardModule {
+function shipped(): typeof ServerModule & typeof EngineGuardModule & typeof UndiciUpstreamModule {
   const load = createRequire(__filename);
   const dist = join(ROOT, 'dist', 'cjs', 'src');
   return {
     ...(load(join(dist, 'proxy', 'server.js')) as typeof ServerModule),
     ...(load(join(dist, 'guard', 'engine-guard.js')) as typeof EngineGuardModule),
+    ...(load(join(dist, 'proxy', 'upstream-undici.js')) as typeof UndiciUpstreamModule),
   };
 }
 
 function runProxy(upstream: URL, checking: boolean): { server: http.Server; addedMs: number[] } {
-  const { createProxy, createEngineGuard, defaultLog } = shipped();
+  const { createProxy, createEngineGuard, defaultLog, keepWebAssemblyOnBaselineTier } = shipped();
+  // As `obs-sse proxy` sets up its process, so the bench measures what the CLI runs.
+  keepWebAssemblyOnBaselineTier();
   const addedMs: number[] = [];
   const proxy = createProxy({
     upstream,

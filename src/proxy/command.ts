@@ -12,6 +12,7 @@ import { toHarExchange } from './har';
 import { parseProxyArgs, PROXY_USAGE, runProxy, UsageError, type ProxyArgs } from './main';
 import type { ObsSseProxy } from './server';
 import type { ProxyExchange } from './types';
+import { keepWebAssemblyOnBaselineTier } from './upstream-undici';
 
 /** Extras for {@link startProxyCommand}. */
 export interface ProxyCommandHooks {
@@ -145,6 +146,8 @@ export async function proxyCommand(argv: readonly string[], io: ProxyCommandIo):
     io.stdout.write(PROXY_USAGE);
     return 0;
   }
+  // This process is the proxy's own: bound its memory (see the function).
+  keepWebAssemblyOnBaselineTier();
   let command: ProxyCommand;
   try {
     command = await startProxyCommand(parseProxyArgs(argv), {

@@ -9,14 +9,14 @@
  * - Errors the proxy answers itself are OBS-style XML; codes and statuses are listed in errors.ts.
  * - 100-continue is end to end: the client gets 100 Continue when OBS sends it, a block gets its 400
  *   before any body byte, and the connection then closes because the body's framing is unknowable.
- * - Bodies are never buffered: request and response bodies are piped with backpressure.
+ * - Bodies are never buffered: request and response bodies stream with backpressure.
+ * - The hop to OBS is an {@link UpstreamTransport}: undici's pool for most requests, node:http for the
+ *   ones with Expect (see upstream.ts). This file does not know which one carries a request.
  */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
-import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
@@ -32,6 +32,15 @@ import {
 import { defaultLog, exchangeLogLine, roundMs as round } from '../guard/log';
 import { stripHopByHopFlat, summarizeHead, toPairs, type HeadSummary } from './headers';
 import { peekFormFields, type FormScan } from '../traffic/form';
+import {
+  type UpstreamCall,
+  type UpstreamFailure,
+  type UpstreamHandler,
+  type UpstreamResponseHead,
+  type UpstreamTransport,
+} from './upstream';
+import { createHttpUpstream } from './upstream-http';
+import { createUndiciUpstream } from './upstream-undici';
 import type {
   GuardRequest,
   HeaderPairs,
@@ -69,9 +78,9 @@ export interface ProxyOptions {
   /** How long an idle client connection is kept open. Default 5 000. */
   keepAliveTimeout?: number;
   /**
-   * How long an idle upstream connection is kept for reuse (checked every quarter of it, at most every
-   * second). Default 3 000: below the usual 5 s server-side idle timeouts, so the proxy rarely reuses a
-   * connection the upstream is just closing. A shorter Keep-Alive hint from the upstream wins.
+   * How long an idle upstream connection is kept for reuse. Default 3 000: below the usual 5 s
+   * server-side idle timeouts, so the proxy rarely reuses a connection the upstream is just closing.
+   * A shorter Keep-Alive hint from the upstream, less a second, wins.
    */
   upstreamKeepAliveTimeout?: number;
   /** Largest request head accepted; larger ones get 431. Default 16 384 (Node's default). */
@@ -121,60 +130,23 @@ export const MAX_CAPTURED_XML = 64 * 1024;
 
 const VIA = '1.1 obs-sse-proxy';
 const IDEMPOTENT_BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
-const RETRYABLE_ON_REUSED_SOCKET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 const LINGER_MS = 1000;
 const EMPTY: string[] = [];
 // What an ended exchange lets go of (see finalize); typed loosely on purpose, as live exchanges always have them.
 const RELEASED = Object.freeze({
   req: undefined,
   res: undefined,
-  upReq: undefined,
-  upRes: undefined,
+  call: undefined,
+  capture: undefined,
   guardReq: undefined,
   verdict: undefined,
 });
 // The exchange a client connection is currently carrying; a property is cheaper than a WeakMap on the hot path.
 const CURRENT = Symbol('obs-sse-proxy.exchange');
 type ExchangeSocket = Duplex & { [CURRENT]?: Exchange | undefined };
-function noop(): void {}
 
-const IDLE_SINCE = Symbol('obs-sse-proxy.idleSince');
-const IDLE_LIMIT = Symbol('obs-sse-proxy.idleLimit');
-const TCP_KEEPALIVE = Symbol('obs-sse-proxy.tcpKeepAlive');
-type PooledSocket = Socket & { [IDLE_SINCE]?: number; [IDLE_LIMIT]?: number; [TCP_KEEPALIVE]?: boolean };
-
-/**
- * An agent whose pooled sockets keep one timeout throughout. Node's default keepSocketAlive re-arms the
- * socket timeout and the TCP keep-alive option on every release, which is a timer allocation and a
- * syscall per exchange; here idle expiry is a timestamp that a periodic sweep checks.
- */
-function createUpstreamAgent(base: typeof http.Agent, options: https.AgentOptions): http.Agent {
-  class UpstreamAgent extends base {
-    override keepSocketAlive(duplex: Duplex): boolean {
-      const socket = duplex as PooledSocket;
-      const limit = socket[IDLE_LIMIT];
-      // The upstream announced an idle timeout too short to reuse the connection safely.
-      if (limit !== undefined && limit <= 0) return false;
-      if (!socket[TCP_KEEPALIVE]) {
-        socket.setKeepAlive(true, 1000);
-        socket[TCP_KEEPALIVE] = true;
-      }
-      socket.unref();
-      socket[IDLE_SINCE] = performance.now();
-      return true;
-    }
-  }
-  return new UpstreamAgent(options);
-}
 // Replaced with the proxy's own values instead of being copied from the client.
 const HOST_AND_LENGTH: ReadonlySet<string> = new Set(['host', 'content-length']);
-
-class UpstreamTimeoutError extends Error {
-  constructor(ms: number) {
-    super(`upstream sent nothing for ${ms} ms`);
-    this.name = 'UpstreamTimeoutError';
-  }
-}
 
 interface Exchange {
   req: http.IncomingMessage;
@@ -202,8 +174,14 @@ interface Exchange {
   verdict: RequestVerdict | undefined;
   label: VerdictLabel;
   responseCodes: string[];
-  upReq: http.ClientRequest | undefined;
-  upRes: http.IncomingMessage | undefined;
+  /** The exchange with the upstream, once forwarded (the latest attempt's, after a retry). */
+  call: UpstreamCall | undefined;
+  /** The response head arrived from the upstream (tResponse is set). */
+  responded: boolean;
+  /** The whole request, body included, went to the upstream connection. */
+  requestSent: boolean;
+  /** Response-body observation, only when onExchange or the guard wants the body. */
+  capture: ResponseCapture | undefined;
   piped: boolean;
   attempts: number;
   status: number | null;
@@ -215,6 +193,15 @@ interface Exchange {
   done: boolean;
   requestBodyBytes: number;
   responseBodyBytes: number;
+}
+
+interface ResponseCapture {
+  status: number;
+  pairs: HeadSummary['pairs'];
+  /** XML bodies up to MAX_CAPTURED_XML are kept for onExchange and the guard; undefined: not kept. */
+  chunks: Buffer[] | undefined;
+  captured: number;
+  wantBody: boolean;
 }
 
 /**
@@ -260,8 +247,7 @@ function caList(extra: string | Buffer): string[] {
   return list;
 }
 
-function describeUpstreamError(err: NodeJS.ErrnoException, upstream: URL): string {
-  const code = err.code ?? err.name;
+function describeUpstreamError(code: string, upstream: URL): string {
   const where = `${upstream.protocol}//${upstream.host}`;
   if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i.test(code)) {
     return `The proxy could not verify the TLS certificate of the upstream ${where} (${code})`;
@@ -291,8 +277,6 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     throw new TypeError('upstream must be scheme://host[:port] without path, query or credentials');
   }
   const scheme: UpstreamScheme = upstream.protocol === 'https:' ? 'https' : 'http';
-  const upstreamHostname = upstream.hostname.replace(/^\[|\]$/g, '');
-  const upstreamPort = upstream.port === '' ? (scheme === 'https' ? 443 : 80) : Number(upstream.port);
   const mode: ProxyMode = options.mode ?? 'enforce';
   const guard = options.guard;
   const log = options.log ?? defaultLog;
@@ -309,37 +293,20 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     throw new RangeError('headersTimeout must not exceed requestTimeout');
   }
 
-  const agentOptions: https.AgentOptions = {
-    keepAlive: true,
-    keepAliveMsecs: 1000,
-    maxFreeSockets: 256,
-    scheduling: 'lifo',
-    noDelay: true,
-    // One socket timeout for connecting, waiting and idling: changing it per request (active vs idle)
-    // allocates timers on every exchange. Idle expiry is the sweeper's job below.
-    timeout: upstreamTimeout,
-  };
-  if (scheme === 'https' && options.upstreamCa !== undefined) {
-    // One secure context for every connection: parsing ~150 root PEMs per handshake would dominate.
-    agentOptions.secureContext = tls.createSecureContext({ ca: caList(options.upstreamCa) });
-  }
-  const agent = createUpstreamAgent(scheme === 'https' ? https.Agent : http.Agent, agentOptions);
-  const request = scheme === 'https' ? https.request : http.request;
-  // Drops pooled connections idle for longer than upstreamKeepAliveTimeout (or the upstream's own
-  // Keep-Alive hint, less a second), so the proxy rarely reuses one the upstream is just closing.
-  const sweeper = setInterval(
-    () => {
-      const now = performance.now();
-      for (const list of Object.values(agent.freeSockets)) {
-        for (const socket of (list ?? []) as PooledSocket[]) {
-          const limit = Math.min(upstreamKeepAliveTimeout, socket[IDLE_LIMIT] ?? Infinity);
-          if (now - (socket[IDLE_SINCE] ?? now) >= limit) socket.destroy();
-        }
-      }
-    },
-    Math.max(20, Math.min(1000, Math.floor(upstreamKeepAliveTimeout / 4))),
-  );
-  sweeper.unref();
+  // One secure context for every connection: parsing ~150 root PEMs per handshake would dominate.
+  const secureContext =
+    scheme === 'https' && options.upstreamCa !== undefined
+      ? tls.createSecureContext({ ca: caList(options.upstreamCa) })
+      : undefined;
+  const transports = {
+    pooled: createUndiciUpstream({
+      upstream,
+      secureContext,
+      timeout: upstreamTimeout,
+      keepAliveTimeout: upstreamKeepAliveTimeout,
+    }),
+    expecting: createHttpUpstream({ upstream, secureContext, timeout: upstreamTimeout }),
+  } satisfies Record<string, UpstreamTransport>;
 
   const checkInterval = Math.max(
     50,
@@ -412,55 +379,35 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     res.end(ex.method === 'HEAD' ? undefined : doc.body);
   }
 
-  // URL getters re-slice the href on every read; the common (path-style) answer is built once.
-  const defaultUpstreamHost: { readonly host: string; readonly servername?: string } = Object.freeze({
-    host: upstream.host,
-  });
-
-  function upstreamHost(ex: Exchange): { readonly host: string; readonly servername?: string } {
+  /** The Host the upstream request carries (with virtual addressing, also its TLS server name). */
+  function upstreamHost(ex: Exchange): string {
     if (addressing === 'virtual' && ex.clientHost !== undefined) {
       const hostname = stripPort(ex.clientHost).toLowerCase();
       const suffix = `.${publicHost}`;
       if (hostname.endsWith(suffix) && hostname.length > suffix.length) {
-        const bucket = hostname.slice(0, -suffix.length);
-        return {
-          host: `${bucket}.${upstream.host}`,
-          servername: isIP(upstreamHostname) ? undefined : `${bucket}.${upstreamHostname}`,
-        };
+        return `${hostname.slice(0, -suffix.length)}.${upstream.host}`;
       }
     }
-    return defaultUpstreamHost;
+    // URL getters re-slice the href on every read; this one was read once.
+    return upstreamAuthority;
   }
+  const upstreamAuthority = upstream.host;
 
   function upstreamHeaders(ex: Exchange, host: string): string[] {
     const flat = stripHopByHopFlat(ex.req.rawHeaders, HOST_AND_LENGTH);
     flat.push('Host', host);
     const cl = ex.head.contentLength;
-    if (ex.head.transferEncoding !== undefined) {
-      // The request parser removed the chunk framing; say so explicitly or node would frame by method.
-      flat.push('Transfer-Encoding', 'chunked');
-    } else if (cl !== undefined) {
-      flat.push('Content-Length', cl);
-    } else if (ex.method === 'PUT' || ex.method === 'POST' || ex.method === 'PATCH') {
-      // OBS rejects chunked uploads; an absent length means an empty body, so say that instead.
-      flat.push('Content-Length', '0');
+    // A chunked body gets no framing field here: the transport frames it (the parser removed the chunks).
+    if (ex.head.transferEncoding === undefined) {
+      if (cl !== undefined) {
+        flat.push('Content-Length', cl);
+      } else if (ex.method === 'PUT' || ex.method === 'POST' || ex.method === 'PATCH') {
+        // OBS rejects chunked uploads; an absent length means an empty body, so say that instead.
+        flat.push('Content-Length', '0');
+      }
     }
     flat.push('Via', VIA);
     return flat;
-  }
-
-  // An upstream sends the same Keep-Alive value on every response: parse it once, not once per exchange.
-  let lastKeepAlive: string | undefined;
-  let lastKeepAliveLimit: number | undefined;
-
-  /** The idle limit (ms) a Keep-Alive field's `timeout=` asks for, less a second; undefined without one. */
-  function keepAliveLimit(value: string): number | undefined {
-    if (value !== lastKeepAlive) {
-      const seconds = /(?:^|,)\s*timeout=(\d+)/i.exec(value)?.[1];
-      lastKeepAliveLimit = seconds === undefined ? undefined : Number(seconds) * 1000 - 1000;
-      lastKeepAlive = value;
-    }
-    return lastKeepAliveLimit;
   }
 
   function hasBody(head: HeadSummary): boolean {
@@ -469,72 +416,89 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
   }
 
   function abortUpstream(ex: Exchange): void {
-    if (ex.upReq && !ex.upReq.destroyed) ex.upReq.destroy();
-    if (ex.upRes && !ex.upRes.destroyed) ex.upRes.destroy();
+    ex.call?.abort();
+  }
+
+  /**
+   * One try at the upstream, as the transport's handler. A retry is a new Attempt; events of one that
+   * was superseded, or that come after the exchange ended, are ignored. A class rather than closures:
+   * one allocation per exchange instead of one per callback.
+   */
+  class Attempt implements UpstreamHandler {
+    constructor(
+      private readonly ex: Exchange,
+      private readonly n: number,
+    ) {}
+
+    private get current(): boolean {
+      return this.n === this.ex.attempts && !this.ex.done;
+    }
+
+    onContinue(): void {
+      const ex = this.ex;
+      // 100-continue end to end: the client sends its body once OBS, not merely the proxy, agrees.
+      if (this.current && !ex.res.headersSent && !ex.clientGone && !ex.continued) ex.res.writeContinue();
+    }
+
+    onRequestSent(): void {
+      if (!this.current) return;
+      this.ex.requestSent = true;
+      this.ex.tSent = performance.now();
+    }
+
+    onResponse(head: UpstreamResponseHead): ((chunk: Buffer) => void) | undefined {
+      if (!this.current || this.ex.clientGone) {
+        this.ex.call?.abort();
+        return undefined;
+      }
+      return onUpstreamResponse(this.ex, head);
+    }
+
+    onComplete(): void {
+      if (this.current) onResponseComplete(this.ex);
+    }
+
+    onError(failure: UpstreamFailure): void {
+      if (this.current) onUpstreamError(this.ex, failure);
+    }
   }
 
   function forward(ex: Exchange): void {
     const req = ex.req;
-    const { host, servername } = upstreamHost(ex);
-    const reqOptions: https.RequestOptions = {
-      hostname: upstreamHostname,
-      port: upstreamPort,
-      method: ex.method,
-      path: ex.target,
-      headers: upstreamHeaders(ex, host) as unknown as http.OutgoingHttpHeaders,
-      agent,
-    };
-    if (servername !== undefined) reqOptions.servername = servername;
+    const host = upstreamHost(ex);
     ex.attempts += 1;
     ex.tDispatch = performance.now();
     if (ex.attempts === 1) ex.tFirstDispatch = ex.tDispatch;
-    const upReq = request(reqOptions);
-    ex.upReq = upReq;
-    // `on` rather than `once` for events a request emits at most once (or, for 'timeout', where a repeat
-    // is harmless): once() allocates a wrapper per listener and removes it again, per exchange.
-    upReq.on('response', (upRes: http.IncomingMessage) => onUpstreamResponse(ex, upReq, upRes));
-    upReq.on('timeout', () => upReq.destroy(new UpstreamTimeoutError(upstreamTimeout)));
-    upReq.on('error', (err: NodeJS.ErrnoException) => onUpstreamError(ex, upReq, err));
-    if (onExchange) {
-      // The send time only feeds onExchange's timings; without it the listener is pure overhead.
-      upReq.on('finish', () => {
-        ex.tSent = performance.now();
-      });
-    }
-    if (ex.expectContinue) {
-      // 100-continue end to end: the client sends its body once OBS, not merely the proxy, agrees.
-      const res = ex.res;
-      upReq.once('continue', () => {
-        if (!res.headersSent && !ex.clientGone && !ex.continued) res.writeContinue();
-      });
-      upReq.flushHeaders();
-    }
-    if (hasBody(ex.head)) {
+    const body = hasBody(ex.head);
+    if (body) {
       ex.piped = true;
       if (onExchange) {
+        // Counted only for onExchange; without it the listener is pure overhead.
         req.on('data', (chunk: Buffer) => {
           ex.requestBodyBytes += chunk.length;
         });
       }
-      req.pipe(upReq);
-    } else {
-      upReq.end();
     }
+    const transport = ex.expectContinue ? transports.expecting : transports.pooled;
+    ex.call = transport.send(
+      {
+        method: ex.method,
+        path: ex.target,
+        headers: upstreamHeaders(ex, host),
+        host,
+        body: body ? req : undefined,
+        chunked: ex.head.transferEncoding !== undefined,
+      },
+      ex.res,
+      new Attempt(ex, ex.attempts),
+    );
   }
 
-  function onUpstreamResponse(ex: Exchange, upReq: http.ClientRequest, upRes: http.IncomingMessage): void {
-    if (upReq !== ex.upReq || ex.clientGone) {
-      upRes.destroy();
-      return;
-    }
-    ex.upRes = upRes;
+  function onUpstreamResponse(ex: Exchange, up: UpstreamResponseHead): ((chunk: Buffer) => void) | undefined {
+    ex.responded = true;
     ex.tResponse = performance.now();
-    const status = upRes.statusCode ?? 502;
-    const head = summarizeHead(upRes.rawHeaders);
-    if (head.keepAlive !== undefined) {
-      const limit = keepAliveLimit(head.keepAlive);
-      if (limit !== undefined) (upRes.socket as PooledSocket)[IDLE_LIMIT] = limit;
-    }
+    const status = up.status;
+    const head = summarizeHead(up.rawHeaders);
     let wantBody = false;
     if (ex.guardReq && ex.verdict) {
       try {
@@ -551,45 +515,41 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
         });
       }
     }
-    const headers = stripHopByHopFlat(upRes.rawHeaders);
+    const headers = stripHopByHopFlat(up.rawHeaders);
     if (mustClose(ex)) headers.push('Connection', 'close');
     ex.status = status;
     ex.responseHeaders = headers;
-    const res = ex.res;
-    res.writeHead(status, upRes.statusMessage || undefined, headers);
+    ex.res.writeHead(status, up.statusText || undefined, headers);
     ex.tHeadersOut = performance.now();
 
-    if (onExchange || wantBody) {
-      const type = head.contentType ?? '';
-      const length = Number(head.contentLength ?? 0);
-      const chunks: Buffer[] | undefined = /xml/i.test(type) && length <= MAX_CAPTURED_XML ? [] : undefined;
-      let captured = 0;
-      upRes.on('data', (chunk: Buffer) => {
-        ex.responseBodyBytes += chunk.length;
-        if (chunks === undefined || captured > MAX_CAPTURED_XML) return;
-        captured += chunk.length;
-        if (captured <= MAX_CAPTURED_XML) chunks.push(chunk);
-      });
-      upRes.once('end', () => {
-        if (chunks !== undefined && captured <= MAX_CAPTURED_XML) {
-          ex.responseText = Buffer.concat(chunks).toString('utf8');
-        }
-        // 'end' comes before the client can have read the last byte, so an upload id learnt here is
-        // known before the client can send the first part that uses it.
-        if (wantBody) observeBody(ex, status, head.pairs);
-      });
+    if (!onExchange && !wantBody) return undefined;
+    const type = head.contentType ?? '';
+    const length = Number(head.contentLength ?? 0);
+    const capture: ResponseCapture = {
+      status,
+      pairs: head.pairs,
+      chunks: /xml/i.test(type) && length <= MAX_CAPTURED_XML ? [] : undefined,
+      captured: 0,
+      wantBody,
+    };
+    ex.capture = capture;
+    return (chunk: Buffer) => {
+      ex.responseBodyBytes += chunk.length;
+      if (capture.chunks === undefined || capture.captured > MAX_CAPTURED_XML) return;
+      capture.captured += chunk.length;
+      if (capture.captured <= MAX_CAPTURED_XML) capture.chunks.push(chunk);
+    };
+  }
+
+  function onResponseComplete(ex: Exchange): void {
+    const capture = ex.capture;
+    if (capture === undefined) return;
+    if (capture.chunks !== undefined && capture.captured <= MAX_CAPTURED_XML) {
+      ex.responseText = Buffer.concat(capture.chunks).toString('utf8');
     }
-    // pipe rather than pipeline: pipeline's per-call AbortController costs more than the rest of the
-    // response path; the two failure directions are wired by hand instead.
-    upRes.on('error', noop);
-    upRes.on('close', () => {
-      if (!upRes.complete && !ex.clientGone) {
-        // The upstream died mid-body: cut the client off too, rather than leave a short response looking whole.
-        ex.error ??= 'upstream_response_aborted';
-        res.destroy();
-      }
-    });
-    upRes.pipe(res);
+    // Called before the client response ends, so an upload id learnt here is known before the client
+    // can send the first part that uses it.
+    if (capture.wantBody) observeBody(ex, capture.status, capture.pairs);
   }
 
   function observeBody(ex: Exchange, status: number, headers: HeadSummary['pairs']): void {
@@ -606,27 +566,21 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     }
   }
 
-  function onUpstreamError(ex: Exchange, upReq: http.ClientRequest, err: NodeJS.ErrnoException): void {
-    if (upReq !== ex.upReq) return;
-    if (ex.piped) ex.req.unpipe(upReq);
+  function onUpstreamError(ex: Exchange, failure: UpstreamFailure): void {
     if (ex.clientGone) return;
-    if (ex.upRes) {
-      // The response is already flowing (e.g. OBS answered early and stopped reading the body):
-      // the response's own handlers own the outcome now.
+    if (ex.responded) {
+      // The upstream died mid-body: cut the client off too, rather than leave a short response looking whole.
+      ex.error ??= 'upstream_response_aborted';
+      ex.res.destroy();
       return;
     }
-    if (
-      upReq.reusedSocket &&
-      !ex.piped &&
-      ex.attempts < 2 &&
-      IDEMPOTENT_BODYLESS.has(ex.method) &&
-      RETRYABLE_ON_REUSED_SOCKET.has(err.code ?? '')
-    ) {
-      // The upstream closed a pooled connection just as it was reused; nothing was processed, so retry once.
+    if (failure.retryable && !ex.piped && ex.attempts < 2 && IDEMPOTENT_BODYLESS.has(ex.method)) {
+      // The upstream closed the connection with nothing answered, typically a pooled one just as it was
+      // reused; a body-less idempotent request was not acted on, so it is sent once more.
       forward(ex);
       return;
     }
-    if (err instanceof UpstreamTimeoutError) {
+    if (failure.timeout) {
       ex.error = 'upstream_timeout';
       sendProxyError(
         ex,
@@ -634,8 +588,8 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
         `The upstream ${upstream.protocol}//${upstream.host} did not respond within ${upstreamTimeout} ms`,
       );
     } else {
-      ex.error = `upstream_error:${err.code ?? err.name}`;
-      sendProxyError(ex, 'BadGateway', describeUpstreamError(err, upstream));
+      ex.error = `upstream_error:${failure.code}`;
+      sendProxyError(ex, 'BadGateway', describeUpstreamError(failure.code, upstream));
     }
   }
 
@@ -644,23 +598,24 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     ex.done = true;
     const { req, res } = ex;
     inFlight.delete(ex);
-    const socket = req.socket as ExchangeSocket;
-    if (socket[CURRENT] === ex) socket[CURRENT] = undefined;
+    // A request detached from its socket (destroyed) has none left to clear.
+    const socket = req.socket as ExchangeSocket | null;
+    if (socket && socket[CURRENT] === ex) socket[CURRENT] = undefined;
     if (!res.writableFinished) {
       ex.clientGone = true;
       ex.error ??= 'client_aborted';
       abortUpstream(ex);
-    } else if (ex.upReq && !ex.upReq.writableFinished) {
+    } else if (!ex.requestSent) {
       // Answered before the body was all sent (early upstream response, or an error): the upstream
       // connection is mid-request and cannot go back to the pool.
-      ex.upReq.destroy();
+      abortUpstream(ex);
     }
     const tEnd = performance.now();
     const forwarded = ex.attempts > 0;
     const pre = (forwarded ? ex.tFirstDispatch : ex.tHeadersOut || tEnd) - ex.t0;
-    const post = ex.upRes && ex.tHeadersOut ? ex.tHeadersOut - ex.tResponse : 0;
+    const post = ex.responded && ex.tHeadersOut ? ex.tHeadersOut - ex.tResponse : 0;
     const added = round(pre + post);
-    const upstreamMs = ex.upRes ? round(ex.tResponse - ex.tDispatch) : null;
+    const upstreamMs = ex.responded ? round(ex.tResponse - ex.tDispatch) : null;
     safeLog(
       exchangeLogLine({
         startedAt: ex.startedAt,
@@ -683,7 +638,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
         startedAt: new Date(ex.startedAt),
         method: ex.method,
         url: ex.target,
-        upstreamUrl: `${scheme}://${upstreamHost(ex).host}${ex.target}`,
+        upstreamUrl: `${scheme}://${upstreamHost(ex)}${ex.target}`,
         requestHeaders: toPairs(req.rawHeaders),
         status: ex.status,
         responseHeaders: toPairs(ex.responseHeaders),
@@ -695,8 +650,8 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
         timings: {
           check: round(ex.tChecked ? ex.tChecked - ex.t0 : 0),
           send: ex.tSent ? round(ex.tSent - ex.tDispatch) : -1,
-          wait: ex.tSent && ex.upRes ? round(Math.max(0, ex.tResponse - ex.tSent)) : -1,
-          receive: ex.upRes ? round(tEnd - ex.tResponse) : -1,
+          wait: ex.tSent && ex.responded ? round(Math.max(0, ex.tResponse - ex.tSent)) : -1,
+          receive: ex.responded ? round(tEnd - ex.tResponse) : -1,
           total: round(tEnd - ex.t0),
           added,
         },
@@ -715,7 +670,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     // exchange reachable for a while; with these links the whole request/response graph survived
     // young-generation collections and was promoted (measured with --trace-gc under load: about 12 ms of
     // GC per 1000 exchanges instead of 4, median scavenge 4.5 ms instead of 2).
-    // Late callbacks compare against ex.upReq or test ex.done, so they see a released exchange as ended.
+    // Late callbacks test ex.done (Attempt.current), so they see a released exchange as ended.
     Object.assign(ex, RELEASED);
     if (closing) {
       // The connection that carried this exchange is idle now; closing it is what lets close() finish.
@@ -758,8 +713,10 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       verdict: undefined,
       label: 'pass',
       responseCodes: [],
-      upReq: undefined,
-      upRes: undefined,
+      call: undefined,
+      responded: false,
+      requestSent: false,
+      capture: undefined,
       piped: false,
       attempts: 0,
       status: null,
@@ -950,22 +907,21 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
         }
         server.closeAllConnections();
         await serverClosed;
-        clearInterval(sweeper);
-        agent.destroy();
+        await Promise.all([transports.pooled.destroy(), transports.expecting.destroy()]);
         safeLog({ event: 'closed', time: new Date().toISOString(), inFlightAtClose: started, forced });
       })();
       return closePromise;
     },
     stats(): ProxyStats {
-      const count = (m: NodeJS.ReadOnlyDict<readonly unknown[]>): number =>
-        Object.values(m).reduce((n, list) => n + (list?.length ?? 0), 0);
+      const pooled = transports.pooled.stats();
+      const expecting = transports.expecting.stats();
       return {
         clientConnections: connections.size,
         inFlight: inFlight.size,
         upstreamSockets: {
-          active: count(agent.sockets),
-          free: count(agent.freeSockets),
-          pending: count(agent.requests),
+          active: pooled.active + expecting.active,
+          free: pooled.free + expecting.free,
+          pending: pooled.pending + expecting.pending,
         },
       };
     },
