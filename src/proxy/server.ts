@@ -425,6 +425,9 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
    * one allocation per exchange instead of one per callback.
    */
   class Attempt implements UpstreamHandler {
+    /** Set as soon as the transport returns it; events only come later. */
+    call: UpstreamCall | undefined;
+
     constructor(
       private readonly ex: Exchange,
       private readonly n: number,
@@ -448,7 +451,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
 
     onResponse(head: UpstreamResponseHead): ((chunk: Buffer) => void) | undefined {
       if (!this.current || this.ex.clientGone) {
-        this.ex.call?.abort();
+        this.call?.abort();
         return undefined;
       }
       return onUpstreamResponse(this.ex, head);
@@ -480,7 +483,8 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       }
     }
     const transport = ex.expectContinue ? transports.expecting : transports.pooled;
-    ex.call = transport.send(
+    const attempt = new Attempt(ex, ex.attempts);
+    ex.call = attempt.call = transport.send(
       {
         method: ex.method,
         path: ex.target,
@@ -490,7 +494,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
         chunked: ex.head.transferEncoding !== undefined,
       },
       ex.res,
-      new Attempt(ex, ex.attempts),
+      attempt,
     );
   }
 

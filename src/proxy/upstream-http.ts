@@ -60,7 +60,11 @@ export function createHttpUpstream(options: HttpUpstreamOptions): UpstreamTransp
       upReq.on('timeout', () =>
         upReq.destroy(new TimeoutError(`upstream sent nothing for ${options.timeout} ms`)),
       );
-      upReq.on('error', fail);
+      // Once the response flows, its own events decide: OBS may answer early and stop reading the body,
+      // which breaks the request side without anything being wrong with the answer.
+      upReq.on('error', (err: Error) => {
+        if (upRes === undefined) fail(err);
+      });
       upReq.on('finish', () => handler.onRequestSent());
       upReq.on('continue', () => handler.onContinue());
       upReq.on('response', (res: http.IncomingMessage) => {

@@ -63,9 +63,14 @@ test('an upstream that never answers gives 504 GatewayTimeout after upstreamTime
   expect(proxy.logs.find((l) => l.event === 'exchange')!.error).toBe('upstream_timeout');
 });
 
+// After an abort, undici opens a spare connection for the aborted request's queue slot and then skips the
+// request; that connection idles until upstreamKeepAliveTimeout. The abort tests shorten the timeout so
+// "no sockets behind" is reached quickly.
+const SPARE_IDLE_MS = 300;
+
 test('a client that aborts mid-upload aborts the upstream request, leaving no sockets behind', async () => {
   upstream = await startUpstream(() => undefined);
-  proxy = await startProxy(upstream.url);
+  proxy = await startProxy(upstream.url, { upstreamKeepAliveTimeout: SPARE_IDLE_MS });
   const client = await RawClient.connect(proxy.port);
   await client.write('PUT /b/k HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n');
   await client.write(Buffer.alloc(1024 * 1024, 1));
@@ -97,7 +102,7 @@ test('a client that aborts mid-upload aborts the upstream request, leaving no so
 
 test('a client that disconnects while waiting for the response aborts the upstream request', async () => {
   upstream = await startUpstream(() => undefined);
-  proxy = await startProxy(upstream.url);
+  proxy = await startProxy(upstream.url, { upstreamKeepAliveTimeout: SPARE_IDLE_MS });
   const client = await RawClient.connect(proxy.port);
   await client.write('GET /b/k HTTP/1.1\r\nHost: x\r\n\r\n');
   expect(await eventually(() => upstream!.received.length === 1)).toBe(true);
@@ -214,4 +219,76 @@ test('a pooled upstream connection that dies on reuse is retried once for a body
   const put = await request(proxy.port, { path: '/three', method: 'PUT', body: 'data' });
   expect(put.status).toBe(502);
   expect(upstream.received.map((r) => r.url)).toEqual(['/one', '/two', '/two', '/three']);
+});
+
+test('an upstream that goes silent mid-response is cut off after upstreamTimeout, and so is the client', async () => {
+  upstream = await startUpstream((req, res) => {
+    req.on('end', () => {
+      res.writeHead(200, { 'content-length': '1000' });
+      res.write('partial');
+    });
+  });
+  proxy = await startProxy(upstream.url, { upstreamTimeout: 300 });
+  const started = Date.now();
+  const outcome = await new Promise<string>((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port: proxy!.port, path: '/b/k', agent: false }, (res) => {
+      res.on('data', () => undefined);
+      res.on('end', () => resolve('complete'));
+      res.on('error', () => resolve('aborted'));
+      res.on('aborted', () => resolve('aborted'));
+    });
+    req.on('error', () => resolve('aborted'));
+  });
+  expect(outcome).toBe('aborted');
+  expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+  await proxy.waitForExchanges(1);
+  expect(proxy.logs.find((l) => l.event === 'exchange')).toMatchObject({
+    status: 200,
+    error: 'upstream_response_aborted',
+  });
+  expect(await eventually(async () => (await upstream!.openConnections()) === 0)).toBe(true);
+});
+
+test('a client uploading slowly, for longer than upstreamTimeout in all, does not trip it', async () => {
+  upstream = await startUpstream();
+  proxy = await startProxy(upstream.url, { upstreamTimeout: 300 });
+  const client = await RawClient.connect(proxy.port);
+  await client.write('PUT /b/k HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n\r\n');
+  // 8 bytes over about 800 ms: every gap is below the timeout, the whole upload is not.
+  for (let i = 0; i < 8; i += 1) {
+    await new Promise((r) => setTimeout(r, 100));
+    await client.write('u');
+  }
+  const res = await client.readResponse(3000);
+  expect(res?.status).toBe(200);
+  expect(upstream.received[0]).toMatchObject({ bodyBytes: 8, complete: true });
+  client.destroy();
+});
+
+test('an upstream that stops reading an upload gives 504 after upstreamTimeout', async () => {
+  // Reads nothing and answers nothing: once the socket buffers fill, the upstream is silent.
+  upstream = await startUpstream((req) => req.pause());
+  proxy = await startProxy(upstream.url, { upstreamTimeout: 300 });
+  const started = Date.now();
+  const res = await request(proxy.port, {
+    path: '/b/k',
+    method: 'PUT',
+    body: Buffer.alloc(16 * 1024 * 1024),
+  });
+  expect(res.status).toBe(504);
+  expect(res.body).toContain('<Code>GatewayTimeout</Code>');
+  expect(Date.now() - started).toBeLessThan(5000);
+});
+
+test('with Expect: 100-continue (sent through node:http) an unreachable upstream also gives 502', async () => {
+  const port = await closedPort();
+  proxy = await startProxy(new URL(`http://127.0.0.1:${port}`));
+  const client = await RawClient.connect(proxy.port);
+  await client.write('PUT /b/k HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n');
+  const res = await client.readResponse(3000);
+  expect(res?.status).toBe(502);
+  expect(res?.body).toContain(`could not reach the upstream http://127.0.0.1:${port} (ECONNREFUSED)`);
+  client.destroy();
+  await proxy.waitForExchanges(1);
+  expect(proxy.logs.find((l) => l.event === 'exchange')!.error).toBe('upstream_error:ECONNREFUSED');
 });

@@ -352,6 +352,25 @@ describe('keep-alive', () => {
     expect(proxy.proxy.stats().upstreamSockets.free).toBe(1);
   });
 
+  test('HEAD, GET and Expect-less uploads share one kept-alive upstream connection', async () => {
+    upstream = await startUpstream();
+    proxy = await startProxy(upstream.url);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    for (const method of ['HEAD', 'GET', 'HEAD', 'PUT', 'DELETE', 'HEAD']) {
+      const res = await request(proxy.port, {
+        path: '/b/k',
+        agent,
+        method,
+        ...(method === 'PUT' && { body: 'x' }),
+      });
+      expect(res.status).toBe(200);
+    }
+    agent.destroy();
+    expect(upstream.received.map((r) => r.method)).toEqual(['HEAD', 'GET', 'HEAD', 'PUT', 'DELETE', 'HEAD']);
+    expect(upstream.connections()).toBe(1);
+    expect(proxy.proxy.stats().upstreamSockets).toEqual({ active: 0, free: 1, pending: 0 });
+  });
+
   test('idle upstream connections are closed after upstreamKeepAliveTimeout', async () => {
     upstream = await startUpstream();
     proxy = await startProxy(upstream.url, { upstreamKeepAliveTimeout: 200 });
