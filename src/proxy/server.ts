@@ -379,6 +379,9 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     res.end(ex.method === 'HEAD' ? undefined : doc.body);
   }
 
+  // URL getters re-slice the href on every read; this one is read once.
+  const upstreamAuthority = upstream.host;
+
   /** The Host the upstream request carries (with virtual addressing, also its TLS server name). */
   function upstreamHost(ex: Exchange): string {
     if (addressing === 'virtual' && ex.clientHost !== undefined) {
@@ -388,10 +391,8 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
         return `${hostname.slice(0, -suffix.length)}.${upstream.host}`;
       }
     }
-    // URL getters re-slice the href on every read; this one was read once.
     return upstreamAuthority;
   }
-  const upstreamAuthority = upstream.host;
 
   function upstreamHeaders(ex: Exchange, host: string): string[] {
     const flat = stripHopByHopFlat(ex.req.rawHeaders, HOST_AND_LENGTH);
