@@ -17,6 +17,8 @@
  * `transport/https-required` turned off, which would otherwise (rightly) block every request.
  *
  * Targets: proxy >= 0.8x pass-through throughput, and at most 1 ms added p99 latency.
+ * `--proxy-root DIR` loads the proxy and guard from another checkout's build (DIR/dist) instead, to
+ * compare two versions in the same conditions: run the bench once per version, interleaved.
  * `--rounds N` (default 3) repeats the saturated measurement N times, targets alternating within each
  * round, and reports each target's median: on this shared 2-core machine single rounds vary by tens of
  * percent, and a median ignores the one round another process disturbed, where a mean does not.
@@ -33,6 +35,7 @@ import * as http from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type * as EngineGuardModule from '../src/guard/engine-guard';
@@ -58,6 +61,10 @@ const REQUEST_HEADERS = {
   'x-obs-server-side-encryption-customer-key-MD5': CUSTOMER_KEY_MD5,
   'x-obs-meta-purpose': 'bench',
 };
+
+/** `--proxy-root DIR` (see the header), passed on to every child; the proxy from this checkout without it. */
+const proxyRootIndex = process.argv.indexOf('--proxy-root');
+const PROXY_ROOT_ARG = proxyRootIndex >= 0 ? process.argv[proxyRootIndex + 1] : undefined;
 
 type Role = 'upstream' | 'passthrough' | 'passthrough-undici' | 'proxy' | 'proxy-noop';
 
@@ -182,18 +189,28 @@ const noopGuard: ProxyGuard = {
  * more CPU per request under load (tsx wraps every named closure in a keep-names call and reads imports
  * through getters): tsx's cost, not the product's.
  */
-function shipped(): typeof ServerModule & typeof EngineGuardModule & typeof UndiciUpstreamModule {
+type ProcessSetup = Pick<typeof UndiciUpstreamModule, 'keepWebAssemblyOnBaselineTier'>;
+
+function shipped(root: string): typeof ServerModule & typeof EngineGuardModule & ProcessSetup {
   const load = createRequire(__filename);
-  const dist = join(ROOT, 'dist', 'cjs', 'src');
+  const dist = join(root, 'dist', 'cjs', 'src');
+  const undiciUpstream = join(dist, 'proxy', 'upstream-undici.js');
   return {
     ...(load(join(dist, 'proxy', 'server.js')) as typeof ServerModule),
     ...(load(join(dist, 'guard', 'engine-guard.js')) as typeof EngineGuardModule),
-    ...(load(join(dist, 'proxy', 'upstream-undici.js')) as typeof UndiciUpstreamModule),
+    // Builds from before the undici hop (compared with --proxy-root) have no process set-up to do.
+    ...(existsSync(undiciUpstream)
+      ? (load(undiciUpstream) as ProcessSetup)
+      : { keepWebAssemblyOnBaselineTier: () => undefined }),
   };
 }
 
-function runProxy(upstream: URL, checking: boolean): { server: http.Server; addedMs: number[] } {
-  const { createProxy, createEngineGuard, defaultLog, keepWebAssemblyOnBaselineTier } = shipped();
+function runProxy(
+  upstream: URL,
+  checking: boolean,
+  root: string,
+): { server: http.Server; addedMs: number[] } {
+  const { createProxy, createEngineGuard, defaultLog, keepWebAssemblyOnBaselineTier } = shipped(root);
   // As `obs-sse proxy` sets up its process, so the bench measures what the CLI runs.
   keepWebAssemblyOnBaselineTier();
   const addedMs: number[] = [];
@@ -221,7 +238,8 @@ function child(role: Role, upstream: string | undefined): void {
   if (role === 'upstream') server = runUpstream();
   else if (role === 'passthrough') server = runPassthrough(new URL(upstream as string));
   else if (role === 'passthrough-undici') server = runUndiciPassthrough(new URL(upstream as string));
-  else ({ server, addedMs } = runProxy(new URL(upstream as string), role === 'proxy'));
+  else
+    ({ server, addedMs } = runProxy(new URL(upstream as string), role === 'proxy', PROXY_ROOT_ARG ?? ROOT));
   server.listen(0, '127.0.0.1', () => {
     process.send?.({ type: 'ready', port: (server.address() as AddressInfo).port } satisfies ReadyMessage);
   });
@@ -250,7 +268,12 @@ function child(role: Role, upstream: string | undefined): void {
 // Parent
 
 function spawnRole(role: Role, upstream?: string): Promise<{ proc: ChildProcess; port: number }> {
-  const args = ['--role', role, ...(upstream ? ['--upstream', upstream] : [])];
+  const args = [
+    '--role',
+    role,
+    ...(upstream ? ['--upstream', upstream] : []),
+    ...(PROXY_ROOT_ARG ? ['--proxy-root', PROXY_ROOT_ARG] : []),
+  ];
   // Reuse this process's loader flags (tsx) so the child can run this same TypeScript file.
   const proc = fork(__filename, args, {
     execArgv: process.execArgv,
