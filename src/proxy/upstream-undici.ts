@@ -147,7 +147,7 @@ export function createUndiciUpstream(options: UndiciUpstreamOptions): UpstreamTr
         const [oldestKey, oldest] = named.entries().next().value as [string, Pool];
         named.delete(oldestKey);
         // close() lets the oldest pool's running requests finish before its connections go.
-        void oldest.close();
+        oldest.close().catch(() => undefined);
       }
       p = new Pool(origin, poolOptions);
       named.set(key, p);

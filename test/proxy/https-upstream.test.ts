@@ -1,8 +1,9 @@
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 
 import { makePki, type TestPki } from '../../src/standin/tls';
-import { request, startProxy, type TestProxy } from './helpers';
+import { eventually, request, startProxy, type TestProxy } from './helpers';
 
 let pki: TestPki;
 let caPem: string;
@@ -86,5 +87,46 @@ test('upstreamCa adds to NODE_EXTRA_CA_CERTS instead of replacing the default tr
     if (saved === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
     else process.env.NODE_EXTRA_CA_CERTS = saved;
     other.remove();
+  }
+});
+
+test('virtual-hosted buckets over HTTPS: each bucket is its TLS name, with a bounded pool per name', async () => {
+  // More buckets than the transport keeps pools for (64), so the oldest pools are closed on the way.
+  const buckets = Array.from({ length: 70 }, (_, i) => `b${i}`);
+  const named = makePki(buckets.map((b) => `${b}.localhost`));
+  const names: Array<string | false | null> = [];
+  let connections = 0;
+  const server = https.createServer(named.tls, (req, res) => {
+    names.push((req.socket as TLSSocket).servername);
+    req.resume();
+    req.on('end', () => res.end('ok'));
+  });
+  server.on('secureConnection', () => (connections += 1));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    proxy = await startProxy(new URL(`https://localhost:${port}`), {
+      upstreamCa: named.caPem,
+      addressing: 'virtual',
+      publicHost: 'proxy.test',
+    });
+    for (const bucket of buckets) {
+      const res = await request(proxy.port, { path: '/key', headers: { host: `${bucket}.proxy.test` } });
+      expect(res.status).toBe(200);
+    }
+    expect(names).toEqual(buckets.map((b) => `${b}.localhost`));
+    expect(connections).toBe(70);
+    // The six oldest pools were closed with their idle connections; the newest ones stay for reuse.
+    expect(await eventually(() => proxy!.proxy.stats().upstreamSockets.free === 64)).toBe(true);
+    const again = await request(proxy.port, { path: '/key', headers: { host: 'b69.proxy.test' } });
+    expect(again.status).toBe(200);
+    expect(names.at(-1)).toBe('b69.localhost');
+    expect(connections).toBe(70);
+  } finally {
+    await proxy?.close();
+    proxy = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+    named.remove();
   }
 });
