@@ -29,10 +29,10 @@ class TimeoutError extends Error {
 }
 
 export function createHttpUpstream(options: HttpUpstreamOptions): UpstreamTransport {
-  const https_ = options.upstream.protocol === 'https:';
-  const request = https_ ? https.request : http.request;
+  const secure = options.upstream.protocol === 'https:';
+  const request = secure ? https.request : http.request;
   const hostname = options.upstream.hostname.replace(/^\[|\]$/g, '');
-  const port = options.upstream.port === '' ? (https_ ? 443 : 80) : Number(options.upstream.port);
+  const port = options.upstream.port === '' ? (secure ? 443 : 80) : Number(options.upstream.port);
   const live = new Set<http.ClientRequest>();
 
   return {
