@@ -447,7 +447,8 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     onRequestSent(): void {
       if (!this.current) return;
       this.ex.requestSent = true;
-      this.ex.tSent = performance.now();
+      // The send time only feeds onExchange's timings; without it the clock read is pure overhead.
+      if (onExchange) this.ex.tSent = performance.now();
     }
 
     onResponse(head: UpstreamResponseHead): ((chunk: Buffer) => void) | undefined {
