@@ -29,6 +29,19 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** Whether a GET through the proxy arrives whole (`complete`) or is cut off (`aborted`). */
+function responseOutcome(port: number): Promise<'complete' | 'aborted'> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/b/k', agent: false }, (res) => {
+      res.on('data', () => undefined);
+      res.on('end', () => resolve('complete'));
+      res.on('error', () => resolve('aborted'));
+      res.on('aborted', () => resolve('aborted'));
+    });
+    req.on('error', () => resolve('aborted'));
+  });
+}
+
 test('an unreachable upstream gives 502 BadGateway naming the cause, and the proxy keeps serving', async () => {
   const port = await closedPort();
   proxy = await startProxy(new URL(`http://127.0.0.1:${port}`));
@@ -182,15 +195,7 @@ test('an upstream that dies mid-response truncates the client response instead o
     });
   });
   proxy = await startProxy(upstream.url);
-  const outcome = await new Promise<string>((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port: proxy!.port, path: '/b/k', agent: false }, (res) => {
-      res.on('data', () => undefined);
-      res.on('end', () => resolve('complete'));
-      res.on('error', () => resolve('aborted'));
-      res.on('aborted', () => resolve('aborted'));
-    });
-    req.on('error', () => resolve('aborted'));
-  });
+  const outcome = await responseOutcome(proxy.port);
   expect(outcome).toBe('aborted');
   await proxy.waitForExchanges(1);
   expect(proxy.logs.find((l) => l.event === 'exchange')!.error).toBeDefined();
@@ -230,15 +235,7 @@ test('an upstream that goes silent mid-response is cut off after upstreamTimeout
   });
   proxy = await startProxy(upstream.url, { upstreamTimeout: 300 });
   const started = Date.now();
-  const outcome = await new Promise<string>((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port: proxy!.port, path: '/b/k', agent: false }, (res) => {
-      res.on('data', () => undefined);
-      res.on('end', () => resolve('complete'));
-      res.on('error', () => resolve('aborted'));
-      res.on('aborted', () => resolve('aborted'));
-    });
-    req.on('error', () => resolve('aborted'));
-  });
+  const outcome = await responseOutcome(proxy.port);
   expect(outcome).toBe('aborted');
   expect(Date.now() - started).toBeGreaterThanOrEqual(280);
   await proxy.waitForExchanges(1);

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 
+import { sha256 } from '../support/post-form';
 import {
   startProxy,
   startUpstream,
@@ -297,7 +297,7 @@ describe('headers', () => {
     expect(upstream.received[0]!.headers['transfer-encoding']).toBe('chunked');
     expect(upstream.received[0]!.headers['content-length']).toBeUndefined();
     expect(upstream.received[0]!.bodyBytes).toBe(11);
-    expect(upstream.received[0]!.sha256).toBe(createHash('sha256').update('hello world').digest('hex'));
+    expect(upstream.received[0]!.sha256).toBe(sha256(Buffer.from('hello world')));
     client.destroy();
   });
 
@@ -317,7 +317,7 @@ describe('headers', () => {
     ).toHaveLength(1);
     const framing = headers['content-length'] ?? headers['transfer-encoding'];
     expect(['11', 'chunked']).toContain(framing);
-    expect(upstream.received[0]!.sha256).toBe(createHash('sha256').update('hello world').digest('hex'));
+    expect(upstream.received[0]!.sha256).toBe(sha256(Buffer.from('hello world')));
     client.destroy();
   });
 
