@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Shared by .ci/setup.d/*.sh: install Debian packages that are missing, running `apt-get update` at most once.
+# CI runs as root on a fresh clone, possibly on a fresh machine; present packages are skipped.
+set -euo pipefail
+
+need_debs() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  if [ ! -e /tmp/.obs-sse-apt-updated ]; then
+    $sudo apt-get update -qq && touch /tmp/.obs-sse-apt-updated
+  fi
+  echo "installing: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
