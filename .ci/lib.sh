@@ -11,9 +11,13 @@ need_debs() {
   [ ${#missing[@]} -eq 0 ] && return 0
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  if [ ! -e /tmp/.obs-sse-apt-updated ]; then
-    $sudo apt-get update -qq && touch /tmp/.obs-sse-apt-updated
-  fi
   echo "installing: ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # One apt at a time: setup scripts (and developers' parallel runs) may call this together.
+  (
+    flock 9
+    if [ ! -e /tmp/.obs-sse-apt-updated ]; then
+      $sudo apt-get update -qq && touch /tmp/.obs-sse-apt-updated
+    fi
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  ) 9>/tmp/.obs-sse-apt.lock
 }
