@@ -4,6 +4,7 @@
  * and JIT state do not colour the next. `npm run bench -- engine lint` runs only the named sections.
  */
 import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 const tsx = path.join(__dirname, '../node_modules/.bin/tsx');
@@ -13,6 +14,14 @@ const SECTIONS: Record<string, { title: string; file: string; args?: string[] }>
   lint: { title: 'obs-sse lint: 1 GB NDJSON and 200 MB HAR', file: 'lint.ts' },
   proxy: { title: 'obs-sse proxy under load (autocannon, 64 connections, 10 s)', file: 'proxy-load.ts' },
 };
+
+// Ratios only compare within one run, but a table still needs its machine, Node version and date to be read
+// beside another (docs/benchmarks.md).
+const cpus = os.cpus();
+console.log(
+  `# npm run bench, ${new Date().toISOString()}: Node ${process.version}, ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'},` +
+    ` ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
+);
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 let failed = false;
