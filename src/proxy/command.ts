@@ -85,7 +85,8 @@ export async function startProxyCommand(
   let stopping: Promise<number> | undefined;
   const stop = (graceMs = hooks.graceMs ?? 10_000): Promise<number> => {
     stopping ??= (async () => {
-      uninstall();
+      // The handlers stay until the drain is over: a second signal must reach onSignal (exit 1 now), not
+      // Node's default handler, which would kill the process by signal (exit 130/143).
       let code = 0;
       try {
         await proxy.close({ graceMs });
@@ -101,6 +102,7 @@ export async function startProxyCommand(
         }
       }
       if (harFailed) code = 1;
+      uninstall();
       resolveDone(code);
       return code;
     })();

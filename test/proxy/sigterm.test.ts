@@ -1,14 +1,17 @@
+import { freshBin } from '../support/dist';
 import {
   startChildProxy,
+  startCliProxy,
   startUpstream,
   request,
   eventually,
   type ChildProxy,
+  type CliProxy,
   type Upstream,
 } from './helpers';
 
 let upstream: Upstream;
-let child: ChildProxy | undefined;
+let child: ChildProxy | CliProxy | undefined;
 const releases: Array<() => void> = [];
 
 beforeEach(async () => {
@@ -68,4 +71,17 @@ test('the grace period bounds the drain: a request that outlives it is cut and t
   // The upstream saw the proxy go away too: its end of the cut exchange is closed.
   expect(await eventually(async () => (await upstream.openConnections()) === 0)).toBe(true);
   expect(child.stdout()).toContain('"forced":1');
+});
+
+test('obs-sse proxy: a second signal during the drain exits 1 at once (docs/proxy.md), not by the signal', async () => {
+  child = await startCliProxy([await freshBin()], ['--upstream', upstream.url.href]);
+  const inflight = request(child.port, { path: '/held' }).catch((e: Error) => e);
+  expect(await eventually(() => releases.length === 1)).toBe(true);
+  child.child.kill('SIGTERM');
+  // The first signal starts a drain that waits for /held; the second gives it up.
+  await new Promise((r) => setTimeout(r, 200));
+  expect(child.child.exitCode).toBeNull();
+  child.child.kill('SIGTERM');
+  expect(await child.exited).toEqual({ code: 1, signal: null });
+  await inflight;
 });
