@@ -1427,7 +1427,7 @@ export type CompleteMultipartUploadResponseSseHeaders = (
       "x-obs-server-side-encryption"?: never;
       "x-obs-server-side-encryption-kms-key-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm": "AES256";
-      "x-obs-server-side-encryption-customer-key-md5": string;
+      "x-obs-server-side-encryption-customer-key-md5"?: string;
       [k: string]: unknown;
     }
   | {

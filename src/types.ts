@@ -7,9 +7,12 @@ export type Severity = 'error' | 'warning' | 'info';
 /** The header spelling family: OBS's own `x-obs-` headers, or the S3-compatible `x-amz-` ones. */
 export type Dialect = 'obs' | 's3';
 
-/** Where a rule comes from: a cell of the seed tables, a fact from OBS's per-API pages, or this project. */
+/**
+ * Where a rule comes from: a cell of the seed tables, a fact from OBS's per-API pages, the official SDK's source
+ * (where neither says anything), or this project.
+ */
 export interface Provenance {
-  source: 'seed' | 'per-API' | 'extension';
+  source: 'seed' | 'per-API' | 'sdk' | 'extension';
   /** Seed table number (1 or 2), for `source: 'seed'`. */
   table?: number;
   /** The seed row (documented header name). */
@@ -18,6 +21,10 @@ export interface Provenance {
   column?: string;
   /** Number of the cross-header fact in the reference page. */
   fact?: number;
+  /** The OBS per-API page and the table or constraint relied on, for `source: 'per-API'`. */
+  page?: string;
+  /** Package, version and source lines, for `source: 'sdk'` (the official SDK, where no page says it). */
+  ref?: string;
   note?: string;
 }
 

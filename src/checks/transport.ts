@@ -2,8 +2,16 @@ import type { ScanState } from '../engine/state';
 import type { Scheme } from '../types';
 import { type CheckKind, type HeaderCondition, headerConditionSchema } from './types';
 
-/** A message that must travel over a given scheme when any trigger header (with its values) is present. */
-export const transport: CheckKind<{ scheme: Scheme; whenAny: HeaderCondition[] }> = {
+/**
+ * A message that must travel over a given scheme when any trigger header (with its values) is present, unless
+ * one of the `unlessAny` headers is: another rule then speaks for the message (for example an error where the
+ * target is encrypted, so a warning about the copy source alone would say it twice).
+ */
+export const transport: CheckKind<{
+  scheme: Scheme;
+  whenAny: HeaderCondition[];
+  unlessAny?: HeaderCondition[];
+}> = {
   kind: 'transport',
   optionsSchema: {
     type: 'object',
@@ -12,15 +20,17 @@ export const transport: CheckKind<{ scheme: Scheme; whenAny: HeaderCondition[] }
     properties: {
       scheme: { enum: ['http', 'https'] },
       whenAny: { type: 'array', minItems: 1, items: headerConditionSchema },
+      unlessAny: { type: 'array', minItems: 1, items: headerConditionSchema },
     },
   },
-  compile({ scheme, whenAny }, ctx) {
-    const triggers = whenAny.map((t) => ({
-      index: ctx.index(t.header),
-      values: t.values && new Set(t.values),
-    }));
-    const firstTrigger = (s: ScanState) =>
-      triggers.find((t) => s.bits & (1 << t.index) && (!t.values || t.values.has(s.canon[t.index]!)));
+  compile({ scheme, whenAny, unlessAny = [] }, ctx) {
+    const conditions = (list: HeaderCondition[]) =>
+      list.map((t) => ({ index: ctx.index(t.header), values: t.values && new Set(t.values) }));
+    const triggers = conditions(whenAny);
+    const exemptions = conditions(unlessAny);
+    const holds = (s: ScanState) => (t: { index: number; values: Set<string> | undefined }) =>
+      s.bits & (1 << t.index) && (!t.values || t.values.has(s.canon[t.index]!));
+    const firstTrigger = (s: ScanState) => (exemptions.some(holds(s)) ? undefined : triggers.find(holds(s)));
     return {
       triggers: triggers.reduce((m, t) => m | (1 << t.index), 0),
       // Without a known scheme there is nothing to judge.

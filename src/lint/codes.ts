@@ -63,7 +63,9 @@ export function provenanceSummary(list: readonly Provenance[]): string {
         ? `seed${p.table === undefined ? '' : ` table ${p.table}`}`
         : p.source === 'per-API'
           ? `per-API${p.fact === undefined ? '' : ` fact ${p.fact}`}`
-          : 'extension';
+          : p.source === 'sdk'
+            ? 'SDK source'
+            : 'extension';
     if (!parts.includes(s)) parts.push(s);
   }
   return parts.join(', ');
@@ -75,8 +77,10 @@ export function describeProvenance(p: Provenance): string {
     p.source === 'seed'
       ? [`seed table ${p.table ?? '?'}`, p.header && `row ${p.header}`, p.column && `column "${p.column}"`]
       : p.source === 'per-API'
-        ? [`OBS per-API reference${p.fact === undefined ? '' : `, cross-header fact ${p.fact}`}`]
-        : [`project extension${p.fact === undefined ? '' : `, cross-header fact ${p.fact}`}`];
+        ? [`OBS per-API reference${p.fact === undefined ? '' : `, cross-header fact ${p.fact}`}`, p.page]
+        : p.source === 'sdk'
+          ? [`official SDK source, ${p.ref ?? '?'}`]
+          : [`project extension${p.fact === undefined ? '' : `, cross-header fact ${p.fact}`}`];
   const head = where.filter(Boolean).join(', ');
   return p.note ? `${head}: ${p.note}` : head;
 }
