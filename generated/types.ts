@@ -89,24 +89,28 @@ export type CreateBucketResponseSseHeaders = (
       "x-obs-server-side-encryption"?: "kms" | "obs";
       "x-obs-server-side-data-encryption"?: never;
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       [k: string]: unknown;
     }
   | {
       "x-obs-server-side-encryption": "kms";
       "x-obs-server-side-data-encryption"?: "AES256" | "SM4";
       "x-obs-server-side-encryption-kms-key-id": string;
+      "x-obs-sse-kms-key-project-id"?: string;
       [k: string]: unknown;
     }
   | {
       "x-obs-server-side-encryption": "kms" | "obs";
       "x-obs-server-side-data-encryption": "AES256";
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       [k: string]: unknown;
     }
   | {
       "x-obs-server-side-encryption": "kms";
       "x-obs-server-side-data-encryption": "SM4";
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       [k: string]: unknown;
     }
 ) & {
@@ -249,6 +253,7 @@ export type PutObjectResponseSseHeaders = (
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-data-encryption"?: never;
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -257,6 +262,7 @@ export type PutObjectResponseSseHeaders = (
       "x-obs-server-side-encryption"?: never;
       "x-obs-server-side-data-encryption"?: never;
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm": "AES256";
       "x-obs-server-side-encryption-customer-key-md5": string;
       [k: string]: unknown;
@@ -265,6 +271,7 @@ export type PutObjectResponseSseHeaders = (
       "x-obs-server-side-encryption": "kms";
       "x-obs-server-side-data-encryption"?: "SM4";
       "x-obs-server-side-encryption-kms-key-id": string;
+      "x-obs-sse-kms-key-project-id"?: string;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -273,6 +280,7 @@ export type PutObjectResponseSseHeaders = (
       "x-obs-server-side-encryption": "kms";
       "x-obs-server-side-data-encryption": "SM4";
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -413,6 +421,7 @@ export type PostObjectResponseSseHeaders = (
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-data-encryption"?: never;
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -421,6 +430,7 @@ export type PostObjectResponseSseHeaders = (
       "x-obs-server-side-encryption"?: never;
       "x-obs-server-side-data-encryption"?: never;
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm": "AES256";
       "x-obs-server-side-encryption-customer-key-md5": string;
       [k: string]: unknown;
@@ -429,6 +439,7 @@ export type PostObjectResponseSseHeaders = (
       "x-obs-server-side-encryption": "kms";
       "x-obs-server-side-data-encryption"?: "SM4";
       "x-obs-server-side-encryption-kms-key-id": string;
+      "x-obs-sse-kms-key-project-id"?: string;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -437,6 +448,7 @@ export type PostObjectResponseSseHeaders = (
       "x-obs-server-side-encryption": "kms";
       "x-obs-server-side-data-encryption": "SM4";
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -553,6 +565,7 @@ export type GetObjectResponseSseHeaders = (
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-data-encryption"?: never;
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -561,6 +574,7 @@ export type GetObjectResponseSseHeaders = (
       "x-obs-server-side-encryption"?: never;
       "x-obs-server-side-data-encryption"?: never;
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm": "AES256";
       "x-obs-server-side-encryption-customer-key-md5": string;
       [k: string]: unknown;
@@ -569,6 +583,7 @@ export type GetObjectResponseSseHeaders = (
       "x-obs-server-side-encryption": "kms";
       "x-obs-server-side-data-encryption"?: "SM4";
       "x-obs-server-side-encryption-kms-key-id": string;
+      "x-obs-sse-kms-key-project-id"?: string;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -577,6 +592,7 @@ export type GetObjectResponseSseHeaders = (
       "x-obs-server-side-encryption": "kms";
       "x-obs-server-side-data-encryption": "SM4";
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -693,6 +709,7 @@ export type HeadObjectResponseSseHeaders = (
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-data-encryption"?: never;
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -701,6 +718,7 @@ export type HeadObjectResponseSseHeaders = (
       "x-obs-server-side-encryption"?: never;
       "x-obs-server-side-data-encryption"?: never;
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm": "AES256";
       "x-obs-server-side-encryption-customer-key-md5": string;
       [k: string]: unknown;
@@ -709,6 +727,7 @@ export type HeadObjectResponseSseHeaders = (
       "x-obs-server-side-encryption": "kms";
       "x-obs-server-side-data-encryption"?: "SM4";
       "x-obs-server-side-encryption-kms-key-id": string;
+      "x-obs-sse-kms-key-project-id"?: string;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -717,6 +736,7 @@ export type HeadObjectResponseSseHeaders = (
       "x-obs-server-side-encryption": "kms";
       "x-obs-server-side-data-encryption": "SM4";
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -874,6 +894,7 @@ export type CopyObjectResponseSseHeaders = (
   | {
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -881,6 +902,7 @@ export type CopyObjectResponseSseHeaders = (
   | {
       "x-obs-server-side-encryption"?: never;
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm": "AES256";
       "x-obs-server-side-encryption-customer-key-md5": string;
       [k: string]: unknown;
@@ -888,6 +910,7 @@ export type CopyObjectResponseSseHeaders = (
   | {
       "x-obs-server-side-encryption": "kms";
       "x-obs-server-side-encryption-kms-key-id": string;
+      "x-obs-sse-kms-key-project-id"?: string;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -1031,6 +1054,7 @@ export type InitiateMultipartUploadResponseSseHeaders = (
   | {
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -1038,6 +1062,7 @@ export type InitiateMultipartUploadResponseSseHeaders = (
   | {
       "x-obs-server-side-encryption"?: never;
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm": "AES256";
       "x-obs-server-side-encryption-customer-key-md5": string;
       [k: string]: unknown;
@@ -1045,6 +1070,7 @@ export type InitiateMultipartUploadResponseSseHeaders = (
   | {
       "x-obs-server-side-encryption": "kms";
       "x-obs-server-side-encryption-kms-key-id": string;
+      "x-obs-sse-kms-key-project-id"?: string;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -1160,6 +1186,7 @@ export type UploadPartResponseSseHeaders = (
   | {
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -1167,6 +1194,7 @@ export type UploadPartResponseSseHeaders = (
   | {
       "x-obs-server-side-encryption"?: never;
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm": "AES256";
       "x-obs-server-side-encryption-customer-key-md5": string;
       [k: string]: unknown;
@@ -1174,6 +1202,7 @@ export type UploadPartResponseSseHeaders = (
   | {
       "x-obs-server-side-encryption": "kms";
       "x-obs-server-side-encryption-kms-key-id": string;
+      "x-obs-sse-kms-key-project-id"?: string;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -1303,6 +1332,7 @@ export type UploadPartCopyResponseSseHeaders = (
   | {
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -1310,6 +1340,7 @@ export type UploadPartCopyResponseSseHeaders = (
   | {
       "x-obs-server-side-encryption"?: never;
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm": "AES256";
       "x-obs-server-side-encryption-customer-key-md5": string;
       [k: string]: unknown;
@@ -1317,6 +1348,7 @@ export type UploadPartCopyResponseSseHeaders = (
   | {
       "x-obs-server-side-encryption": "kms";
       "x-obs-server-side-encryption-kms-key-id": string;
+      "x-obs-sse-kms-key-project-id"?: string;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -1419,6 +1451,7 @@ export type CompleteMultipartUploadResponseSseHeaders = (
   | {
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -1426,6 +1459,7 @@ export type CompleteMultipartUploadResponseSseHeaders = (
   | {
       "x-obs-server-side-encryption"?: never;
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm": "AES256";
       "x-obs-server-side-encryption-customer-key-md5"?: string;
       [k: string]: unknown;
@@ -1433,6 +1467,7 @@ export type CompleteMultipartUploadResponseSseHeaders = (
   | {
       "x-obs-server-side-encryption": "kms";
       "x-obs-server-side-encryption-kms-key-id": string;
+      "x-obs-sse-kms-key-project-id"?: string;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -1577,6 +1612,7 @@ export type AppendObjectResponseSseHeaders = (
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-data-encryption"?: never;
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -1585,6 +1621,7 @@ export type AppendObjectResponseSseHeaders = (
       "x-obs-server-side-encryption"?: never;
       "x-obs-server-side-data-encryption"?: never;
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm": "AES256";
       "x-obs-server-side-encryption-customer-key-md5": string;
       [k: string]: unknown;
@@ -1593,6 +1630,7 @@ export type AppendObjectResponseSseHeaders = (
       "x-obs-server-side-encryption": "kms";
       "x-obs-server-side-data-encryption"?: "SM4";
       "x-obs-server-side-encryption-kms-key-id": string;
+      "x-obs-sse-kms-key-project-id"?: string;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;
@@ -1601,6 +1639,7 @@ export type AppendObjectResponseSseHeaders = (
       "x-obs-server-side-encryption": "kms";
       "x-obs-server-side-data-encryption": "SM4";
       "x-obs-server-side-encryption-kms-key-id"?: never;
+      "x-obs-sse-kms-key-project-id"?: never;
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
       [k: string]: unknown;

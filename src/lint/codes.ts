@@ -62,13 +62,18 @@ export function provenanceSummary(list: readonly Provenance[]): string {
       p.source === 'seed'
         ? `seed${p.table === undefined ? '' : ` table ${p.table}`}`
         : p.source === 'per-API'
-          ? `per-API${p.fact === undefined ? '' : ` fact ${p.fact}`}`
+          ? `per-API${p.fact === undefined ? '' : ` fact ${p.fact}`}${p.page === undefined ? '' : ` ${pageName(p.page)}`}`
           : p.source === 'sdk'
             ? 'SDK source'
             : 'extension';
     if (!parts.includes(s)) parts.push(s);
   }
   return parts.join(', ');
+}
+
+/** The page's own name, without the table or the translation: `合并段` of `合并段 (CompleteMultipartUpload), Table 3`. */
+function pageName(page: string): string {
+  return page.split(/[ ,(]/, 1)[0]!;
 }
 
 /** One provenance in full, for `obs-sse explain`. */

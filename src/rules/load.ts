@@ -119,6 +119,9 @@ function resolveTable(
       : [];
     const provenance = [...(op.provenance ?? []), ...(cell.provenance ?? []), ...seed];
     if (cell.note && seed[0]) seed[0].note = cell.note;
+    // A cell accepted with a warning is the project's addition: the seed's own cell there is "-".
+    if (cell.severity && seed[0])
+      seed[0].note = 'The seed\'s cell is "-"; this project accepts the header beyond it.';
     out[id] = { ...cell, provenance };
   }
   return out;

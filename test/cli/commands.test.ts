@@ -93,7 +93,9 @@ it('lists every code with its severity and provenance, also as JSON', async () =
   const codes = Object.keys(getChecker().rules.codes);
   const text = (await runCli(['rules'])).stdout;
   for (const code of codes)
-    expect(text).toMatch(new RegExp(`^${code} +(error|warning|info) +.+ \\[(seed|per-API|extension)`, 'm'));
+    expect(text).toMatch(
+      new RegExp(`^${code} +(error|warning|info) +.+ \\[(seed|per-API|SDK source|extension)`, 'm'),
+    );
   const list = JSON.parse((await runCli(['rules', '--format', 'json'])).stdout) as {
     code: string;
     provenance: unknown[];

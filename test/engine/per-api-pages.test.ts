@@ -114,3 +114,53 @@ describe('the project id on object writes: backed by the SDK source, not a page'
     expect(put.provenance.find((p) => p.source === 'sdk')!.note).toMatch(/PostObject differs/);
   });
 });
+
+describe('the project id in responses: returned only when SSE-KMS is used, for custom keys (seed response rows)', () => {
+  const response = (headers: Record<string, string>) =>
+    run({ operation: 'GetObject', direction: 'response', headers });
+
+  test('with kms and the key id: valid', () => {
+    expect(response({ [H.sse]: 'kms', [H.kmsKey]: KEY_ID, [H.project]: PROJECT_ID }).pairs).toEqual([]);
+  });
+
+  test('with AES256: needs kms', () => {
+    expect(response({ [H.sse]: 'AES256', [H.project]: PROJECT_ID }).pairs).toEqual([
+      `sse-kms/project-id-requires-kms ${H.project}`,
+      `sse-kms/project-id-requires-key-id ${H.project}`,
+    ]);
+  });
+
+  test('with SSE-C: needs kms', () => {
+    const r = response({ [H.cAlg]: 'AES256', [H.cMd5]: DOC_MD5, [H.project]: PROJECT_ID });
+    expect(r.pairs).toContain(`sse-kms/project-id-requires-kms ${H.project}`);
+  });
+
+  test('alone: needs kms and the key id, citing the seed rows', () => {
+    const r = response({ [H.project]: PROJECT_ID });
+    expect(r.pairs).toEqual([
+      `sse-kms/project-id-requires-kms ${H.project}`,
+      `sse-kms/project-id-requires-key-id ${H.project}`,
+    ]);
+    expect(r.diagnostics[0]!.provenance.map((p) => p.source)).toEqual(['seed', 'seed']);
+  });
+});
+
+describe('a response returns the key id in its full form, regionID:domainID:key/key_id', () => {
+  test('a bare key id in a response is a warning', () => {
+    const r = run({
+      operation: 'CompleteMultipartUpload',
+      direction: 'response',
+      headers: { [H.sse]: 'kms', [H.kmsKey]: '4f1cd4de-ab64-4807-920a-47fc42e7f0d0' },
+    });
+    expect(r.valid).toBe(true);
+    expect(r.pairs).toEqual([`sse-kms/bare-key-id-in-response ${H.kmsKey}`]);
+    expect(r.diagnostics[0]!.message).toContain('regionID:domainID:key/key_id');
+  });
+
+  test('the documented full form passes, and a bare key id still passes in a request', () => {
+    const full = { [H.sse]: 'kms', [H.kmsKey]: KEY_ID };
+    expect(run({ operation: 'PutObject', direction: 'response', headers: full }).pairs).toEqual([]);
+    const bare = { [H.sse]: 'kms', [H.kmsKey]: '4f1cd4de-ab64-4807-920a-47fc42e7f0d0' };
+    expect(run({ operation: 'PutObject', direction: 'request', headers: bare }).pairs).toEqual([]);
+  });
+});
