@@ -10,11 +10,9 @@
  * (`https://127.0.0.1/bucket/key`) and the linter's default addressing reads them right. Secrets are
  * redacted by the stand-in's HAR writer: customer keys appear as [REDACTED].
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStandin } from '../src/standin/server';
-import { selfSignedCert } from '../test/lint/support/tls';
+import { selfSignedCert } from '../test/dialect/recorded';
 import { runScenarios } from '../test/support/sdk';
 
 const SCENARIOS = [
@@ -36,24 +34,19 @@ const SCENARIOS = [
 ];
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'obs-sse-example-'));
+  const tls = selfSignedCert();
+  const har = join(__dirname, 'recording.har');
+  const standin = await startStandin({ har, tls });
   try {
-    const tls = selfSignedCert(dir);
-    const har = join(__dirname, 'recording.har');
-    const standin = await startStandin({ har, tls });
-    try {
-      const results = await runScenarios(
-        { port: standin.port, mode: 's3', https: true },
-        { only: SCENARIOS, bucket: 'example-bucket' },
-      );
-      for (const r of results) console.log(`${r.kind.padEnd(8)} ${r.id.padEnd(34)} ${r.status ?? r.error ?? ''}`);
-    } finally {
-      await standin.close();
-    }
-    console.log(`wrote ${har}`);
+    const results = await runScenarios(
+      { port: standin.port, mode: 's3', https: true },
+      { only: SCENARIOS, bucket: 'example-bucket' },
+    );
+    for (const r of results) console.log(`${r.kind.padEnd(8)} ${r.id.padEnd(34)} ${r.status ?? r.error ?? ''}`);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await standin.close();
   }
+  console.log(`wrote ${har}`);
 }
 
 main().catch((err: unknown) => {

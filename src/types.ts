@@ -64,6 +64,12 @@ export interface ValidateOptions {
   scheme?: Scheme;
   /** `auto` (the default) detects the dialect from the headers present. */
   dialect?: Dialect | 'auto';
+  /**
+   * AppendObject's `position` query parameter, when known: 0 is the first append, which may set SSE-KMS;
+   * a later append (position > 0) must not carry SSE-KMS headers (追加写对象, constraint 3). Unknown, only the
+   * rules that hold at any position apply. Ignored for other operations.
+   */
+  position?: number;
 }
 
 export interface ValidationResult {

@@ -67,10 +67,17 @@ function variantSchema(rules: RuleSet, v: Variant): Record<string, unknown> {
   return required.length ? { properties, required: required.sort() } : { properties };
 }
 
-/** The cross-header and transport rules that apply to one operation and direction. */
+/**
+ * The cross-header and transport rules that apply to one operation and direction. Rules about one append
+ * (`appendPosition`) are left out: a schema sees headers, not the ?position, so it describes an append whose
+ * position is unknown, as the engine does without one.
+ */
 export function applicable(rules: RuleDef[], op: OperationDef, direction: Direction): RuleDef[] {
   return rules.filter(
-    (r) => r.directions.includes(direction) && (!r.operations || r.operations.includes(op.id)),
+    (r) =>
+      r.directions.includes(direction) &&
+      (!r.operations || r.operations.includes(op.id)) &&
+      r.appendPosition === undefined,
   );
 }
 

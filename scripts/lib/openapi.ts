@@ -212,7 +212,8 @@ interface RuleEntry {
 function crossHeaderRules(rules: RuleSet, op: OperationDef): RuleEntry[] {
   const out: RuleEntry[] = [];
   for (const rule of rules.rules) {
-    if (rule.kind === 'forbidden') continue; // expressed: the header is declared with `not: {}`
+    // Expressed: the header is declared with `not: {}` (unless the rule depends on the append's position).
+    if (rule.kind === 'forbidden' && rule.appendPosition === undefined) continue;
     if (rule.operations && !rule.operations.includes(op.id)) continue;
     // A rule only matters in a direction where the operation takes one of its headers.
     const ids = headersOf(rules, rule.options);
@@ -355,7 +356,8 @@ function packageVersion(): string {
 export function expressibleCodes(rules: RuleSet): string[] {
   const codes = new Set(['header/not-allowed', 'value/not-allowed']);
   for (const h of rules.headers) codes.add(valueCode(rules, h));
-  for (const r of rules.rules) if (r.kind === 'forbidden') codes.add(r.code);
+  for (const r of rules.rules)
+    if (r.kind === 'forbidden' && r.appendPosition === undefined) codes.add(r.code);
   return [...codes].sort();
 }
 

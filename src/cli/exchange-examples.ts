@@ -53,6 +53,23 @@ export const EXCHANGE_EXAMPLES: Readonly<Record<RecordedInspectCode, ExchangeExa
       { method: 'PUT', url: `${HOST}/big.bin?partNumber=1&uploadId=0000018C2F4A7B1E`, requestHeaders: keyB },
     ],
   },
+  'append/key-mismatch': {
+    title: 'An SSE-C appendable object created with one key, and a later append sent with another',
+    exchanges: [
+      {
+        method: 'POST',
+        url: `${HOST}/app.log?append&position=0`,
+        requestHeaders: keyA,
+        status: 200,
+        responseHeaders: [
+          ['x-obs-server-side-encryption-customer-algorithm', 'AES256'],
+          ['x-obs-server-side-encryption-customer-key-MD5', md5Of(keyA)],
+          ['x-obs-next-append-position', '1024'],
+        ],
+      },
+      { method: 'POST', url: `${HOST}/app.log?append&position=1024`, requestHeaders: keyB },
+    ],
+  },
   'response/md5-mismatch': {
     title: 'A response that echoes the MD5 of another key than the request sent',
     exchanges: [

@@ -94,7 +94,11 @@ function headerLines(headers: CodeExample['headers']): string[] {
 }
 
 function describeExample(label: string, ex: CodeExample): string[] {
-  const extra = [ex.scheme && `scheme ${ex.scheme}`, ex.dialect && `dialect ${ex.dialect}`].filter(Boolean);
+  const extra = [
+    ex.position !== undefined && `position=${ex.position}`,
+    ex.scheme && `scheme ${ex.scheme}`,
+    ex.dialect && `dialect ${ex.dialect}`,
+  ].filter(Boolean);
   return [
     `${label} (${ex.operation} ${ex.direction}${extra.length ? `, ${extra.join(', ')}` : ''}):`,
     ...headerLines(ex.headers),

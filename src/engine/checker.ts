@@ -1,7 +1,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import { CHECK_KINDS, type Check, type CompileContext } from '../checks';
 import { assertValid } from '../rules/load';
-import type { Cell, HeaderDef, HeaderId, OperationDef, RuleSet } from '../rules/model';
+import type { AppendPosition, Cell, HeaderDef, HeaderId, OperationDef, RuleSet } from '../rules/model';
 import type {
   Dialect,
   Direction,
@@ -18,6 +18,8 @@ import { NameIndex, scanHeaders } from './scan';
 import { ScanState } from './state';
 
 export const DIRECTIONS: readonly Direction[] = ['request', 'response'];
+/** AppendObject is compiled three times: position unknown, the first append, and a later one. */
+const APPEND_POSITIONS: readonly (AppendPosition | undefined)[] = [undefined, 'first', 'later'];
 const DIALECTS: readonly Dialect[] = ['obs', 's3'];
 
 interface CompiledCell {
@@ -61,6 +63,7 @@ export class Checker {
   private readonly headers: readonly HeaderDef[];
   private readonly size: number;
   private readonly index: NameIndex;
+  /** By operation, and for AppendObject also by which append it is (`AppendObject@later`). */
   private readonly compiled = new Map<string, Partial<Record<Direction, CompiledDirection>>>();
   private readonly names: Record<Dialect, string[]>;
   private readonly equivalents: Record<Dialect, (readonly string[])[][]>;
@@ -122,78 +125,83 @@ export class Checker {
     );
 
     for (const op of rules.operations) {
-      for (const direction of DIRECTIONS) {
-        const reporters = new Map<string, Reporter>();
-        const reporter = (code: string, provenance: Provenance[], severity?: Severity): Reporter => {
-          const key = `${code} ${JSON.stringify(provenance)} ${severity ?? ''}`;
-          let r = reporters.get(key);
-          if (!r)
-            reporters.set(key, (r = new Reporter(reportCtx, code, provenance, op.id, direction, severity)));
-          return r;
-        };
-        const table = op[direction];
-        const cells = {} as Record<Dialect, (CompiledCell | undefined)[]>;
-        for (const dialect of DIALECTS) {
-          cells[dialect] = rules.headers.map((h) => {
-            const cell = table[h.id];
-            if (!cell || (dialect === 's3' && !s3[h.id])) return undefined;
-            return this.compileCell(h, cell, dialect, (code, sev) => reporter(code, cell.provenance, sev));
-          });
-        }
-        const checks: CompiledDirection['checks'] = [];
-        let forbidden = 0;
-        for (const rule of rules.rules) {
-          if (!rule.directions.includes(direction) || (rule.operations && !rule.operations.includes(op.id)))
-            continue;
-          const kind = CHECK_KINDS.get(rule.kind);
-          const i = rules.rules.indexOf(rule);
-          if (!kind) {
-            throw new Error(
-              `${rule.file}: rule "${rule.id}" names check kind "${rule.kind}"; known kinds: ${[...CHECK_KINDS.keys()].join(', ')}`,
-            );
+      for (const position of op.id === 'AppendObject' ? APPEND_POSITIONS : [undefined]) {
+        for (const direction of DIRECTIONS) {
+          const reporters = new Map<string, Reporter>();
+          const reporter = (code: string, provenance: Provenance[], severity?: Severity): Reporter => {
+            const key = `${code} ${JSON.stringify(provenance)} ${severity ?? ''}`;
+            let r = reporters.get(key);
+            if (!r)
+              reporters.set(key, (r = new Reporter(reportCtx, code, provenance, op.id, direction, severity)));
+            return r;
+          };
+          const table = op[direction];
+          const cells = {} as Record<Dialect, (CompiledCell | undefined)[]>;
+          for (const dialect of DIALECTS) {
+            cells[dialect] = rules.headers.map((h) => {
+              const cell = table[h.id];
+              if (!cell || (dialect === 's3' && !s3[h.id])) return undefined;
+              return this.compileCell(h, cell, dialect, (code, sev) => reporter(code, cell.provenance, sev));
+            });
           }
-          assertValid(optionValidators.get(rule.kind)!, rule.options, rule.file, `/rules/${i}/options`);
-          const r = reporter(rule.code, rule.provenance, rule.severity);
-          if (r.severity === 'off') continue;
-          if (rule.kind === 'forbidden') {
-            for (const id of (rule.options as { headers: HeaderId[] }).headers)
-              forbidden |= 1 << ctx.index(id);
+          const checks: CompiledDirection['checks'] = [];
+          let forbidden = 0;
+          for (const rule of rules.rules) {
+            if (!rule.directions.includes(direction) || (rule.operations && !rule.operations.includes(op.id)))
+              continue;
+            // Rules about one append apply only where the position says which append this is.
+            if (rule.appendPosition !== undefined && rule.appendPosition !== position) continue;
+            const kind = CHECK_KINDS.get(rule.kind);
+            const i = rules.rules.indexOf(rule);
+            if (!kind) {
+              throw new Error(
+                `${rule.file}: rule "${rule.id}" names check kind "${rule.kind}"; known kinds: ${[...CHECK_KINDS.keys()].join(', ')}`,
+              );
+            }
+            assertValid(optionValidators.get(rule.kind)!, rule.options, rule.file, `/rules/${i}/options`);
+            const r = reporter(rule.code, rule.provenance, rule.severity);
+            if (r.severity === 'off') continue;
+            if (rule.kind === 'forbidden') {
+              for (const id of (rule.options as { headers: HeaderId[] }).headers)
+                forbidden |= 1 << ctx.index(id);
+            }
+            checks.push({ check: kind.compile(rule.options as never, ctx), reporter: r });
           }
-          checks.push({ check: kind.compile(rule.options as never, ctx), reporter: r });
+          const takenBy = rules.headers.map((h) =>
+            rules.operations
+              .filter((o) => o[direction][h.id])
+              .map((o) => o.id)
+              .join(', '),
+          );
+          // Register the table's own codes up front so their severities resolve once.
+          const seed = op.seed
+            ? [
+                {
+                  source: 'seed' as const,
+                  table: op.seed.table,
+                  column: op.seed.column,
+                  note: 'This cell is "-".',
+                },
+              ]
+            : (op.provenance ?? []);
+          reporters.set('not-allowed', reporter('header/not-allowed', seed));
+          for (const code of ['input/invalid-value', 'header/unknown', 'header/conflicting-values']) {
+            reporters.set(code, reporter(code, ENGINE_PROVENANCE));
+          }
+          for (const code of ['dialect/mixed', 'dialect/mismatch'])
+            reporters.set(code, reporter(code, rules.s3.provenance));
+          const key = compiledKey(op.id, position);
+          if (!this.compiled.has(key)) this.compiled.set(key, {});
+          this.compiled.get(key)![direction] = {
+            operation: op,
+            direction,
+            cells,
+            forbidden,
+            takenBy,
+            checks,
+            reporters,
+          };
         }
-        const takenBy = rules.headers.map((h) =>
-          rules.operations
-            .filter((o) => o[direction][h.id])
-            .map((o) => o.id)
-            .join(', '),
-        );
-        // Register the table's own codes up front so their severities resolve once.
-        const seed = op.seed
-          ? [
-              {
-                source: 'seed' as const,
-                table: op.seed.table,
-                column: op.seed.column,
-                note: 'This cell is "-".',
-              },
-            ]
-          : (op.provenance ?? []);
-        reporters.set('not-allowed', reporter('header/not-allowed', seed));
-        for (const code of ['input/invalid-value', 'header/unknown', 'header/conflicting-values']) {
-          reporters.set(code, reporter(code, ENGINE_PROVENANCE));
-        }
-        for (const code of ['dialect/mixed', 'dialect/mismatch'])
-          reporters.set(code, reporter(code, rules.s3.provenance));
-        if (!this.compiled.has(op.id)) this.compiled.set(op.id, {});
-        this.compiled.get(op.id)![direction] = {
-          operation: op,
-          direction,
-          cells,
-          forbidden,
-          takenBy,
-          checks,
-          reporters,
-        };
       }
     }
   }
@@ -221,8 +229,19 @@ export class Checker {
     return out;
   }
 
-  private compiledFor(operation: unknown, direction: unknown): CompiledDirection {
-    const entry = this.compiled.get(operation as Operation);
+  private compiledFor(operation: unknown, direction: unknown, position: unknown): CompiledDirection {
+    if (position !== undefined && !(Number.isSafeInteger(position) && (position as number) >= 0)) {
+      throw new TypeError(
+        `obs-sse-rules: position must be a non-negative integer (AppendObject's ?position), not ${JSON.stringify(String(position).slice(0, 64))}`,
+      );
+    }
+    const append =
+      operation === 'AppendObject' && position !== undefined
+        ? position === 0
+          ? 'first'
+          : 'later'
+        : undefined;
+    const entry = this.compiled.get(compiledKey(operation as Operation, append));
     // Compared, not indexed: a hostile direction such as "__proto__" must not reach a prototype.
     const c =
       direction === 'request' ? entry?.request : direction === 'response' ? entry?.response : undefined;
@@ -239,7 +258,7 @@ export class Checker {
 
   /** Checks one message's SSE headers. Throws TypeError only for an unknown operation, direction or dialect. */
   validate(options: ValidateOptions): ValidationResult {
-    const c = this.compiledFor(options.operation, options.direction);
+    const c = this.compiledFor(options.operation, options.direction, options.position);
     const { headers, scheme, dialect = 'auto' } = options;
     if (dialect !== 'auto' && dialect !== 'obs' && dialect !== 's3') {
       throw new TypeError(
@@ -400,6 +419,10 @@ export class Checker {
     const match = nearest(name.slice(6), obsOnly, limit);
     return match ? ` Did you mean x-obs-${match}? It has no S3-dialect spelling.` : '';
   }
+}
+
+function compiledKey(operation: Operation, position: AppendPosition | undefined): string {
+  return position === undefined ? operation : `${operation}@${position}`;
 }
 
 function label(d: Dialect): string {

@@ -96,8 +96,8 @@ const DIALECT_SLOT: Readonly<Record<Dialect | 'auto', number>> = { auto: 0, obs:
  * short-lived processes such as the linter, not in a long-running proxy.
  */
 export class ValidationCache {
-  /** Per operation, 18 roots: direction × scheme × dialect option. */
-  private roots = new Map<Operation, Node[]>();
+  /** Per operation (and which append, for AppendObject), 18 roots: direction × scheme × dialect option. */
+  private roots = new Map<string, Node[]>();
   private size = 0;
   private checker: Checker | undefined;
 
@@ -111,6 +111,7 @@ export class ValidationCache {
     headers: readonly (readonly [string, string])[],
     scheme: Scheme | undefined,
     dialect: Dialect | 'auto',
+    position?: number,
   ): Entry {
     if (this.checker !== checker || this.size >= this.maxEntries) {
       // Another checker means other severities; a full cache is simply started afresh.
@@ -118,8 +119,10 @@ export class ValidationCache {
       this.size = 0;
       this.checker = checker;
     }
-    let slots = this.roots.get(operation);
-    if (!slots) this.roots.set(operation, (slots = []));
+    // The engine tells only the first append from a later one, so that is all the key needs.
+    const root = position === undefined ? operation : `${operation}@${position === 0 ? 0 : 1}`;
+    let slots = this.roots.get(root);
+    if (!slots) this.roots.set(root, (slots = []));
     const slot = DIRECTION_SLOT[direction] * 9 + SCHEME_SLOT[scheme ?? 'none'] * 3 + DIALECT_SLOT[dialect];
     let n = slots[slot] ?? (slots[slot] = node());
     for (let i = 0; i < headers.length; i++) {
@@ -127,7 +130,7 @@ export class ValidationCache {
       n = step(step(n, h[0]), h[1]);
     }
     if (n.entry) return n.entry;
-    const r = checker.validate({ operation, direction, headers, scheme, dialect });
+    const r = checker.validate({ operation, direction, headers, scheme, dialect, position });
     for (const d of r.diagnostics) Object.freeze(d);
     this.size++;
     return (n.entry = Object.freeze({ diagnostics: Object.freeze(r.diagnostics), dialect: r.dialect }));

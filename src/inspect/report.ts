@@ -12,6 +12,7 @@ import type { ValidationCache } from './headers';
 /** The codes this layer raises; each is defined in rules/codes.json. */
 export type InspectCode =
   | 'session/key-mismatch'
+  | 'append/key-mismatch'
   | 'response/md5-mismatch'
   | 'response/method-mismatch'
   | 'operation/unlisted-sse'
@@ -24,6 +25,13 @@ export const INSPECT_PROVENANCE: Readonly<Record<InspectCode, readonly Provenanc
       source: 'per-API',
       fact: 7,
       note: 'UploadPart and UploadPartCopy must carry the same SSE-C algorithm, key and MD5 as the InitiateMultipartUpload that opened the upload.',
+    },
+  ],
+  'append/key-mismatch': [
+    {
+      source: 'per-API',
+      page: '追加写对象 (AppendObject), 约束 (constraints) 2',
+      note: '"服务端加密SSE-C方式，那么追加上传和初始化段一样，设置诸如x-obs-server-side-encryption之类的请求Header，后续追加上传也必须携带": with SSE-C, every append carries the SSE-C headers, as the parts of a multipart upload do, so each later append repeats the key of the first (position=0).',
     },
   ],
   'response/md5-mismatch': [
@@ -85,13 +93,14 @@ export function validateWith(
   headers: readonly (readonly [string, string])[],
   scheme: Scheme | undefined,
   dialect: Dialect | 'auto',
+  position?: number,
 ): Verdict {
   // Without SSE-looking headers the engine has nothing to say, whatever the operation (every rule
   // fires on a header that is present; test/lint/inspect.test.ts holds the engine to that).
   if (headers.length === 0) return dialect === 's3' ? NOTHING_S3 : NOTHING_OBS;
   const checker = checkerFor(options);
-  if (!options?.cache) return checker.validate({ operation, direction, headers, scheme, dialect });
-  return options.cache.validate(checker, operation, direction, headers, scheme, dialect);
+  if (!options?.cache) return checker.validate({ operation, direction, headers, scheme, dialect, position });
+  return options.cache.validate(checker, operation, direction, headers, scheme, dialect, position);
 }
 
 const checkers = new WeakMap<SeverityOverrides, Checker>();

@@ -189,7 +189,15 @@ export function inspectRequest(input: RequestInput, options?: InspectOptions): R
 
   const operation = classification.operation;
   result.operation = operation;
-  const v = validateWith(options, operation, 'request', pairs, scheme, dialectOption);
+  const v = validateWith(
+    options,
+    operation,
+    'request',
+    pairs,
+    scheme,
+    dialectOption,
+    classification.position,
+  );
   result.dialect = v.dialect;
   if (pairs.length === 0) {
     result.diagnostics = v.diagnostics;

@@ -1,7 +1,8 @@
 /**
  * Multipart sessions (reference page, cross-header fact 7): every UploadPart and UploadPartCopy must
- * repeat the SSE-C algorithm, key and MD5 of the InitiateMultipartUpload that opened the upload. The
- * tracker remembers a fingerprint (algorithm and key MD5, never the key) per upload id.
+ * repeat the SSE-C algorithm, key and MD5 of the InitiateMultipartUpload that opened the upload. Appendable
+ * objects likewise (追加写对象, constraint 2): every later append repeats the first append's SSE-C key. The
+ * tracker remembers a fingerprint (algorithm and key MD5, never the key) per upload id and per appended object.
  */
 import type { Diagnostic, Dialect } from '../types';
 import {
@@ -35,6 +36,9 @@ export interface SessionResponse {
 const hasCustomer = (fp: Fingerprint | undefined): fp is Fingerprint =>
   fp !== undefined && (fp.algorithm !== undefined || fp.keyMd5 !== undefined);
 
+/** Where an appendable object's first append is remembered: not an upload id (those have no newline). */
+const appendKey = (r: RequestInspection): string => `append\n${objectKey(r) ?? ''}`;
+
 const objectKey = (r: RequestInspection): string | undefined =>
   r.classification.kind === 'operation'
     ? `${r.classification.bucket}\n${r.classification.key ?? ''}`
@@ -61,8 +65,14 @@ export class SessionTracker {
    */
   request(req: RequestInspection): Diagnostic[] {
     const c = req.classification;
-    if (c.kind !== 'operation' || (c.operation !== 'UploadPart' && c.operation !== 'UploadPartCopy'))
-      return [];
+    if (c.kind !== 'operation') return [];
+    if (c.operation === 'AppendObject') {
+      // 追加写对象, constraint 2: every append to an SSE-C object carries the key of its first append.
+      if (c.position === undefined || c.position === 0) return [];
+      const first = this.store.get(appendKey(req));
+      return first ? this.mismatch(req, first, 'append/key-mismatch', String(c.position)) : [];
+    }
+    if (c.operation !== 'UploadPart' && c.operation !== 'UploadPartCopy') return [];
     const uploadId = c.uploadId;
     if (uploadId === undefined) return [];
     let opened = this.store.get(uploadId);
@@ -73,6 +83,19 @@ export class SessionTracker {
       this.store.set(uploadId, opened);
       this.pending.delete(key as string);
     }
+    return this.mismatch(req, opened, 'session/key-mismatch', uploadId);
+  }
+
+  /**
+   * The diagnostic when a request's SSE-C algorithm or key MD5 differs from the fingerprint that opened its
+   * upload or appendable object, or when only one of them carries SSE-C.
+   */
+  private mismatch(
+    req: RequestInspection,
+    opened: Fingerprint,
+    code: 'session/key-mismatch' | 'append/key-mismatch',
+    other: string,
+  ): Diagnostic[] {
     const part = req.sse.customer;
     if (!hasCustomer(opened) && !hasCustomer(part)) return [];
     let differs: 'cMd5' | 'cAlg' | undefined;
@@ -83,12 +106,12 @@ export class SessionTracker {
     if (!differs) return [];
     const dialect: Dialect = (hasCustomer(part) ? part.dialect : opened.dialect) ?? req.dialect ?? 'obs';
     const d = report(
-      'session/key-mismatch',
+      code,
       {
         header: catalogueNames(checkerFor(this.options)).spelled(differs, dialect),
-        operation: c.operation,
+        operation: req.operation!,
         direction: 'request',
-        other: uploadId,
+        other,
       },
       this.options,
     );
@@ -111,6 +134,11 @@ export class SessionTracker {
       else this.pending.set(objectKey(req) as string, fp);
     } else if (c.operation === 'CompleteMultipartUpload' && c.uploadId !== undefined) {
       this.store.delete(c.uploadId);
+    } else if (c.operation === 'AppendObject' && c.position === 0) {
+      // The first append creates the object and fixes its encryption; without SSE-C it is remembered too.
+      this.store.set(appendKey(req), req.sse.customer ?? {});
     }
+    // A PUT that replaces an appendable object needs no forgetting: a later append to it fails at OBS
+    // (ObjectNotAppendable), and a new first append (position=0) records the object afresh.
   }
 }

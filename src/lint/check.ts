@@ -34,7 +34,7 @@ export interface Checked {
   skipped?: { reason: SkippedReason; detail: string };
   request: readonly Diagnostic[];
   response: readonly Diagnostic[];
-  /** Set for the multipart operations, whose checks depend on earlier exchanges. */
+  /** Set for the multipart operations and appends, whose checks depend on earlier exchanges. */
   session?: { req: RequestInspection; status?: number; body?: string };
 }
 
@@ -43,6 +43,7 @@ const SESSION_OPS: ReadonlySet<Operation> = new Set([
   'UploadPart',
   'UploadPartCopy',
   'CompleteMultipartUpload',
+  'AppendObject',
 ]);
 
 /** `s` shortened to `max` characters. */

@@ -198,6 +198,12 @@ export function loadRuleSet(rulesDir: string = defaultRulesDir()): RuleSet {
           `/rules/${i}/code`,
           `code "${rule.code}" is not in codes.json`,
         );
+      if (rule.appendPosition && rule.operations?.join() !== 'AppendObject')
+        throw new RuleLoadError(
+          path.join(rulesDir, file),
+          `/rules/${i}/appendPosition`,
+          'appendPosition applies to AppendObject only: set "operations": ["AppendObject"]',
+        );
       rules.push({ ...rule, file: path.join(rulesDir, file) });
     });
   }

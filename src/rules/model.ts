@@ -3,6 +3,8 @@ import type { Direction, Operation, Provenance, Severity } from '../types';
 /** Short ids of the catalogue's headers, as the rule files use them. */
 export type HeaderId =
   'sse' | 'data' | 'kmsKey' | 'project' | 'cAlg' | 'cKey' | 'cMd5' | 'srcAlg' | 'srcKey' | 'srcMd5';
+/** Which append an AppendObject request is, from its `position`: 0 is the first, more a later one. */
+export type AppendPosition = 'first' | 'later';
 export type ValueKind = 'enumeration' | 'base64-key-256' | 'base64-md5' | 'kms-key-id' | 'project-id';
 export type Family = 'SSE-KMS' | 'SSE-OBS' | 'SSE-C' | 'copy-source SSE-C';
 
@@ -56,6 +58,8 @@ export interface RuleDef {
   kind: string;
   severity?: Severity;
   operations?: Operation[];
+  /** AppendObject only: the rule holds for the first append (position 0) or for later ones. */
+  appendPosition?: AppendPosition;
   directions: Direction[];
   options: Record<string, unknown>;
   provenance: Provenance[];
@@ -69,6 +73,8 @@ export interface CodeExample {
   headers: Record<string, unknown> | [string, unknown][];
   scheme?: 'http' | 'https';
   dialect?: 'obs' | 's3' | 'auto';
+  /** AppendObject's position, for examples of the rules about one append. */
+  position?: number;
 }
 
 export interface CodeDef {

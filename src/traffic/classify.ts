@@ -34,6 +34,8 @@ export interface ClassifiedOperation {
   key?: string;
   uploadId?: string;
   partNumber?: number;
+  /** AppendObject's `?position` (0 for the first append), when it is a non-negative integer. */
+  position?: number;
   /** Absent when the recording does not say (origin-form URL): transport rules then cannot apply. */
   scheme?: Scheme;
   /** The addressing style that was used to find the bucket. */
@@ -337,7 +339,13 @@ export function classify(input: ClassifyInput): Classification {
     case 'POST':
       if (uploadId) return op(t, 'CompleteMultipartUpload', uploadId.value);
       if (find(q, 'uploads')) return op(t, 'InitiateMultipartUpload');
-      if (find(q, 'append')) return op(t, 'AppendObject');
+      if (find(q, 'append')) {
+        const append = op(t, 'AppendObject');
+        // A position OBS would refuse (not a number) leaves it unknown: the rules about one append then wait.
+        const position = find(q, 'position')?.value;
+        if (position !== undefined && /^\d{1,15}$/.test(position)) append.position = Number(position);
+        return append;
+      }
       return skip(t, 'other-operation', 'POST to an object without ?uploads, ?uploadId or ?append');
     case 'GET':
       if (uploadId) return skip(t, 'other-operation', 'GET ?uploadId: ListParts');

@@ -164,3 +164,50 @@ describe('a response returns the key id in its full form, regionID:domainID:key/
     expect(run({ operation: 'PutObject', direction: 'request', headers: bare }).pairs).toEqual([]);
   });
 });
+
+describe('追加写对象 (AppendObject): SSE-KMS on the first append only, SSE-C on every append', () => {
+  const kms = { [H.sse]: 'kms', [H.kmsKey]: KEY_ID };
+  const append = (position: number | undefined, headers: Record<string, string>) =>
+    run({ operation: 'AppendObject', direction: 'request', headers, scheme: 'https', position });
+
+  test('constraint 3: SSE-KMS headers on the first append (position=0) are valid', () => {
+    expect(append(0, { ...kms, [H.data]: 'SM4' }).pairs).toEqual([]);
+  });
+
+  test('constraint 3: a later append (position > 0) carrying them is refused, header by header', () => {
+    const r = append(1458, { ...kms, [H.data]: 'SM4' });
+    expect(r.pairs).toEqual([
+      `append/sse-kms-after-first ${H.sse}`,
+      `append/sse-kms-after-first ${H.data}`,
+      `append/sse-kms-after-first ${H.kmsKey}`,
+    ]);
+    expect(pages(r.diagnostics[0]!.provenance).join()).toContain('追加写对象');
+    expect(r.diagnostics[0]!.provenance.map((p) => p.note).join()).toContain('后续追加上传不携带');
+  });
+
+  test('constraint 2: the SSE-C triple goes on every append, the first and the later ones', () => {
+    expect(append(0, triple).pairs).toEqual([]);
+    expect(append(1458, triple).pairs).toEqual([]);
+  });
+
+  test('a later append without SSE headers is valid', () => {
+    expect(append(1458, {}).pairs).toEqual([]);
+  });
+
+  test('position unknown: only what holds at any position applies (AppendObject read as PutObject)', () => {
+    expect(append(undefined, kms).pairs).toEqual([]);
+  });
+
+  test('AES256 (read from PutObject, no page lists it) is held to the same first-append rule', () => {
+    expect(append(0, { [H.sse]: 'AES256' }).pairs).toEqual([]);
+    expect(append(5, { [H.sse]: 'AES256' }).pairs).toEqual([`append/sse-kms-after-first ${H.sse}`]);
+  });
+
+  test('position is ignored for other operations, and must be a non-negative integer', () => {
+    expect(run({ operation: 'PutObject', direction: 'request', headers: kms, position: 5 }).pairs).toEqual(
+      [],
+    );
+    expect(() => append(-1, {})).toThrow(TypeError);
+    expect(() => append(1.5, {})).toThrow(/non-negative integer/);
+  });
+});
