@@ -207,7 +207,7 @@ export type PutObjectRequestSseHeaders = (
    */
   "x-obs-server-side-encryption"?: "kms" | "AES256";
   /**
-   * Specifies the algorithm for SSE-KMS. The seed lists SM4 only for PUT/POST uploads but AES256 and SM4 for copy and initiate; the per-API pages say SM4 for all object operations. The seed is followed.
+   * Specifies the algorithm for SSE-KMS.
    */
   "x-obs-server-side-data-encryption"?: "SM4";
   /**
@@ -375,7 +375,7 @@ export type PostObjectRequestSseHeaders = (
    */
   "x-obs-server-side-encryption"?: "kms" | "AES256";
   /**
-   * Specifies the algorithm for SSE-KMS. The seed lists SM4 only for PUT/POST uploads but AES256 and SM4 for copy and initiate; the per-API pages say SM4 for all object operations. The seed is followed.
+   * Specifies the algorithm for SSE-KMS.
    */
   "x-obs-server-side-data-encryption"?: "SM4";
   /**
@@ -849,7 +849,7 @@ export type CopyObjectRequestSseHeaders = (
      */
     "x-obs-server-side-encryption"?: "kms" | "AES256";
     /**
-     * Specifies the algorithm for SSE-KMS. The seed lists SM4 only for PUT/POST uploads but AES256 and SM4 for copy and initiate; the per-API pages say SM4 for all object operations. The seed is followed.
+     * Specifies the algorithm for SSE-KMS.
      */
     "x-obs-server-side-data-encryption"?: "AES256" | "SM4";
     /**
@@ -1009,7 +1009,7 @@ export type InitiateMultipartUploadRequestSseHeaders = (
    */
   "x-obs-server-side-encryption"?: "kms" | "AES256";
   /**
-   * Specifies the algorithm for SSE-KMS. The seed lists SM4 only for PUT/POST uploads but AES256 and SM4 for copy and initiate; the per-API pages say SM4 for all object operations. The seed is followed.
+   * Specifies the algorithm for SSE-KMS.
    */
   "x-obs-server-side-data-encryption"?: "AES256" | "SM4";
   /**
@@ -1566,7 +1566,7 @@ export type AppendObjectRequestSseHeaders = (
    */
   "x-obs-server-side-encryption"?: "kms" | "AES256";
   /**
-   * Specifies the algorithm for SSE-KMS. The seed lists SM4 only for PUT/POST uploads but AES256 and SM4 for copy and initiate; the per-API pages say SM4 for all object operations. The seed is followed.
+   * Specifies the algorithm for SSE-KMS.
    */
   "x-obs-server-side-data-encryption"?: "SM4";
   /**

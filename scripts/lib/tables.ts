@@ -1,5 +1,5 @@
 /** Re-renders the seed's two tables (and the operations beyond them) from the rule data, cell by cell. */
-import type { Cell, HeaderDef, OperationDef, RuleDef, RuleSet } from '../../src/rules/model';
+import type { Cell, HeaderDef, HeaderId, OperationDef, RuleDef, RuleSet } from '../../src/rules/model';
 import type { Direction, Provenance } from '../../src/types';
 
 const KIND_TEXT: Record<string, string> = {
@@ -9,21 +9,56 @@ const KIND_TEXT: Record<string, string> = {
   'base64-md5': 'The Base64-encoded MD5 value of the key',
 };
 
-function cellText(h: HeaderDef, cell: Cell | undefined): string {
+/**
+ * The seed's rows, in its order: both tables list all ten headers in their request sections, and six in their
+ * response sections (no customer key, no copy-source header). A catalogue header outside these is the
+ * project's addition and is rendered after them, marked.
+ */
+const SEED_ROWS: Record<Direction, readonly HeaderId[]> = {
+  request: ['sse', 'data', 'kmsKey', 'project', 'cAlg', 'cKey', 'cMd5', 'srcAlg', 'srcKey', 'srcMd5'],
+  response: ['sse', 'data', 'kmsKey', 'project', 'cAlg', 'cMd5'],
+};
+
+/** Numbered project notes of one table, rendered under it. */
+class Notes {
+  readonly list: string[] = [];
+  ref(note: string): string {
+    let i = this.list.indexOf(note);
+    if (i < 0) i = this.list.push(note) - 1;
+    return `[${i + 1}]`;
+  }
+  render(): string {
+    return this.list.length
+      ? '\nProject notes:\n\n' + this.list.map((n, i) => `${i + 1}. ${n}`).join('\n') + '\n'
+      : '';
+  }
+}
+
+function cellText(h: HeaderDef, cell: Cell | undefined, notes: Notes, seedColumn: boolean): string {
   if (!cell) return '-';
-  let text = cell.values ? cell.values.join(', ') : (KIND_TEXT[h.valueKind] ?? h.valueKind);
+  // A cell accepted with a warning is "-" in the seed: show the seed's cell, then what the project adds.
+  let text = cell.severity
+    ? `- **[added: accepted with a ${cell.severity}, ${cell.code}]**`
+    : cell.values
+      ? cell.values.join(', ')
+      : (KIND_TEXT[h.valueKind] ?? h.valueKind);
   if (cell.note) text += ` (${cell.note})`;
-  if (cell.severity) text += ` **[${cell.severity}: ${cell.code}]**`;
+  if (seedColumn) {
+    for (const p of cell.provenance ?? []) {
+      if (p.source !== 'seed' && p.note) text += ` ${notes.ref(provenanceText([p]))}`;
+    }
+  }
   return text.replace(/\|/g, '\\|');
 }
 
 function provenanceText(p: Provenance[]): string {
   return p
-    .map((x) =>
-      x.source === 'seed'
-        ? `seed table ${x.table}${x.header ? `, ${x.header}` : ''}${x.column ? `, ${x.column}` : ''}`
-        : `${x.source}${x.fact ? ` fact ${x.fact}` : ''}${x.note ? `: ${x.note}` : ''}`,
-    )
+    .map((x) => {
+      if (x.source === 'seed')
+        return `seed table ${x.table}${x.header ? `, ${x.header}` : ''}${x.column ? `, ${x.column}` : ''}`;
+      const where = [x.source === 'sdk' ? 'SDK source' : x.source, x.fact && `fact ${x.fact}`, x.page, x.ref];
+      return `${where.filter(Boolean).join(', ')}${x.note ? `: ${x.note}` : ''}`;
+    })
     .join('; ')
     .replace(/\|/g, '\\|');
 }
@@ -33,22 +68,36 @@ function table(
   ops: OperationDef[],
   direction: Direction,
   heading: (op: OperationDef) => string,
+  seedColumns: boolean,
 ): string {
+  const notes = new Notes();
   const head = `| Header | ${ops.map(heading).join(' | ')} |\n|---|${ops.map(() => '---|').join('')}\n`;
-  const rows = rules.headers
-    .filter((h) => direction === 'request' || ops.some((op) => op.response[h.id]) || h.secret)
-    .map((h) => `| ${h.name} | ${ops.map((op) => cellText(h, op[direction][h.id])).join(' | ')} |`);
-  return head + rows.join('\n') + '\n';
+  const row = (h: HeaderDef, label: string) =>
+    `| ${label} | ${ops.map((op) => cellText(h, op[direction][h.id], notes, seedColumns)).join(' | ')} |`;
+  const byId = new Map(rules.headers.map((h) => [h.id, h]));
+  const seedRows = SEED_ROWS[direction].flatMap((id) => byId.get(id) ?? []).map((h) => row(h, h.name));
+  const added = rules.headers
+    .filter((h) => !SEED_ROWS[direction].includes(h.id))
+    .filter((h) => ops.some((op) => op[direction][h.id]) || (direction === 'response' && h.secret))
+    .map((h) =>
+      row(
+        h,
+        `${h.name} **[added row${h.secret && direction === 'response' ? ': never in a response, rule no-key-in-response' : ''}]**`,
+      ),
+    );
+  return head + [...seedRows, ...added].join('\n') + '\n' + notes.render();
 }
 
 function ruleList(rules: RuleDef[]): string {
   const head = '| Rule | Code | Kind | Operations | Directions | Provenance |\n|---|---|---|---|---|---|\n';
+  const operations = (r: RuleDef) =>
+    `${r.operations?.join(', ') ?? 'all'}${r.appendPosition ? ` (${r.appendPosition === 'first' ? 'the first append, position=0' : 'later appends, position > 0'})` : ''}`;
   return (
     head +
     rules
       .map(
         (r) =>
-          `| ${r.id} | \`${r.code}\` | ${r.kind} | ${r.operations?.join(', ') ?? 'all'} | ${r.directions.join(', ')} | ${provenanceText(r.provenance)} |`,
+          `| ${r.id} | \`${r.code}\` | ${r.kind} | ${operations(r)} | ${r.directions.join(', ')} | ${provenanceText(r.provenance)} |`,
       )
       .join('\n') +
     '\n'
@@ -64,12 +113,12 @@ export function renderTables(rules: RuleSet): string {
   ];
   parts.push('# OBS server-side encryption headers, re-rendered from the rule data\n');
   parts.push(
-    "Compare with the seed (`Overview of Server-Side Encryption APIs`) cell by cell. `-` means the API does not take the header. Notes in parentheses are the seed's own; **bold** marks cells this project accepts with a warning.\n",
+    "Compare with the seed (`Overview of Server-Side Encryption APIs`) row for row and cell by cell: the seed tables' rows come first, in the seed's order. `-` means the API does not take the header. Notes in parentheses are the seed's own. What this project adds is marked **[added …]**: rows the seed does not have (after the seed's rows), and cells the seed has as `-` but the project accepts with a warning. Numbered notes are the project's, listed under each table.\n",
   );
   for (const n of [1, 2]) {
     parts.push(`## Table ${n} Server-side encryption APIs and parameters\n`);
-    parts.push('### Request headers\n', table(rules, seedTable(n), 'request', column));
-    parts.push('### Response headers\n', table(rules, seedTable(n), 'response', column));
+    parts.push('### Request headers\n', table(rules, seedTable(n), 'request', column, true));
+    parts.push('### Response headers\n', table(rules, seedTable(n), 'response', column, true));
   }
   parts.push('## Operations beyond the seed tables\n');
   parts.push(
@@ -77,11 +126,11 @@ export function renderTables(rules: RuleSet): string {
   );
   parts.push(
     '### Request headers\n',
-    table(rules, beyond, 'request', (o) => o.id),
+    table(rules, beyond, 'request', (o) => o.id, false),
   );
   parts.push(
     '### Response headers\n',
-    table(rules, beyond, 'response', (o) => o.id),
+    table(rules, beyond, 'response', (o) => o.id, false),
   );
   parts.push('## Cross-header rules\n', ruleList(rules.rules.filter((r) => r.kind !== 'transport')));
   parts.push('## Transport rules\n', ruleList(rules.rules.filter((r) => r.kind === 'transport')));
