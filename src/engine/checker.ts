@@ -12,7 +12,7 @@ import type {
   ValidationResult,
 } from '../types';
 import { compileValueKind, type ValueTest } from '../values';
-import { nearest, suggestValue } from './did-you-mean';
+import { headerHint, suggestValue } from './did-you-mean';
 import { type ReportContext, Reporter, type SeverityOverrides } from './report';
 import { NameIndex, scanHeaders } from './scan';
 import { ScanState } from './state';
@@ -66,6 +66,8 @@ export class Checker {
   /** By operation, and for AppendObject also by which append it is (`AppendObject@later`). */
   private readonly compiled = new Map<string, Partial<Record<Direction, CompiledDirection>>>();
   private readonly names: Record<Dialect, string[]>;
+  /** Per header: whether the S3 dialect has a spelling for it. */
+  private readonly hasS3: readonly boolean[];
   private readonly equivalents: Record<Dialect, (readonly string[])[][]>;
   /** Per header, value spellings of the other dialect mapped into this one (aws:kms to kms for OBS). */
   private readonly translations: Record<Dialect, (ReadonlyMap<string, string> | undefined)[]>;
@@ -81,6 +83,7 @@ export class Checker {
         'the engine packs two dialects of header bits into one 32-bit mask: at most 15 headers',
       );
     const s3 = rules.s3.headers;
+    this.hasS3 = rules.headers.map((h) => s3[h.id] !== undefined);
     this.names = {
       obs: rules.headers.map((h) => h.name.toLowerCase()),
       s3: rules.headers.map((h) => (s3[h.id]?.name ?? h.name).toLowerCase()),
@@ -291,7 +294,15 @@ export class Checker {
         r.get('input/invalid-value')!.report(s, { name, received: type });
     }
     if (s.unknown)
-      for (const name of s.unknown) r.get('header/unknown')!.report(s, { name, hint: this.headerHint(name) });
+      for (const name of s.unknown)
+        r.get('header/unknown')!.report(s, {
+          name,
+          hint: headerHint(
+            name,
+            this.names,
+            this.headers.map((h) => h.id in this.rules.s3.headers),
+          ),
+        });
     if (s.present !== 0) {
       this.resolveDialect(s, dialect, r);
       this.checkCells(s, c);
@@ -402,22 +413,6 @@ export class Checker {
       }
     }
     cell.invalid.report(s, { header: i, expected: [...allowed], hint });
-  }
-
-  private headerHint(name: string): string {
-    if (name.length > 128) return '';
-    const s3 = name.startsWith('x-amz-');
-    const limit = Math.max(2, Math.floor(name.length / 8));
-    // names.s3 holds the OBS name of OBS-only headers; suggesting it to an S3 message would make it mixed.
-    const mapped = this.rules.s3.headers;
-    const own = s3 ? this.names.s3.filter((_, i) => mapped[this.headers[i]!.id]) : this.names.obs;
-    const same = nearest(name, own, limit);
-    if (same) return ` Did you mean ${same}?`;
-    // Every header has an OBS spelling, so only an S3 message can name a header its dialect lacks.
-    if (!s3) return '';
-    const obsOnly = this.names.obs.filter((_, i) => !mapped[this.headers[i]!.id]).map((o) => o.slice(6));
-    const match = nearest(name.slice(6), obsOnly, limit);
-    return match ? ` Did you mean x-obs-${match}? It has no S3-dialect spelling.` : '';
   }
 }
 

@@ -60,3 +60,26 @@ export function suggestValue(
   const typo = nearest(received, allowed, 2);
   return typo === undefined ? undefined : { value: typo, equivalent: false };
 }
+
+/**
+ * A did-you-mean for an SSE-looking header name outside the catalogue: the nearest name of its own dialect,
+ * or, for an x-amz- name, the x-obs- header it may mean when that header has no S3 spelling.
+ */
+export function headerHint(
+  name: string,
+  names: { readonly obs: readonly string[]; readonly s3: readonly string[] },
+  hasS3: readonly boolean[],
+): string {
+  if (name.length > 128) return '';
+  const s3 = name.startsWith('x-amz-');
+  const limit = Math.max(2, Math.floor(name.length / 8));
+  // names.s3 holds the OBS name of OBS-only headers; suggesting it to an S3 message would make it mixed.
+  const own = s3 ? names.s3.filter((_, i) => hasS3[i]) : names.obs;
+  const same = nearest(name, own, limit);
+  if (same) return ` Did you mean ${same}?`;
+  // Every header has an OBS spelling, so only an S3 message can name a header its dialect lacks.
+  if (!s3) return '';
+  const obsOnly = names.obs.filter((_, i) => !hasS3[i]).map((o) => o.slice(6));
+  const match = nearest(name.slice(6), obsOnly, limit);
+  return match ? ` Did you mean x-obs-${match}? It has no S3-dialect spelling.` : '';
+}
