@@ -9,6 +9,7 @@ import type { Diagnostic } from '../types';
 import {
   detectStream,
   formatFromFileName,
+  unwrapContainers,
   HarScanner,
   NdjsonSplitter,
   type ByteSource,
@@ -223,8 +224,9 @@ export async function lint(inputs: readonly LintInput[], options: LintOptions = 
     const counts = run.startFile(file);
     let source: ByteSource;
     let size: number | undefined;
+    let path: string | undefined;
     try {
-      ({ source, size } = await input.open());
+      ({ source, size, path } = await input.open());
     } catch (err) {
       run.inputError({ message: (err as Error).message });
       continue;
@@ -232,6 +234,14 @@ export async function lint(inputs: readonly LintInput[], options: LintOptions = 
     let format = options.input ?? formatFromFileName(file);
     let bytes = 0;
     try {
+      const inner = await unwrapContainers(source, path, options.containerLimits);
+      source = inner.source;
+      if (inner.layers.length > 0) {
+        // Progress then counts decompressed bytes, which the file's size does not bound.
+        size = undefined;
+        counts.container = inner.layers.join(', ');
+        format = options.input ?? formatFromFileName(inner.innerName ?? file);
+      }
       if (!format) {
         const detected = await detectStream(source);
         source = detected.stream;

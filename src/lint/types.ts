@@ -1,6 +1,6 @@
 /** What `obs-sse lint` produces: the stable shapes the formatters (and JSON consumers) read. */
 import type { SeverityOverrides } from '../engine/report';
-import type { Addressing, SkipReason, TrafficFormat } from '../traffic';
+import type { Addressing, ContainerLimits, SkipReason, TrafficFormat } from '../traffic';
 import type { Dialect, Direction, Severity } from '../types';
 
 /** Why an exchange was not checked: the classifier's reasons, or an `--ignore-url` glob. */
@@ -59,6 +59,8 @@ export interface FileSummary extends Counts {
   file: string;
   /** Absent when the input could not be opened or its format not told. */
   format?: TrafficFormat;
+  /** The container layers read through, outermost first (`gzip`, `zip har.har`), when there were any. */
+  container?: string;
 }
 
 /** Counts for the run. */
@@ -123,6 +125,8 @@ export interface LintOptions {
   parallelMinBytes?: number;
   /** Bytes per batch handed to a worker thread. Default 256 KiB. */
   batchBytes?: number;
+  /** Bounds on what a gzip, zlib or zip input may expand to (zip bombs are refused). */
+  containerLimits?: ContainerLimits;
 }
 
 /** The longest message a finding keeps. */

@@ -3,8 +3,9 @@
  * files with unhelpful names. Both formats start with `{`: a HAR is one object whose key is `log`,
  * an NDJSON log has one object per line with `method`/`url`.
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { ByteSource } from './exchange';
+import { peekUntil } from './peek';
 
 /** The traffic formats the readers understand. */
 export type TrafficFormat = 'har' | 'ndjson';
@@ -59,9 +60,13 @@ export function sniffFormat(prefix: string | Uint8Array, atEnd: boolean): SniffR
   return atEnd ? 'unknown' : 'need-more';
 }
 
-/** The format a file name suggests (`.har`, `.ndjson`, `.jsonl`), if any. */
+/**
+ * The format a file name suggests (`.har`, `.ndjson`, `.jsonl`, also compressed: `.har.gz`, `.zhar`),
+ * if any. Containers themselves are told by their bytes (./container.ts), not by these names.
+ */
 export function formatFromFileName(name: string): TrafficFormat | undefined {
-  const lower = name.toLowerCase();
+  const lower = name.toLowerCase().replace(/\.(?:gz|z|zlib)$/, '');
+  if (lower.endsWith('.zhar')) return 'har';
   if (lower.endsWith('.har')) return 'har';
   if (lower.endsWith('.ndjson') || lower.endsWith('.jsonl')) return 'ndjson';
   return undefined;
@@ -86,45 +91,13 @@ export interface Detected {
  * for more than the first record. Destroying the returned stream ends the source.
  */
 export async function detectStream(source: ByteSource, options: DetectOptions = {}): Promise<Detected> {
-  const max = options.maxPeekBytes ?? 64 * 1024;
-  const it = source[Symbol.asyncIterator]();
-  const peeked: Buffer[] = [];
-  let bytes = 0;
-  let ended = false;
-  let result: SniffResult = 'need-more';
-  while (result === 'need-more') {
-    const r = await it.next();
-    if (r.done) {
-      ended = true;
-    } else {
-      const v = r.value;
-      const chunk = typeof v === 'string' ? Buffer.from(v) : Buffer.isBuffer(v) ? v : Buffer.from(v);
-      peeked.push(chunk);
-      bytes += chunk.length;
-    }
-    result = sniffFormat(Buffer.concat(peeked, bytes), ended);
-    if (result === 'need-more' && bytes >= max) result = 'unknown';
-  }
-  async function* replay(): AsyncGenerator<Buffer> {
-    try {
-      yield* peeked;
-      peeked.length = 0;
-      if (ended) return;
-      for (;;) {
-        const r = await it.next();
-        if (r.done) {
-          ended = true;
-          return;
-        }
-        const v = r.value;
-        yield typeof v === 'string' ? Buffer.from(v) : Buffer.isBuffer(v) ? v : Buffer.from(v);
-      }
-    } finally {
-      if (!ended) await it.return?.();
-    }
-  }
-  return {
-    format: result === 'unknown' ? undefined : result,
-    stream: Readable.from(replay(), { objectMode: false }),
-  };
+  const { result, stream } = await peekUntil(
+    source,
+    (prefix, atEnd) => {
+      const r = sniffFormat(prefix, atEnd);
+      return r === 'need-more' ? (atEnd ? 'unknown' : undefined) : r;
+    },
+    options.maxPeekBytes ?? 64 * 1024,
+  );
+  return { format: result === 'unknown' ? undefined : result, stream };
 }

@@ -47,3 +47,11 @@ export {
   type UploadSessionStore,
 } from './upload-id';
 export { ShapeError } from './records';
+export {
+  unwrapContainers,
+  sniffContainer,
+  ContainerError,
+  type ContainerKind,
+  type ContainerLimits,
+  type Unwrapped,
+} from './container';
