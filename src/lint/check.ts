@@ -4,7 +4,7 @@
  * split lets worker threads check NDJSON batches in parallel (./parallel.ts).
  */
 import { redactUrl } from '../redact';
-import type { Exchange } from '../traffic';
+import { normalizeEndpoint, presignedSseParams, type Exchange } from '../traffic';
 import {
   inspectRequest,
   inspectResponse,
@@ -56,18 +56,21 @@ export const emptyBatchCounts = (): BatchCounts => ({ exchanges: 0, checked: 0, 
 export function runInspectOptions(options: LintOptions): InspectOptions {
   const o: InspectOptions = { cache: new ValidationCache() };
   if (options.severity) o.severity = options.severity;
+  if (options.redactionMarkers) o.redactionMarkers = options.redactionMarkers;
   return o;
 }
 
 /** Runs the per-exchange checks with a run's options. */
 export class ExchangeChecker {
   private readonly ignored: ((url: string) => boolean) | undefined;
+  private readonly endpoints: readonly string[] | undefined;
 
   constructor(
     private readonly options: LintOptions,
     private readonly inspectOptions: InspectOptions,
   ) {
     this.ignored = urlIgnorer(options.ignoreUrls);
+    this.endpoints = options.endpoints?.map(normalizeEndpoint);
   }
 
   /**
@@ -76,19 +79,8 @@ export class ExchangeChecker {
    */
   check(ex: Exchange, counts: BatchCounts, keepAll: boolean): Checked | undefined {
     counts.exchanges++;
-    if (this.ignored?.(ex.url)) {
-      counts.skipped['ignored-url'] = (counts.skipped['ignored-url'] ?? 0) + 1;
-      if (!keepAll) return undefined;
-      return {
-        entry: ex.entry,
-        method: ex.method,
-        url: clip(redactUrl(ex.url), MAX_URL),
-        operation: '',
-        skipped: { reason: 'ignored-url', detail: 'matched --ignore-url' },
-        request: [],
-        response: [],
-      };
-    }
+    if (this.ignored?.(ex.url))
+      return this.unchecked(ex, counts, keepAll, 'ignored-url', 'matched --ignore-url');
     const req = inspectRequest(
       {
         method: ex.method,
@@ -97,9 +89,30 @@ export class ExchangeChecker {
         postData: ex.postData,
         addressing: this.options.addressing,
         dialect: this.options.dialect,
+        endpoints: this.endpoints,
+        authorityFromHeaders: true,
+        schemeOverride: ex.scheme ?? this.options.assumeScheme,
       },
       this.inspectOptions,
     );
+    // An operation recorded without request headers (and no SSE settings in a pre-signed URL or a
+    // form body) has nothing to judge: counting it as checked would report a clean exchange that was
+    // never seen. The classifier's own reasons come first.
+    if (
+      req.classification.kind === 'operation' &&
+      ex.requestHeaders.length === 0 &&
+      ex.postData === undefined &&
+      presignedSseParams(ex.url).length === 0
+    ) {
+      const what = req.classification.operation;
+      return this.unchecked(
+        ex,
+        counts,
+        keepAll,
+        'no-request-headers',
+        `${what} recorded without request headers`,
+      );
+    }
     const c = req.classification;
     if (c.kind === 'skipped') counts.skipped[c.reason] = (counts.skipped[c.reason] ?? 0) + 1;
     else counts.checked++;
@@ -127,5 +140,26 @@ export class ExchangeChecker {
       }
     }
     return checked;
+  }
+
+  /** Counts an exchange that is not checked; the record of it only when `keepAll` asks. */
+  private unchecked(
+    ex: Exchange,
+    counts: BatchCounts,
+    keepAll: boolean,
+    reason: SkippedReason,
+    detail: string,
+  ): Checked | undefined {
+    counts.skipped[reason] = (counts.skipped[reason] ?? 0) + 1;
+    if (!keepAll) return undefined;
+    return {
+      entry: ex.entry,
+      method: ex.method,
+      url: clip(redactUrl(ex.url), MAX_URL),
+      operation: '',
+      skipped: { reason, detail },
+      request: [],
+      response: [],
+    };
   }
 }

@@ -1,10 +1,13 @@
 /** What `obs-sse lint` produces: the stable shapes the formatters (and JSON consumers) read. */
 import type { SeverityOverrides } from '../engine/report';
 import type { Addressing, ContainerLimits, SkipReason, TrafficFormat } from '../traffic';
-import type { Dialect, Direction, Severity } from '../types';
+import type { Dialect, Direction, Scheme, Severity } from '../types';
 
-/** Why an exchange was not checked: the classifier's reasons, or an `--ignore-url` glob. */
-export type SkippedReason = SkipReason | 'ignored-url';
+/**
+ * Why an exchange was not checked: the classifier's reasons, an `--ignore-url` glob, or a recording
+ * without request headers (nothing to judge: counting it as checked would claim a clean exchange).
+ */
+export type SkippedReason = SkipReason | 'ignored-url' | 'no-request-headers';
 
 /** One diagnostic of one exchange, located in its input. */
 export interface Finding {
@@ -106,6 +109,18 @@ export interface LintOptions {
   /** Force the input format; by default from the file name, else from the first bytes. */
   input?: TrafficFormat;
   addressing?: Addressing;
+  /**
+   * Endpoint host names the recording talks to (private endpoints, CNAMEs, `localhost`), besides OBS's
+   * public ones: `<bucket>.<endpoint>` is virtual-hosted, the endpoint itself path-style.
+   */
+  endpoints?: readonly string[];
+  /**
+   * The transport of the hop to OBS, for logs taken on another hop (plain HTTP in front of an HTTPS
+   * upstream). An exchange's own `scheme` (NDJSON) still wins; without either the URL's is used.
+   */
+  assumeScheme?: Scheme;
+  /** Values meaning "sent, hidden by the recorder" besides the common markers (src/redact.ts). */
+  redactionMarkers?: readonly string[];
   dialect?: Dialect | 'auto';
   /** Per-code severities (`off` drops the code), from `--rule` and the config file. */
   severity?: SeverityOverrides;

@@ -29,6 +29,7 @@ export {
 export {
   classify,
   bucketFromHost,
+  normalizeEndpoint,
   type Addressing,
   type Classification,
   type ClassifiedOperation,

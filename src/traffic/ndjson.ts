@@ -38,7 +38,7 @@ export function ndjsonRecordToExchange(v: unknown, entry: number): Exchange {
     entry,
     method,
     url,
-    requestHeaders: toHeaderPairs(v.requestHeaders, 'requestHeaders'),
+    requestHeaders: toHeaderPairs(v.requestHeaders, 'requestHeaders', true),
   };
   if (v.status !== undefined && v.status !== null) {
     if (typeof v.status !== 'number' || !Number.isInteger(v.status)) {
@@ -47,11 +47,16 @@ export function ndjsonRecordToExchange(v: unknown, entry: number): Exchange {
     exchange.status = v.status;
   }
   if (v.responseHeaders !== undefined && v.responseHeaders !== null) {
-    exchange.responseHeaders = toHeaderPairs(v.responseHeaders, 'responseHeaders');
+    exchange.responseHeaders = toHeaderPairs(v.responseHeaders, 'responseHeaders', true);
   }
   if (v.postData !== undefined && v.postData !== null) exchange.postData = toPostData(v.postData, 'postData');
   if (typeof v.responseText === 'string') exchange.responseText = v.responseText;
   if (typeof v.startedDateTime === 'string') exchange.startedDateTime = v.startedDateTime;
+  const scheme = typeof v.scheme === 'string' ? v.scheme.toLowerCase() : v.scheme;
+  if (scheme === 'http' || scheme === 'https') exchange.scheme = scheme;
+  else if (scheme !== undefined && scheme !== null && scheme !== '' && scheme !== '-') {
+    throw new ShapeError('"scheme" must be "http" or "https"');
+  }
   return exchange;
 }
 
