@@ -6,6 +6,7 @@ import { fileInput, lint, streamInput, type LintInput, type LintResult, type Pro
 import { oneOf, packageVersion, parse, severityOverrides } from './args';
 import { DEFAULT_CONFIG_FILE, loadConfig, type FailOn, type LintConfig } from './config';
 import { EXIT, UsageError, type CliIo } from './io';
+import { TRAFFIC_FORMATS } from '../traffic';
 
 /** Usage text of `obs-sse lint`. */
 export const LINT_USAGE = `Usage: obs-sse lint [options] <file...>     (- reads standard input)
@@ -14,7 +15,9 @@ Checks the SSE headers of every exchange in HAR files or NDJSON logs.
 
   -f, --format stylish|json|sarif|junit   output format (default stylish)
   -o, --output FILE                       write the report to FILE instead of stdout
-      --input har|ndjson                  input format (default: from the file name, else sniffed)
+      --input FORMAT                      har, ndjson, or a gateway log: nginx, kong, apisix, envoy, otlp
+                                          (default: from the file name, else sniffed; gzip, zlib and zip
+                                          containers are opened by their magic bytes)
       --addressing auto|path|virtual      where the bucket is (default auto: OBS host names are virtual)
       --endpoint HOST                     an endpoint the recording talks to: <bucket>.HOST is virtual-hosted,
                                           HOST itself path-style (repeatable; OBS's public names always count)
@@ -136,7 +139,7 @@ export async function lintCommand(argv: string[], io: CliIo): Promise<number> {
 
   const progress = progressReporter(io);
   const result = await lint(inputs, {
-    input: oneOf('--input', values.input, ['har', 'ndjson'] as const, LINT_USAGE),
+    input: oneOf('--input', values.input, TRAFFIC_FORMATS, LINT_USAGE),
     addressing:
       oneOf('--addressing', values.addressing, ['auto', 'path', 'virtual'] as const, LINT_USAGE) ??
       config.addressing,

@@ -11,7 +11,9 @@ import {
   formatFromFileName,
   unwrapContainers,
   HarScanner,
+  LOG_PRESETS,
   NdjsonSplitter,
+  TRAFFIC_FORMATS,
   type ByteSource,
   type TrafficFormat,
   type TrafficItem,
@@ -249,7 +251,7 @@ export async function lint(inputs: readonly LintInput[], options: LintOptions = 
         if (!format) {
           detected.stream.destroy();
           run.inputError({
-            message: `${file}: cannot tell whether this is a HAR file or an NDJSON log; name it .har or .ndjson, or pass --input har|ndjson`,
+            message: `${file}: cannot tell whether this is a HAR file, an NDJSON log or a gateway log; name it .har or .ndjson, or pass --input ${TRAFFIC_FORMATS.join('|')}`,
           });
           continue;
         }
@@ -263,7 +265,10 @@ export async function lint(inputs: readonly LintInput[], options: LintOptions = 
         });
         continue;
       }
-      const scanner: Scanner = format === 'har' ? new HarScanner() : new NdjsonSplitter();
+      const scanner: Scanner =
+        format === 'har'
+          ? new HarScanner()
+          : new NdjsonSplitter(format === 'ndjson' ? {} : { records: LOG_PRESETS[format] });
       const out: TrafficItem[] = [];
       for await (const chunk of source) {
         const buf = toBuffer(chunk);

@@ -6,9 +6,21 @@
 import type { Readable } from 'node:stream';
 import type { ByteSource } from './exchange';
 import { peekUntil } from './peek';
+import { presetOf, type LogPreset } from './logs';
 
-/** The traffic formats the readers understand. */
-export type TrafficFormat = 'har' | 'ndjson';
+/** The traffic formats the readers understand: HAR, this project's NDJSON, and the log presets. */
+export type TrafficFormat = 'har' | 'ndjson' | LogPreset;
+
+/** Every format, in the order `--input` lists them. */
+export const TRAFFIC_FORMATS: readonly TrafficFormat[] = [
+  'har',
+  'ndjson',
+  'nginx',
+  'kong',
+  'apisix',
+  'envoy',
+  'otlp',
+];
 
 /** What {@link sniffFormat} concluded; `need-more` asks for a longer prefix. */
 export type SniffResult = TrafficFormat | 'unknown' | 'need-more';
@@ -24,6 +36,8 @@ const NDJSON_KEYS = new Set([
 const FIRST_KEY = /^\{\s*"((?:[^"\\]|\\.)*)"\s*:/;
 
 function classifyObject(v: unknown): SniffResult {
+  const preset = presetOf(v);
+  if (preset) return preset;
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'unknown';
   if ('log' in v) return 'har';
   if ('method' in v || 'url' in v) return 'ndjson';
@@ -39,7 +53,8 @@ export function sniffFormat(prefix: string | Uint8Array, atEnd: boolean): SniffR
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   text = text.replace(/^\s+/, '');
   if (text === '') return atEnd ? 'unknown' : 'need-more';
-  if (text[0] !== '{') return 'unknown';
+  // A line may be a batch: APISIX's http-logger posts arrays of entries.
+  if (text[0] !== '{' && text[0] !== '[') return 'unknown';
   const nl = text.indexOf('\n');
   if (nl !== -1 || atEnd) {
     const first = nl === -1 ? text : text.slice(0, nl);
@@ -50,6 +65,8 @@ export function sniffFormat(prefix: string | Uint8Array, atEnd: boolean): SniffR
       // A pretty-printed HAR's first line is just "{": look at the first key instead.
     }
   }
+  // A batch line is an array of objects; anything else in brackets is not traffic.
+  if (text[0] === '[') return /^\[\s*[^\s{]/.test(text) || atEnd ? 'unknown' : 'need-more';
   const m = FIRST_KEY.exec(text);
   if (m) {
     const key = m[1] ?? '';

@@ -15,12 +15,14 @@ export {
   ndjsonRecordToExchange,
   NDJSON_SHAPE,
   type NdjsonOptions,
+  type RecordShape,
 } from './ndjson';
 export { readHar, HarScanner, harEntryToExchange, type HarOptions } from './har';
 export {
   detectStream,
   sniffFormat,
   formatFromFileName,
+  TRAFFIC_FORMATS,
   type Detected,
   type DetectOptions,
   type SniffResult,
@@ -56,3 +58,4 @@ export {
   type ContainerLimits,
   type Unwrapped,
 } from './container';
+export { LOG_PRESETS, presetOf, type LogPreset } from './logs';
