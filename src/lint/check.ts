@@ -113,6 +113,20 @@ export class ExchangeChecker {
         `${what} recorded without request headers`,
       );
     }
+    // PostObject's SSE settings are form fields: an access log, which holds no body, cannot show them.
+    if (
+      req.classification.kind === 'operation' &&
+      req.classification.operation === 'PostObject' &&
+      !ex.postData
+    ) {
+      return this.unchecked(
+        ex,
+        counts,
+        keepAll,
+        'no-request-body',
+        'PostObject recorded without its form body',
+      );
+    }
     const c = req.classification;
     if (c.kind === 'skipped') counts.skipped[c.reason] = (counts.skipped[c.reason] ?? 0) + 1;
     else counts.checked++;

@@ -4,10 +4,11 @@ import type { Addressing, ContainerLimits, SkipReason, TrafficFormat } from '../
 import type { Dialect, Direction, Scheme, Severity } from '../types';
 
 /**
- * Why an exchange was not checked: the classifier's reasons, an `--ignore-url` glob, or a recording
- * without request headers (nothing to judge: counting it as checked would claim a clean exchange).
+ * Why an exchange was not checked: the classifier's reasons, an `--ignore-url` glob, a recording
+ * without request headers, or a PostObject without its form body (where its SSE settings are). The
+ * last two have nothing to judge: counting them as checked would claim a clean exchange.
  */
-export type SkippedReason = SkipReason | 'ignored-url' | 'no-request-headers';
+export type SkippedReason = SkipReason | 'ignored-url' | 'no-request-headers' | 'no-request-body';
 
 /** One diagnostic of one exchange, located in its input. */
 export interface Finding {
