@@ -244,10 +244,12 @@ export async function lint(inputs: readonly LintInput[], options: LintOptions = 
         counts.container = inner.layers.join(', ');
         format = options.input ?? formatFromFileName(inner.innerName ?? file);
       }
-      if (!format) {
+      // A gateway log is often named .ndjson or .jsonl too: such a name is checked against the first line.
+      if (!format || (format === 'ndjson' && !options.input)) {
+        const named = format;
         const detected = await detectStream(source);
         source = detected.stream;
-        format = detected.format;
+        format = detected.format === undefined || detected.format === 'har' ? named : detected.format;
         if (!format) {
           detected.stream.destroy();
           run.inputError({
