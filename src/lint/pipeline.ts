@@ -249,7 +249,7 @@ export async function lint(inputs: readonly LintInput[], options: LintOptions = 
         const named = format;
         const detected = await detectStream(source);
         source = detected.stream;
-        format = detected.format === undefined || detected.format === 'har' ? named : detected.format;
+        format = detected.format ?? named;
         if (!format) {
           detected.stream.destroy();
           run.inputError({

@@ -68,5 +68,11 @@ export async function peekUntil<T>(
       if (!ended) await it.return?.();
     }
   }
-  return { result, stream: Readable.from(replay(), { objectMode: false }) };
+  const stream = Readable.from(replay(), { objectMode: false });
+  // Destroyed before it was read, the replay never starts and so never ends the source (a zip entry
+  // holding a temporary file open): end it here. Ending a source twice is harmless.
+  stream.once('close', () => {
+    if (!ended) void it.return?.();
+  });
+  return { result, stream };
 }
