@@ -5,6 +5,16 @@ export const OPERATIONS = ["CreateBucket","PutObject","PostObject","GetObject","
 export type Operation = (typeof OPERATIONS)[number];
 export type Direction = "request" | "response";
 
+/** Every diagnostic code of rules/codes.json: the keys `createChecker({ severity })` takes. */
+export type DiagnosticCode = "input/invalid-value" | "header/conflicting-values" | "header/unknown" | "header/not-allowed" | "value/not-allowed" | "sse-c/invalid-key" | "sse-c/invalid-md5" | "sse-c/md5-mismatch" | "sse-c/incomplete" | "sse-c/key-in-response" | "sse/conflicting-methods" | "sse-kms/invalid-key-id" | "sse-kms/bare-key-id-in-response" | "sse-kms/invalid-project-id" | "sse-kms/key-id-requires-kms" | "sse-kms/data-encryption-requires-kms" | "sse-kms/project-id-requires-key-id" | "sse-kms/project-id-requires-kms" | "sse-kms/project-id-unlisted" | "transport/https-required" | "transport/customer-key-in-clear" | "dialect/mixed" | "dialect/mismatch" | "session/key-mismatch" | "append/sse-kms-after-first" | "append/key-mismatch" | "response/md5-mismatch" | "response/method-mismatch" | "operation/unlisted-sse" | "form/unchecked";
+
+/** The catalogue's OBS header names (rules/headers.json), lower-cased as the engine reads them. */
+export type ObsHeaderName = "x-obs-server-side-encryption" | "x-obs-server-side-data-encryption" | "x-obs-server-side-encryption-kms-key-id" | "x-obs-sse-kms-key-project-id" | "x-obs-server-side-encryption-customer-algorithm" | "x-obs-server-side-encryption-customer-key" | "x-obs-server-side-encryption-customer-key-md5" | "x-obs-copy-source-server-side-encryption-customer-algorithm" | "x-obs-copy-source-server-side-encryption-customer-key" | "x-obs-copy-source-server-side-encryption-customer-key-md5";
+/** The S3-dialect spellings of the headers that have one (rules/dialect-s3.json), lower-cased. */
+export type S3HeaderName = "x-amz-server-side-encryption" | "x-amz-server-side-encryption-aws-kms-key-id" | "x-amz-server-side-encryption-customer-algorithm" | "x-amz-server-side-encryption-customer-key" | "x-amz-server-side-encryption-customer-key-md5" | "x-amz-copy-source-server-side-encryption-customer-algorithm" | "x-amz-copy-source-server-side-encryption-customer-key" | "x-amz-copy-source-server-side-encryption-customer-key-md5";
+/** Every header name of the catalogue in either dialect, lower-cased. */
+export type HeaderName = ObsHeaderName | S3HeaderName;
+
 /**
  * The SSE headers of an OBS CreateBucket request (PUT /{bucket}), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */

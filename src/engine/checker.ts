@@ -13,6 +13,7 @@ import type {
 } from '../types';
 import { compileValueKind, type ValueTest } from '../values';
 import { headerHint, suggestValue } from './did-you-mean';
+import { checkSeverityOverrides } from './options';
 import { type ReportContext, Reporter, type SeverityOverrides } from './report';
 import { NameIndex, scanHeaders } from './scan';
 import { ScanState } from './state';
@@ -50,7 +51,10 @@ const ENGINE_PROVENANCE: Provenance[] = [
 ];
 
 export interface CheckerOptions {
-  /** Per-code severity overrides, for example `{ 'sse-kms/project-id-unlisted': 'off' }`. */
+  /**
+   * Per-code severity overrides, for example `{ 'sse-kms/project-id-unlisted': 'off' }`. An unknown code or
+   * level is a TypeError that lists the valid ones.
+   */
   severity?: SeverityOverrides;
 }
 
@@ -120,7 +124,7 @@ export class Checker {
       headers: rules.headers,
       secretSlots,
       nameOf: ctx.nameOf,
-      overrides: options.severity,
+      overrides: checkSeverityOverrides(options.severity, rules.codes),
     };
     const ajv = new Ajv2020({ allErrors: false, strict: true });
     const optionValidators = new Map(
