@@ -20,6 +20,19 @@ execFileSync(
   ],
   { stdio: 'inherit' },
 );
+// The shipped checker compiles generated/ruleset.ts and never reads rules/ at run time, so the build is where
+// rules/ is validated (loadRuleSet: ajv against rules/schema/, cross-file references, check options), once,
+// and where a rule set that no longer matches rules/ stops the build.
+{
+  const { loadRuleSet } = require(path.join(next, 'cjs/src/rules/load.js'));
+  const { portableRuleSet } = require(path.join(next, 'cjs/src/rules/portable.js'));
+  const { RULE_SET } = require(path.join(next, 'cjs/generated/ruleset.js'));
+  const fresh = portableRuleSet(loadRuleSet(path.join(root, 'rules')));
+  if (JSON.stringify(fresh) !== JSON.stringify(RULE_SET)) {
+    console.error('generated/ruleset.ts does not match rules/; run `npm run generate`');
+    process.exit(1);
+  }
+}
 fs.mkdirSync(path.join(next, 'esm'), { recursive: true });
 fs.writeFileSync(path.join(next, 'esm/index.mjs'), "export * from '../cjs/src/index.js';\n");
 const cli = path.join(next, 'cjs/src/cli/main.js');

@@ -3,20 +3,29 @@
  * from them.
  */
 import { Checker, type CheckerOptions } from './engine/checker';
+import { RULE_SET } from '../generated/ruleset';
 import { loadRuleSet } from './rules/load';
 import type { RuleSet } from './rules/model';
 import type { ValidateOptions, ValidationResult } from './types';
 
 let defaultChecker: Checker | undefined;
 
-/** The checker for the rules shipped in rules/, compiled on first use. */
+/**
+ * The checker for the rules shipped in rules/, compiled on first use from the rule set that the build
+ * validated (generated/ruleset.ts): no file is read at run time.
+ */
 export function getChecker(): Checker {
-  return (defaultChecker ??= new Checker(loadRuleSet()));
+  return (defaultChecker ??= new Checker(RULE_SET));
 }
 
 /** Compiles a checker with options (severity overrides) or from another rules directory. */
 export function createChecker(options: CheckerOptions & { rules?: RuleSet | string } = {}): Checker {
-  const rules = typeof options.rules === 'object' ? options.rules : loadRuleSet(options.rules);
+  const rules =
+    options.rules === undefined
+      ? RULE_SET
+      : typeof options.rules === 'object'
+        ? options.rules
+        : loadRuleSet(options.rules);
   return new Checker(rules, options);
 }
 

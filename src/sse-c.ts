@@ -1,5 +1,6 @@
-import * as crypto from 'node:crypto';
+import { md5 } from './md5';
 import type { Dialect } from './types';
+import { encodeBase64 } from './values/base64';
 
 export interface SseCOptions {
   /** Build the copy-source triple (x-obs-copy-source-server-side-encryption-customer-*) instead. */
@@ -13,15 +14,14 @@ export interface SseCOptions {
  */
 export function sseCHeaders(key: Uint8Array, options: SseCOptions = {}): Record<string, string> {
   if (!(key instanceof Uint8Array))
-    throw new TypeError('sseCHeaders: the key must be a Buffer or Uint8Array');
+    throw new TypeError('sseCHeaders: the key must be a Uint8Array (a Buffer is one)');
   if (key.length !== 32) {
     throw new TypeError(`sseCHeaders: an SSE-C key is 32 bytes (AES-256); this one has ${key.length}`);
   }
   const prefix = `${options.dialect === 's3' ? 'x-amz' : 'x-obs'}-${options.copySource ? 'copy-source-' : ''}server-side-encryption-customer-`;
-  const bytes = Buffer.from(key.buffer, key.byteOffset, key.byteLength);
   return {
     [`${prefix}algorithm`]: 'AES256',
-    [`${prefix}key`]: bytes.toString('base64'),
-    [`${prefix}key-MD5`]: crypto.hash('md5', bytes, 'base64'),
+    [`${prefix}key`]: encodeBase64(key),
+    [`${prefix}key-MD5`]: encodeBase64(md5(key)),
   };
 }

@@ -1,6 +1,4 @@
-import Ajv2020 from 'ajv/dist/2020';
 import { CHECK_KINDS, type Check, type CompileContext } from '../checks';
-import { assertValid } from '../rules/load';
 import type { AppendPosition, Cell, HeaderDef, HeaderId, OperationDef, RuleSet } from '../rules/model';
 import type {
   Dialect,
@@ -126,10 +124,6 @@ export class Checker {
       nameOf: ctx.nameOf,
       overrides: checkSeverityOverrides(options.severity, rules.codes),
     };
-    const ajv = new Ajv2020({ allErrors: false, strict: true });
-    const optionValidators = new Map(
-      [...CHECK_KINDS].map(([kind, k]) => [kind, ajv.compile(k.optionsSchema)]),
-    );
 
     for (const op of rules.operations) {
       for (const position of op.id === 'AppendObject' ? APPEND_POSITIONS : [undefined]) {
@@ -159,13 +153,12 @@ export class Checker {
             // Rules about one append apply only where the position says which append this is.
             if (rule.appendPosition !== undefined && rule.appendPosition !== position) continue;
             const kind = CHECK_KINDS.get(rule.kind);
-            const i = rules.rules.indexOf(rule);
+            // loadRuleSet has checked kinds and their options against each kind's schema.
             if (!kind) {
               throw new Error(
                 `${rule.file}: rule "${rule.id}" names check kind "${rule.kind}"; known kinds: ${[...CHECK_KINDS.keys()].join(', ')}`,
               );
             }
-            assertValid(optionValidators.get(rule.kind)!, rule.options, rule.file, `/rules/${i}/options`);
             const r = reporter(rule.code, rule.provenance, rule.severity);
             if (r.severity === 'off') continue;
             if (rule.kind === 'forbidden') {
