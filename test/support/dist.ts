@@ -29,6 +29,7 @@ const INPUTS = [
   join(ROOT, 'generated', 'ruleset.ts'),
   join(ROOT, 'tsconfig.json'),
   join(ROOT, 'scripts', 'build.js'),
+  join(ROOT, 'scripts', 'entries.js'),
 ];
 
 const LOCK = join(
