@@ -44,6 +44,47 @@ function renderRuleSet(rules: RuleSet): string {
   ].join('\n');
 }
 
+/**
+ * The types that let a per-operation type take a header under its documented spelling too (the key-MD5
+ * headers, as sseCHeaders returns them), and refuse the S3-dialect names in these OBS-dialect maps.
+ */
+function spellingTypes(rules: RuleSet): string[] {
+  const respelled = rules.headers.filter((h) => h.name !== h.name.toLowerCase());
+  return [
+    '/** Catalogue names whose documented spelling is not lower-case, by lower-case name. */',
+    `export interface DocumentedSpelling {\n${respelled.map((h) => `  ${JSON.stringify(h.name.toLowerCase())}: ${JSON.stringify(h.name)};`).join('\n')}\n}`,
+    '/** One variant of a header map, with every header that has a documented spelling under that spelling. */',
+    'type Respelled<T> = { [K in keyof T as K extends keyof DocumentedSpelling ? DocumentedSpelling[K] : K]: T[K] };',
+    '/** Each variant of T either all lower-case or with the documented spellings, never both spellings at once. */',
+    'type AsSpelled<T> = T extends unknown',
+    '  ? (T & { [K in keyof DocumentedSpelling as DocumentedSpelling[K]]?: never }) | (Respelled<T> & { [K in keyof DocumentedSpelling]?: never })',
+    '  : never;',
+    '/** The S3-dialect names, refused in the OBS-dialect maps (a map mixing the dialects is a dialect/mixed error). */',
+    'type NoS3Names = { [K in S3HeaderName]?: never };\n',
+  ];
+}
+
+/**
+ * json-schema-to-typescript's type, kept under a lower-case name, and the exported type built from it: the
+ * same combinations, also under the documented spellings, with the S3-dialect names refused.
+ */
+function exportAsSpelled(ts: string, name: string, op: string, direction: Direction): string {
+  const inner = `${name}LowerCase`;
+  const renamed = ts
+    .replace(`export type ${name} =`, `type ${inner} =`)
+    .replace(`export interface ${name} {`, `interface ${inner} {`);
+  if (renamed === ts) throw new Error(`json-schema-to-typescript did not emit ${name}`);
+  return [
+    renamed,
+    `/**`,
+    ` * The SSE headers of an OBS ${op} ${direction}: lower-case names, or the documented spelling where the catalogue`,
+    ` * has one (\`key-MD5\`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.`,
+    ` * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").`,
+    ` */`,
+    `export type ${name} = AsSpelled<${inner}> & NoS3Names;\n`,
+  ].join('\n');
+}
+
 async function build(): Promise<Map<string, string>> {
   const rules = loadRuleSet(RULES);
   const files = new Map<string, string>();
@@ -61,6 +102,7 @@ async function build(): Promise<Map<string, string>> {
     `export type S3HeaderName = ${union(Object.values(rules.s3.headers).map((h) => h.name.toLowerCase()))};`,
     '/** Every header name of the catalogue in either dialect, lower-cased. */',
     'export type HeaderName = ObsHeaderName | S3HeaderName;\n',
+    ...spellingTypes(rules),
   ];
   const map: string[] = [];
   for (const op of rules.operations) {
@@ -76,7 +118,7 @@ async function build(): Promise<Map<string, string>> {
         additionalProperties: true,
         strictIndexSignatures: false,
       });
-      types.push(ts);
+      types.push(exportAsSpelled(ts, typeName(op.id, direction), op.id, direction));
       entries.push(`${direction}: ${typeName(op.id, direction)}`);
     }
     map.push(`  ${op.id}: { ${entries.join('; ')} };`);
