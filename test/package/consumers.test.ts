@@ -37,6 +37,19 @@ function run(cmd: string, args: string[], cwd: string): string {
 
 const node = (file: string, cwd: string) => JSON.parse(run(process.execPath, [file], cwd));
 
+/** esbuild --bundle --platform=node of a consumer's entry, next to it as out.cjs. */
+async function bundleForNode(entry: string): Promise<string> {
+  const outfile = path.join(dir, path.dirname(entry), 'out.cjs');
+  await esbuild.build({
+    entryPoints: [path.join(dir, entry)],
+    bundle: true,
+    platform: 'node',
+    outfile,
+    logLevel: 'silent',
+  });
+  return outfile;
+}
+
 beforeAll(async () => {
   await freshBin();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-sse-consumers-'));
@@ -115,26 +128,11 @@ test('TypeScript node16: a default import is a compile-time error, not a crash a
 
 test('TypeScript bundler resolution with skipLibCheck false compiles; its esbuild bundle runs', async () => {
   run(process.execPath, [tsc, '-p', 'ts-bundler'], dir);
-  const outfile = path.join(dir, 'ts-bundler/out.cjs');
-  await esbuild.build({
-    entryPoints: [path.join(dir, 'ts-bundler/index.ts')],
-    bundle: true,
-    platform: 'node',
-    outfile,
-    logLevel: 'silent',
-  });
-  expect(node(outfile, dir).verdicts).toEqual(EXPECTED);
+  expect(node(await bundleForNode('ts-bundler/index.ts'), dir).verdicts).toEqual(EXPECTED);
 });
 
 test('esbuild for Node (a serverless build): the bundle runs where no rules/ directory exists', async () => {
-  const outfile = path.join(dir, 'esbuild-node/out.cjs');
-  await esbuild.build({
-    entryPoints: [path.join(dir, 'esbuild-node/index.js')],
-    bundle: true,
-    platform: 'node',
-    outfile,
-    logLevel: 'silent',
-  });
+  const outfile = await bundleForNode('esbuild-node/index.js');
   const alone = fs.mkdtempSync(path.join(os.tmpdir(), 'obs-sse-lambda-'));
   try {
     fs.copyFileSync(outfile, path.join(alone, 'index.cjs'));
