@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RULE_SET } from '../../generated/ruleset';
-import { createChecker, defaultRulesDir, getChecker, loadRuleSet } from '../../src';
+import { Checker, createChecker, defaultRulesDir, getChecker, loadRuleSet } from '../../src';
 import { portableRuleSet } from '../../src/rules/portable';
 
 test('the compiled rule set equals a fresh load of rules/', () => {
@@ -30,4 +30,10 @@ test('getChecker compiles the compiled rule set; createChecker({ rules: dir }) s
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a rule set without the engine's own codes is refused when the checker is built, not at first use", () => {
+  const codes = { ...RULE_SET.codes };
+  delete codes['dialect/mixed'];
+  expect(() => new Checker({ ...RULE_SET, codes })).toThrow('unknown diagnostic code dialect/mixed');
 });
