@@ -1,5 +1,6 @@
 /** createChecker's options are checked: an unknown code or level is a TypeError naming what is valid. */
-import { createChecker } from '../../src';
+import { createChecker, getChecker } from '../../src';
+import { createChecker as coreCreateChecker } from '../../src/core';
 import codes from '../../rules/codes.json';
 
 const codeIds = Object.keys(codes.codes);
@@ -51,5 +52,19 @@ describe('createChecker({ severity })', () => {
       message = (err as Error).message;
     }
     expect(message.length).toBeLessThan(4000);
+  });
+});
+
+describe("the core's createChecker({ rules })", () => {
+  test('a directory name is a TypeError pointing to loadRuleSet, since the core reads no files', () => {
+    expect(() => coreCreateChecker({ rules: 'rules/' as never })).toThrow(
+      /loadRuleSet\(dir\) from 'obs-sse-rules\/rules'/,
+    );
+    expect(() => coreCreateChecker({ rules: null as never })).toThrow(TypeError);
+  });
+
+  test('a rule set object is compiled as given', () => {
+    const checker = coreCreateChecker({ rules: getChecker().rules });
+    expect(checker.operations).toEqual(getChecker().operations);
   });
 });
