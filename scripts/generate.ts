@@ -8,10 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { compile } from 'json-schema-to-typescript';
 import { loadRuleSet } from '../src/rules/load';
-import { portableRuleSet } from '../src/rules/portable';
 import type { RuleSet } from '../src/rules/model';
 import type { Direction } from '../src/types';
 import { buildSchema, schemaFileName, typeName } from './lib/json-schema';
+import { renderRuleSet } from './lib/ruleset-module';
 import { renderTables } from './lib/tables';
 import { buildOpenApi } from './lib/openapi';
 
@@ -29,19 +29,6 @@ const DIRECTIONS: Direction[] = ['request', 'response'];
 
 function union(values: readonly string[]): string {
   return values.map((v) => JSON.stringify(v)).join(' | ');
-}
-
-/**
- * The rule set as a module, so the shipped checker compiles without reading or validating files at run time
- * (and bundles into a browser).
- */
-function renderRuleSet(rules: RuleSet): string {
-  return [
-    `/* ${BANNER} */`,
-    "import type { RuleSet } from '../src/rules/model';\n",
-    '/** rules/ as loadRuleSet validates and resolves it: what getChecker() and validateHeaders() compile. */',
-    `export const RULE_SET: RuleSet = ${JSON.stringify(portableRuleSet(rules), null, 1)};\n`,
-  ].join('\n');
 }
 
 /**
@@ -129,7 +116,7 @@ async function build(): Promise<Map<string, string>> {
     'export type SseHeaders<O extends Operation, D extends Direction> = SseHeadersByOperation[O][D];\n',
   );
   files.set('types.ts', types.join('\n'));
-  files.set('ruleset.ts', renderRuleSet(rules));
+  files.set('ruleset.ts', renderRuleSet(rules, BANNER));
   files.set('TABLES.md', renderTables(rules));
   files.set('openapi.json', JSON.stringify(buildOpenApi(rules), null, 2) + '\n');
   return files;
