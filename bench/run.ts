@@ -14,6 +14,7 @@ const SECTIONS: Record<string, { title: string; file: string; args?: string[] }>
   readers: { title: 'Traffic readers: MB/s against the read+JSON.parse floor', file: 'traffic-readers.ts' },
   lint: { title: 'obs-sse lint: 1 GB NDJSON and 200 MB HAR', file: 'lint.ts' },
   proxy: { title: 'obs-sse proxy under load (autocannon, 64 connections, 10 s)', file: 'proxy-load.ts' },
+  scale: { title: 'Scale: obs-sse authz inside nginx, proxy workers, bulk bodies', file: 'scale.ts' },
 };
 
 // Ratios only compare within one run, but a table still needs its machine, Node version and date to be read

@@ -2066,6 +2066,13 @@ export const RULE_SET: RuleSet = {
    "help": "OBS's AppendObject page (追加写对象, constraint 2): with SSE-C, every append carries the SSE-C headers, as the parts of a multipart upload do, and they name the key the object was created with. Only a checker that sees the first append (a recording, a proxy) can tell.",
    "examples": {}
   },
+  "session/store-unavailable": {
+   "severity": "error",
+   "summary": "A part upload or a later append whose session could not be read from the shared session store.",
+   "message": "The shared session store could not be read, so {operation} ({other}) was not checked against the request that opened its upload or appendable object.",
+   "help": "Proxy replicas, worker processes and the forward-auth server share each multipart upload's (and appendable object's) SSE-C fingerprint, the key MD5 and never the key, through a session store (--session-store redis://HOST:PORT, or the primary process with --workers). When the store cannot be read, --session-store-failure closed (this code, an error) refuses the request; --session-store-failure open lets it through unchecked and only logs session_store_error.",
+   "examples": {}
+  },
   "response/md5-mismatch": {
    "severity": "error",
    "summary": "A response echoes another SSE-C key MD5 than the request sent.",

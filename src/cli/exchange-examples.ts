@@ -31,8 +31,11 @@ const md5Of = (pairs: [string, string][]): string => pairs.find(([n]) => n.endsW
 const xml = (id: string): string =>
   `<InitiateMultipartUploadResult><Bucket>photos</Bucket><Key>big.bin</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`;
 
-/** The exchange-level codes a recording can show; `form/unchecked` comes only from a live body's reading. */
-export type RecordedInspectCode = Exclude<InspectCode, 'form/unchecked'>;
+/**
+ * The exchange-level codes a recording can show; `form/unchecked` comes only from a live body's reading
+ * and `session/store-unavailable` only from a shared session store failing under a live guard.
+ */
+export type RecordedInspectCode = Exclude<InspectCode, 'form/unchecked' | 'session/store-unavailable'>;
 
 /** The example of each exchange-level code the linter raises. */
 export const EXCHANGE_EXAMPLES: Readonly<Record<RecordedInspectCode, ExchangeExample>> = {
@@ -132,4 +135,16 @@ export const FORM_EXAMPLE: {
   },
   form: { fields: [['key', 'holiday.jpg']], unread: 'limit' },
   body: 'key, then a 70 KiB x-obs-meta-notes field, then x-obs-server-side-encryption, then the file',
+};
+
+/** The example of `session/store-unavailable`: a part judged while the shared session store is down. */
+export const STORE_EXAMPLE: { code: 'session/store-unavailable'; title: string; request: GuardRequest } = {
+  code: 'session/store-unavailable',
+  title: 'A part upload reaching a replica while Redis (--session-store) cannot be read',
+  request: {
+    method: 'PUT',
+    url: '/big.bin?partNumber=2&uploadId=0000018C2F4A7B1E',
+    headers: [['Host', 'photos.obs.cn-north-4.myhuaweicloud.com'], ...keyA],
+    upstreamScheme: 'https',
+  },
 };

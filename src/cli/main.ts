@@ -22,6 +22,7 @@ Commands:
   rules              list every diagnostic code
   explain <code>     show one code in full, with examples
   proxy              run the checking reverse proxy (obs-sse proxy --help)
+  authz              run the forward-auth decision server for gateways (obs-sse authz --help)
 
 Run \`obs-sse <command> --help\` for a command's options. Documentation: docs/cli.md.
 `;
@@ -46,6 +47,12 @@ async function proxyCommand(argv: readonly string[], io: CliIo): Promise<number>
   return run(argv, io);
 }
 
+/** `obs-sse authz`, loaded on demand like the proxy. */
+async function authzCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { authzCommand: run } = await import('../authz/command');
+  return run(argv, io);
+}
+
 /** Runs the CLI with `argv` (without `node` and the script) and returns the exit code. */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -61,6 +68,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         return await explainCommand(rest, io);
       case 'proxy':
         return await proxyCommand(rest, io);
+      case 'authz':
+        return await authzCommand(rest, io);
       case '--version':
       case '-v':
         io.stdout.write(`${packageVersion()}\n`);

@@ -15,9 +15,11 @@ import { REDACTED, redactHeaders, redactUrl } from '../redact';
 import type { Diagnostic } from '../types';
 import { oneOf, parse } from './args';
 import { createEngineGuard } from '../guard/engine-guard';
+import { SharedUploadSessionStore } from '../session-store';
 import {
   EXCHANGE_EXAMPLES,
   FORM_EXAMPLE,
+  STORE_EXAMPLE,
   type ExampleExchange,
   type RecordedInspectCode,
 } from './exchange-examples';
@@ -140,6 +142,33 @@ function formExample(): string[] {
   ];
 }
 
+/** `session/store-unavailable` comes from a shared store failing, so its example runs the guard on one. */
+async function storeExample(): Promise<string[]> {
+  const { title, request } = STORE_EXAMPLE;
+  const unreachable = async (): Promise<never> => {
+    throw new Error('connect ECONNREFUSED');
+  };
+  const backend = {
+    describe: 'redis://redis.internal:6379',
+    get: unreachable,
+    set: unreachable,
+    delete: unreachable,
+    close: async () => undefined,
+  };
+  const shared = (namespace: string): SharedUploadSessionStore =>
+    new SharedUploadSessionStore(backend, { namespace });
+  const guard = createEngineGuard({ store: shared('upload:'), pending: shared('initiate:') });
+  await guard.prepareRequest(request);
+  return [
+    `Example: ${title}`,
+    `    ${request.method} ${request.url}`,
+    ...headerLines(request.headers).map((l) => `  ${l}`),
+    '',
+    'With --session-store-failure closed (the default), the proxy and authz yield:',
+    ...diagnosticLines(guard.checkRequest(request).diagnostics, STORE_EXAMPLE.code),
+  ];
+}
+
 async function exchangeExample(code: RecordedInspectCode): Promise<string[]> {
   const example = EXCHANGE_EXAMPLES[code];
   const ndjson = example.exchanges.map((e) => JSON.stringify(e)).join('\n');
@@ -202,6 +231,8 @@ export async function explainCommand(argv: string[], io: CliIo): Promise<number>
     out.push(...(await exchangeExample(info.code as RecordedInspectCode)));
   } else if (info.code === FORM_EXAMPLE.code) {
     out.push(...formExample());
+  } else if (info.code === STORE_EXAMPLE.code) {
+    out.push(...(await storeExample()));
   }
   io.stdout.write(`${out.join('\n')}\n`);
   return EXIT.ok;

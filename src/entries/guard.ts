@@ -4,7 +4,19 @@
  */
 export * from '../guard';
 export type { UploadSessionStore, Fingerprint } from '../traffic/upload-id';
-export { MemoryUploadSessionStore, type MemoryUploadSessionStoreOptions } from '../traffic/upload-id';
+export {
+  MemoryUploadSessionStore,
+  SessionStoreUnavailableError,
+  type MemoryUploadSessionStoreOptions,
+} from '../traffic/upload-id';
+export {
+  openSessionStores,
+  SharedUploadSessionStore,
+  type SessionBackend,
+  type SessionStoreFailure,
+  type SessionStoreOptions,
+  type SharedSessionStores,
+} from '../session-store';
 export type {
   ExchangeLogLine,
   GuardRequest,

@@ -49,6 +49,12 @@ export interface EngineGuardOptions {
    * store (or a networked implementation) between guard instances that see the same uploads.
    */
   store?: UploadSessionStore;
+  /**
+   * Where InitiateMultipartUpload fingerprints wait, by bucket and key, until a part's URL names their
+   * upload id (when the initiate's response body was not seen). Default: an in-memory store of 10 000.
+   * A shared store here lets a part reaching one replica match an initiate another replica saw.
+   */
+  pending?: UploadSessionStore;
   /** Per-code severity overrides; `off` drops a code, `warning` stops it from blocking. */
   severity?: SeverityOverrides;
 }
@@ -78,6 +84,7 @@ export interface EngineGuard extends ProxyGuard {
     body: string | undefined,
     verdict: RequestVerdict,
   ): void;
+  prepareRequest(req: GuardRequest): Promise<void> | undefined;
   /** The multipart session store in use. */
   readonly store: UploadSessionStore;
 }
@@ -89,6 +96,7 @@ const UNREAD: Readonly<Record<FormUnread, string>> = {
   limit: `more than ${FORM_PEEK_LIMIT / 1024} KiB of form precede the file part`,
   malformed: 'the body is not valid multipart/form-data',
   incomplete: 'the body ended or broke off before the file part',
+  absent: 'a forward-auth check sees the headers only, never the form',
 };
 
 function isSuccess(status: number): boolean {
@@ -138,8 +146,14 @@ function uploadIdOf(url: string): string | undefined {
 export function createEngineGuard(options: EngineGuardOptions = {}): EngineGuard {
   const inspectOptions: InspectOptions = options.severity ? { severity: options.severity } : {};
   const checker = checkerFor(inspectOptions);
-  const store = options.store ?? new MemoryUploadSessionStore();
-  const tracker = new SessionTracker({ ...inspectOptions, store });
+  const store: UploadSessionStore = options.store ?? new MemoryUploadSessionStore();
+  const tracker = new SessionTracker({
+    ...inspectOptions,
+    store,
+    ...(options.pending !== undefined && { pending: options.pending }),
+  });
+  // Only a shared store has anything to fetch before a verdict; without one every request is synchronous.
+  const shared = store.load !== undefined || options.pending?.load !== undefined;
   const dialect = options.dialect ?? 'auto';
   const addressing = options.addressing ?? 'auto';
   const suffix =
@@ -184,6 +198,17 @@ export function createEngineGuard(options: EngineGuardOptions = {}): EngineGuard
 
   return {
     store,
+
+    prepareRequest(req: GuardRequest): Promise<void> | undefined {
+      // Parts are PUTs naming an uploadId, later appends POSTs naming a position; nothing else reads a
+      // session, so everything else skips the inspection.
+      if (!shared) return undefined;
+      const q = req.url.indexOf('?');
+      if (q < 0) return undefined;
+      const part = req.method === 'PUT' && req.url.includes('uploadId', q);
+      if (!part && !(req.method === 'POST' && req.url.includes('position', q))) return undefined;
+      return tracker.prepare(inspect(req, undefined));
+    },
 
     checkRequest(req: GuardRequest): EngineVerdict {
       const inspection = inspect(req, undefined);

@@ -13,6 +13,7 @@ import type { ValidationCache } from './headers';
 export type InspectCode =
   | 'session/key-mismatch'
   | 'append/key-mismatch'
+  | 'session/store-unavailable'
   | 'response/md5-mismatch'
   | 'response/method-mismatch'
   | 'operation/unlisted-sse'
@@ -32,6 +33,12 @@ export const INSPECT_PROVENANCE: Readonly<Record<InspectCode, readonly Provenanc
       source: 'per-API',
       page: '追加写对象 (AppendObject), 约束 (constraints) 2',
       note: '"服务端加密SSE-C方式，那么追加上传和初始化段一样，设置诸如x-obs-server-side-encryption之类的请求Header，后续追加上传也必须携带": with SSE-C, every append carries the SSE-C headers, as the parts of a multipart upload do, so each later append repeats the key of the first (position=0).',
+    },
+  ],
+  'session/store-unavailable': [
+    {
+      source: 'extension',
+      note: 'Replicas and worker processes share multipart sessions through a store (Redis, or the primary process); a part whose session cannot be read cannot be vouched for, so the closed failure policy refuses it.',
     },
   ],
   'response/md5-mismatch': [

@@ -8,6 +8,7 @@ import type { Diagnostic, Dialect } from '../types';
 import {
   extractUploadId,
   MemoryUploadSessionStore,
+  SessionStoreUnavailableError,
   type Fingerprint,
   type UploadSessionStore,
 } from '../traffic/upload-id';
@@ -44,6 +45,19 @@ const objectKey = (r: RequestInspection): string | undefined =>
     ? `${r.classification.bucket}\n${r.classification.key ?? ''}`
     : undefined;
 
+/** What a request's session is kept under: a part's upload id, or a later append's object. */
+function sessionKey(req: RequestInspection): { key: string; part: boolean } | undefined {
+  const c = req.classification;
+  if (c.kind !== 'operation') return undefined;
+  if (c.operation === 'AppendObject') {
+    return c.position === undefined || c.position === 0 ? undefined : { key: appendKey(req), part: false };
+  }
+  if (c.operation !== 'UploadPart' && c.operation !== 'UploadPartCopy') return undefined;
+  return c.uploadId === undefined ? undefined : { key: c.uploadId, part: true };
+}
+
+function noop(): void {}
+
 /**
  * Follows multipart uploads through a stream of inspected exchanges, in the order they happened. Call
  * {@link request} for every request (a proxy can refuse a mismatching part before forwarding it) and
@@ -64,26 +78,48 @@ export class SessionTracker {
    * uploads the tracker never saw open are not judged.
    */
   request(req: RequestInspection): Diagnostic[] {
+    const session = sessionKey(req);
+    if (session === undefined) return [];
     const c = req.classification;
-    if (c.kind !== 'operation') return [];
-    if (c.operation === 'AppendObject') {
-      // 追加写对象, constraint 2: every append to an SSE-C object carries the key of its first append.
-      if (c.position === undefined || c.position === 0) return [];
-      const first = this.store.get(appendKey(req));
-      return first ? this.mismatch(req, first, 'append/key-mismatch', String(c.position)) : [];
+    // 追加写对象, constraint 2: every append to an SSE-C object carries the key of its first append.
+    const other = session.part || c.kind !== 'operation' ? session.key : String(c.position);
+    let opened: Fingerprint | undefined;
+    try {
+      opened = session.part ? this.opened(req, session.key) : this.store.get(session.key);
+    } catch (err) {
+      if (!(err instanceof SessionStoreUnavailableError)) throw err;
+      return this.report('session/store-unavailable', req, other, undefined);
     }
-    if (c.operation !== 'UploadPart' && c.operation !== 'UploadPartCopy') return [];
-    const uploadId = c.uploadId;
-    if (uploadId === undefined) return [];
-    let opened = this.store.get(uploadId);
-    if (!opened) {
-      const key = objectKey(req);
-      opened = key === undefined ? undefined : this.pending.get(key);
-      if (!opened) return [];
-      this.store.set(uploadId, opened);
-      this.pending.delete(key as string);
-    }
-    return this.mismatch(req, opened, 'session/key-mismatch', uploadId);
+    if (!opened) return [];
+    return this.mismatch(req, opened, session.part ? 'session/key-mismatch' : 'append/key-mismatch', other);
+  }
+
+  /**
+   * Lets a shared store fetch what {@link request} will read for this request (a part's upload id and the
+   * pending initiate of its object, or a later append's first append); undefined when there is nothing to
+   * wait for, which is every other request, and every request without a shared store.
+   */
+  prepare(req: RequestInspection): Promise<void> | undefined {
+    if (this.store.load === undefined && this.pending.load === undefined) return undefined;
+    const session = sessionKey(req);
+    if (session === undefined) return undefined;
+    const key = session.part ? objectKey(req) : undefined;
+    const a = this.store.load?.([session.key]);
+    const b = key === undefined ? undefined : this.pending.load?.([key]);
+    if (a === undefined && b === undefined) return undefined;
+    return Promise.all([a, b]).then(noop);
+  }
+
+  /** The initiate's fingerprint for a part: by upload id, or by the part's object until an id binds it. */
+  private opened(req: RequestInspection, uploadId: string): Fingerprint | undefined {
+    const opened = this.store.get(uploadId);
+    if (opened) return opened;
+    const key = objectKey(req);
+    const pending = key === undefined ? undefined : this.pending.get(key);
+    if (!pending) return undefined;
+    this.store.set(uploadId, pending);
+    this.pending.delete(key as string);
+    return pending;
   }
 
   /**
@@ -105,10 +141,19 @@ export class SessionTracker {
     else if (opened.algorithm !== part.algorithm) differs = 'cAlg';
     if (!differs) return [];
     const dialect: Dialect = (hasCustomer(part) ? part.dialect : opened.dialect) ?? req.dialect ?? 'obs';
+    return this.report(code, req, other, catalogueNames(checkerFor(this.options)).spelled(differs, dialect));
+  }
+
+  private report(
+    code: 'session/key-mismatch' | 'append/key-mismatch' | 'session/store-unavailable',
+    req: RequestInspection,
+    other: string,
+    header: string | undefined,
+  ): Diagnostic[] {
     const d = report(
       code,
       {
-        header: catalogueNames(checkerFor(this.options)).spelled(differs, dialect),
+        ...(header !== undefined && { header }),
         operation: req.operation!,
         direction: 'request',
         other,

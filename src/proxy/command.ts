@@ -9,6 +9,8 @@ import { createEngineGuard, type EngineGuard } from '../guard/engine-guard';
 import { defaultLog, safeLog } from '../guard/log';
 import { HarWriter } from '../har/writer';
 import { toHarExchange } from './har';
+import { openSessionStores, type SharedSessionStores } from '../session-store';
+import { isProxyWorker, onWorkerStop, runPrimary } from './cluster';
 import { parseProxyArgs, PROXY_USAGE, runProxy, UsageError, type ProxyArgs } from './main';
 import type { ObsSseProxy } from './server';
 import type { ProxyExchange } from './types';
@@ -40,23 +42,47 @@ export interface ProxyCommand {
   done: Promise<number>;
 }
 
+/**
+ * The shared session stores `--session-store` names or, in a `--workers` worker without one, the
+ * primary's; undefined for a lone process without `--session-store` (sessions stay in its memory).
+ */
+export async function openSharedSessions(
+  args: Pick<ProxyArgs, 'sessionStore' | 'sessionStoreFailure'>,
+  log: (line: object) => void,
+): Promise<SharedSessionStores | undefined> {
+  const url = args.sessionStore ?? (isProxyWorker() ? 'ipc' : undefined);
+  if (url === undefined) return undefined;
+  try {
+    return await openSessionStores({
+      url,
+      log,
+      ...(args.sessionStoreFailure !== undefined && { failure: args.sessionStoreFailure }),
+    });
+  } catch (err) {
+    throw new UsageError(`--session-store: ${(err as Error).message}`);
+  }
+}
+
 /** Starts what `obs-sse proxy` describes. Rejects with {@link UsageError} for unusable arguments or files. */
 export async function startProxyCommand(
   args: ProxyArgs,
   hooks: ProxyCommandHooks = {},
 ): Promise<ProxyCommand> {
   const log = hooks.log ?? defaultLog;
+  const sessions = await openSharedSessions(args, log);
   const guard = createEngineGuard({
     addressing: args.addressing,
     ...(args.addressing === 'virtual' && { publicHost: args.publicHost ?? 'localhost' }),
     ...(args.dialect !== undefined && { dialect: args.dialect }),
     ...(args.severity !== undefined && { severity: args.severity }),
+    ...(sessions !== undefined && { store: sessions.store, pending: sessions.pending }),
   });
   let har: HarWriter | undefined;
   if (args.har !== undefined) {
     try {
       har = await HarWriter.open(args.har, { comment: 'recorded by obs-sse proxy; secrets redacted' });
     } catch (err) {
+      await sessions?.close();
       throw new UsageError(`--har: cannot write '${args.har}': ${(err as Error).message}`);
     }
   }
@@ -76,6 +102,7 @@ export async function startProxyCommand(
     running = await runProxy(args, guard, { log, signals: false, onExchange });
   } catch (err) {
     await har?.close().catch(() => undefined);
+    await sessions?.close();
     throw err instanceof UsageError ? err : new UsageError((err as Error).message);
   }
   const { proxy, address } = running;
@@ -103,6 +130,7 @@ export async function startProxyCommand(
       }
       if (harFailed) code = 1;
       uninstall();
+      await sessions?.close().catch(() => undefined);
       resolveDone(code);
       return code;
     })();
@@ -150,15 +178,40 @@ export async function proxyCommand(argv: readonly string[], io: ProxyCommandIo):
   }
   // This process is the proxy's own: bound its memory (see the function).
   keepWebAssemblyOnBaselineTier();
-  let command: ProxyCommand;
+  let command: ProxyCommand | undefined;
+  const worker = isProxyWorker();
+  // A worker listens for its primary's stop from the start: a stop that comes while it starts counts.
+  let stopRequested = false;
+  if (worker) {
+    onWorkerStop(() => {
+      stopRequested = true;
+      void command?.stop();
+    });
+  }
   try {
-    command = await startProxyCommand(parseProxyArgs(argv), {
+    const args = parseProxyArgs(argv);
+    if (args.workers !== undefined && !worker) {
+      return await runPrimary({
+        workers: args.workers,
+        argv,
+        externalStore: args.sessionStore !== undefined,
+        log: defaultLog,
+        notice: (text) => io.stderr.write(text),
+      });
+    }
+    command = await startProxyCommand(args, {
       notice: (text) => io.stderr.write(text),
+      // A worker drains when its primary says so (see cluster.ts), not on every signal it receives.
+      signals: !worker,
     });
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     io.stderr.write(`obs-sse proxy: ${err.message}\nRun \`obs-sse proxy --help\` for the options.\n`);
     return 2;
   }
-  return command.done;
+  if (!worker) return command.done;
+  if (stopRequested) void command.stop();
+  const code = await command.done;
+  // The IPC channel to the primary would keep this process alive after draining.
+  process.exit(code);
 }

@@ -68,6 +68,20 @@ export function obsErrorXml(
   return { code, status, reason, requestId, body };
 }
 
+/** The head fields of an answer carrying `doc`, as node's flat list; `blocked` for a guard's refusal. */
+export function obsErrorHeaders(doc: ObsErrorDocument, blocked: boolean): string[] {
+  return [
+    'Content-Type',
+    'application/xml',
+    'Content-Length',
+    String(Buffer.byteLength(doc.body)),
+    'x-obs-request-id',
+    doc.requestId,
+    'x-obs-sse-proxy',
+    blocked ? 'blocked' : 'error',
+  ];
+}
+
 /**
  * The message of a guard block: the guard's own summary (if any) followed by every diagnostic code.
  * `by` names what answered (the middleware says so, rather than claim to be the proxy).

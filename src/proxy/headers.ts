@@ -5,7 +5,7 @@ import type { HeaderPairs } from './types';
  * connection, so forwarding them would make the next hop act on a connection they were never about.
  * Proxy-Authorization/-Authenticate are the proxy's own credentials and challenges (§11.7) and go no further.
  */
-const HOP_BY_HOP = new Set([
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',

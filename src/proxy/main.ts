@@ -8,6 +8,8 @@ import { UsageError as CliUsageError } from '../cli/io';
 import type { SeverityOverrides } from '../engine/report';
 import { RuleLoadError } from '../rules/load';
 import { createProxy, defaultLog, installSignalHandlers, type Addressing, type ObsSseProxy } from './server';
+import { parseFailurePolicy, parseRedisUrl, type SessionStoreFailure } from '../session-store';
+import { parseWorkers } from './cluster';
 import type { Dialect } from '../types';
 import type { ProxyExchange, ProxyGuard, ProxyMode } from './types';
 
@@ -29,6 +31,13 @@ export const PROXY_USAGE = `Usage: obs-sse proxy --listen HOST:PORT --upstream U
                             only log it, error blocks it (in enforce mode)
   -c, --config FILE         a config file as for obs-sse lint; its "rules" set severities (--rule
                             wins). Only read when given
+  --session-store URL       share multipart sessions (key MD5 per upload id, never the key) with other
+                            replicas through Redis: redis://HOST:PORT[/DB]
+  --session-store-failure open|closed
+                            when the store cannot be read, a part passes unchecked (open) or is
+                            refused with session/store-unavailable (closed, the default); both log
+  --workers N|auto          run N worker processes (auto: one per CPU) sharing the listening socket and
+                            the sessions (through --session-store, or else the primary process)
 
 Requests are checked with the upstream's scheme as their transport: the hop to OBS is what the HTTPS
 rules are about. Trust a private upstream CA with --upstream-ca or NODE_EXTRA_CA_CERTS.
@@ -59,13 +68,18 @@ export interface ProxyArgs {
   dialect?: Dialect | 'auto';
   /** Per-code severities from `--config`'s `rules` and `--rule` (which wins); absent when none. */
   severity?: SeverityOverrides;
+  /** `--session-store`: a Redis URL (validated), or `ipc` inside a cluster worker. */
+  sessionStore?: string;
+  sessionStoreFailure?: SessionStoreFailure;
+  /** `--workers`: how many worker processes; absent runs the proxy in this process. */
+  workers?: number;
 }
 
 /**
  * The severity overrides of `--config FILE` and `--rule`, parsed and validated as `obs-sse lint` does
  * (src/cli), with its errors turned into this command's usage errors.
  */
-function parseSeverity(config: string | undefined, rules: readonly string[]): SeverityOverrides {
+export function parseSeverity(config: string | undefined, rules: readonly string[]): SeverityOverrides {
   try {
     return severityOverrides(config === undefined ? undefined : loadConfig(config).rules, rules, PROXY_USAGE);
   } catch (err) {
@@ -75,7 +89,7 @@ function parseSeverity(config: string | undefined, rules: readonly string[]): Se
   }
 }
 
-function parseListen(value: string): { host: string; port: number } {
+export function parseListen(value: string): { host: string; port: number } {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(value) ?? /^([^:[\]]+):(\d+)$/.exec(value);
   const port = m ? Number(m[2]) : NaN;
   if (!m || !(port >= 0 && port <= 65535)) {
@@ -106,6 +120,44 @@ function parseUpstream(value: string): URL {
   return url;
 }
 
+/** The flags `obs-sse proxy` and `obs-sse authz` share, for node:util parseArgs. */
+export const GUARD_FLAGS = {
+  listen: { type: 'string' },
+  mode: { type: 'string' },
+  addressing: { type: 'string' },
+  'public-host': { type: 'string' },
+  dialect: { type: 'string' },
+  rule: { type: 'string', multiple: true },
+  config: { type: 'string', short: 'c' },
+  'session-store': { type: 'string' },
+  'session-store-failure': { type: 'string' },
+} as const;
+
+/** The session store and worker flags, shared with `obs-sse authz` (which takes no --workers). */
+export function parseScaleArgs(values: {
+  'session-store'?: string | undefined;
+  'session-store-failure'?: string | undefined;
+  workers?: string | undefined;
+}): Pick<ProxyArgs, 'sessionStore' | 'sessionStoreFailure' | 'workers'> {
+  const out: Pick<ProxyArgs, 'sessionStore' | 'sessionStoreFailure' | 'workers'> = {};
+  try {
+    const store = values['session-store'];
+    if (store !== undefined) {
+      parseRedisUrl(store);
+      out.sessionStore = store;
+    }
+    const failure = values['session-store-failure'];
+    if (failure !== undefined) out.sessionStoreFailure = parseFailurePolicy(failure);
+    if (values.workers !== undefined) out.workers = parseWorkers(values.workers);
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}`);
+  }
+  if (out.sessionStoreFailure !== undefined && out.sessionStore === undefined && out.workers === undefined) {
+    throw new UsageError('--session-store-failure applies with --session-store or --workers');
+  }
+  return out;
+}
+
 /**
  * Parses the arguments after `obs-sse proxy`. Unknown flags, positionals and bad values throw
  * {@link UsageError}.
@@ -118,17 +170,12 @@ export function parseProxyArgs(argv: readonly string[]): ProxyArgs {
       strict: true,
       allowPositionals: false,
       options: {
-        listen: { type: 'string' },
+        ...GUARD_FLAGS,
         upstream: { type: 'string' },
-        mode: { type: 'string' },
         har: { type: 'string' },
-        addressing: { type: 'string' },
-        'public-host': { type: 'string' },
         'upstream-ca': { type: 'string' },
         'upstream-timeout': { type: 'string' },
-        dialect: { type: 'string' },
-        rule: { type: 'string', multiple: true },
-        config: { type: 'string', short: 'c' },
+        workers: { type: 'string' },
       },
     }));
   } catch (err) {
@@ -174,6 +221,11 @@ export function parseProxyArgs(argv: readonly string[]): ProxyArgs {
   }
   const severity = parseSeverity(values.config, values.rule ?? []);
   if (Object.keys(severity).length > 0) args.severity = severity;
+  Object.assign(args, parseScaleArgs(values));
+  if (args.workers !== undefined && args.har !== undefined) {
+    // One HAR file written by several processes would not be one valid JSON document.
+    throw new UsageError('--har records one process: it cannot be combined with --workers');
+  }
   return args;
 }
 

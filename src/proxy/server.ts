@@ -24,6 +24,7 @@ import * as tls from 'node:tls';
 import {
   blockedMessage,
   newRequestId,
+  obsErrorHeaders,
   obsErrorXml,
   rawErrorResponse,
   type ObsErrorDocument,
@@ -360,16 +361,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       return;
     }
     const doc: ObsErrorDocument = obsErrorXml(code, message, newRequestId());
-    const headers = [
-      'Content-Type',
-      'application/xml',
-      'Content-Length',
-      String(Buffer.byteLength(doc.body)),
-      'x-obs-request-id',
-      doc.requestId,
-      'x-obs-sse-proxy',
-      blocked ? 'blocked' : 'error',
-    ];
+    const headers = obsErrorHeaders(doc, blocked);
     if (mustClose(ex)) headers.push('Connection', 'close');
     ex.status = doc.status;
     ex.responseHeaders = headers;
@@ -759,6 +751,13 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       upstreamScheme: scheme,
     };
     ex.guardReq = guardReq;
+    // A guard with a shared session store may first have to fetch the part's session (never rejects).
+    const ready = guard.prepareRequest?.(guardReq);
+    if (ready === undefined) proceed(ex, guardReq);
+    else void ready.then(() => !ex.done && !ex.clientGone && proceed(ex, guardReq));
+  }
+
+  function proceed(ex: Exchange, guardReq: GuardRequest): void {
     if (!judge(ex, guardReq, undefined)) return;
     if (ex.verdict?.readForm && guard.checkForm) readForm(ex, guardReq);
     else forward(ex);

@@ -60,8 +60,15 @@ export interface ResponseFindings {
   wantBody?: boolean;
 }
 
-/** The injected checker. Both methods run synchronously on the proxy's event loop, so keep them cheap. */
+/** The injected checker. Its check methods run synchronously on the proxy's event loop, so keep them cheap. */
 export interface ProxyGuard {
+  /**
+   * Called before {@link checkRequest} when present. A guard whose state lives in a shared store (Redis,
+   * another process) returns a promise that resolves once what `checkRequest` will read is at hand, and
+   * the caller waits for it; undefined means `checkRequest` may run at once (every request, without a
+   * shared store). It never rejects: a store failure is the store's failure policy's to judge.
+   */
+  prepareRequest?(req: GuardRequest): Promise<void> | undefined;
   /** Called once per request, after the head arrives and before any body byte is read or sent upstream. */
   checkRequest(req: GuardRequest): RequestVerdict;
   /**

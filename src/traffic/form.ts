@@ -11,7 +11,7 @@ import type { HeaderPair, PostData } from './exchange';
 export const FORM_PEEK_LIMIT = 64 * 1024;
 
 /** Why a form's fields could not all be read: see {@link FormScan}. */
-export type FormUnread = 'limit' | 'malformed' | 'incomplete';
+export type FormUnread = 'limit' | 'malformed' | 'incomplete' | 'absent';
 
 /** The non-file fields of a form, and whether they are all of them. */
 export interface FormScan {
@@ -20,7 +20,8 @@ export interface FormScan {
   /**
    * Absent when every field was read (for a live form: every field before the file part, which OBS
    * takes last). Otherwise why not: `limit`, more bytes than the limit before the file part;
-   * `malformed`, not parseable as multipart/form-data; `incomplete`, the body ended or broke off first.
+   * `malformed`, not parseable as multipart/form-data; `incomplete`, the body ended or broke off first;
+   * `absent`, the checker sees no body at all (a gateway's forward-auth request).
    */
   unread?: FormUnread;
 }

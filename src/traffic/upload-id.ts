@@ -46,6 +46,25 @@ export interface UploadSessionStore {
   set(uploadId: string, fingerprint: Fingerprint): void;
   /** Forgets an upload (after CompleteMultipartUpload or AbortMultipartUpload). */
   delete(uploadId: string): boolean;
+  /**
+   * A networked store (src/session-store) answers {@link get} from a local cache and implements this to
+   * fill it: resolves once each id's entry, if the shared store has one, is readable synchronously. It
+   * never rejects (a store failure follows the store's failure policy). Returns undefined when there is
+   * nothing to wait for; an in-memory store does not implement it.
+   */
+  load?(uploadIds: readonly string[]): Promise<void> | undefined;
+}
+
+/**
+ * Thrown by {@link UploadSessionStore.get} of a shared store whose `closed` failure policy applies: the
+ * shared store could not be read, so the session is neither known nor unknown. The tracker reports it as
+ * `session/store-unavailable`.
+ */
+export class SessionStoreUnavailableError extends Error {
+  constructor(message = 'the shared session store could not be read') {
+    super(message);
+    this.name = 'SessionStoreUnavailableError';
+  }
 }
 
 /** The SSE-C fingerprint of a request's headers (either dialect), or undefined when it has none. */
