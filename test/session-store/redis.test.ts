@@ -6,6 +6,8 @@
 import { Redis } from 'ioredis';
 
 import { parseAuthzArgs, startAuthz } from '../../src/authz/command';
+import { createEngineGuard } from '../../src/guard/engine-guard';
+import type { GuardRequest } from '../../src/proxy/types';
 import { openSessionStores } from '../../src/session-store';
 import { startStandin, type Standin } from '../../src/standin/server';
 import { eventually, startCliProxy, type CliProxy } from '../proxy/helpers';
@@ -194,5 +196,32 @@ test('two authz replicas share one Redis: an initiate seen by one binds the part
     expect(refusedCodes(later.body)).toEqual(['session/key-mismatch']);
   } finally {
     await Promise.all([a.stop(), b.stop()]);
+  }
+});
+
+test('appends share the first append through Redis too: a later append under another key is refused', async () => {
+  const server = await redis();
+  const [one, two] = await Promise.all([
+    openSessionStores({ url: server.url }),
+    openSessionStores({ url: server.url }),
+  ]);
+  try {
+    const guards = [one, two].map((s) => createEngineGuard({ store: s.store, pending: s.pending }));
+    const append = (position: number, key: Record<string, string>): GuardRequest => ({
+      method: 'POST',
+      url: `/logs/app.log?append&position=${position}`,
+      headers: [['Host', '127.0.0.1'], ...Object.entries(key)],
+      upstreamScheme: 'https',
+    });
+    const first = append(0, KEY_A);
+    const verdict = guards[0]!.checkRequest(first);
+    expect(verdict.block).toBe(false);
+    guards[0]!.checkResponse(first, { status: 200, headers: [] }, verdict);
+    await landed(server.url, 'obs-sse:upload:append\nlogs\napp.log');
+    const later = append(1024, KEY_B);
+    await guards[1]!.prepareRequest(later);
+    expect(guards[1]!.checkRequest(later).codes).toEqual(['append/key-mismatch']);
+  } finally {
+    await Promise.all([one.close(), two.close()]);
   }
 });
