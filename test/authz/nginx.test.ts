@@ -55,7 +55,13 @@ test('correct SDK calls pass through nginx and authz to the stand-in', () => {
   // …and the SDK's defects are refused, as the proxy refuses them.
   const refusedDefects = correct.filter((c) => defects.has(c.id));
   expect(refusedDefects.length).toBeGreaterThanOrEqual(3);
-  for (const r of refusedDefects) expect(r.code ?? r.error).toMatch(/^InvalidArgument/);
+  // Each has a step (the one the SDK builds wrongly) that nginx answered with the refusal.
+  for (const r of refusedDefects) {
+    const refused = r.steps.some(
+      (st) => st.code === 'InvalidArgument' || /^InvalidArgument/.test(st.error ?? ''),
+    );
+    expect({ id: r.id, refused }).toEqual({ id: r.id, refused: true });
+  }
   expect(backends.logs.filter((l) => l.event === 'exchange' && l.verdict === 'pass').length).toBeGreaterThan(
     10,
   );
