@@ -87,7 +87,14 @@ async function startServer(
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`${command} exited (${code}): ${output()}`)));
   });
-  await Promise.race([waitForPort(port), spawned]);
+  try {
+    await Promise.race([waitForPort(port), spawned]);
+  } catch (err) {
+    // A server that did not come up must not outlive the test that started it.
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     port,
     url: url(port),
