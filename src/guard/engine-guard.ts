@@ -23,7 +23,7 @@ import type {
   ProxyGuard,
   RequestVerdict,
   ResponseFindings,
-} from '../proxy/types';
+} from './contract';
 import type { Addressing as ClassifierAddressing } from '../traffic/classify';
 import { MemoryUploadSessionStore, type UploadSessionStore } from '../traffic/upload-id';
 import type { Diagnostic, Dialect } from '../types';

@@ -22,16 +22,16 @@ import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 
 import {
-  blockedMessage,
   newRequestId,
   obsErrorXml,
   rawErrorResponse,
   type ObsErrorDocument,
   type ProxyErrorCode,
 } from './errors';
+import { createGuardCore, type GuardExchange } from '../guard/core';
 import { defaultLog, exchangeLogLine, roundMs as round } from '../guard/log';
-import { stripHopByHopFlat, summarizeHead, toPairs, type HeadSummary } from './headers';
-import { peekFormFields, type FormScan } from '../traffic/form';
+import { stripHopByHopFlat, summarizeHead, toPairs, type HeadSummary } from '../guard/headers';
+import { peekFormFields } from '../traffic/form';
 import {
   type UpstreamCall,
   type UpstreamFailure,
@@ -41,18 +41,9 @@ import {
 } from './upstream';
 import { createHttpUpstream } from './upstream-http';
 import { createUndiciUpstream } from './upstream-undici';
-import type {
-  GuardRequest,
-  HeaderPairs,
-  ProxyExchange,
-  ProxyGuard,
-  ProxyMode,
-  RequestVerdict,
-  UpstreamScheme,
-  VerdictLabel,
-} from './types';
+import type { HeaderPairs, ProxyExchange, ProxyGuard, ProxyMode, UpstreamScheme } from '../guard/contract';
 
-export type * from './types';
+export type * from '../guard/contract';
 export { defaultLog } from '../guard/log';
 
 /** How client-facing Host names map to the upstream's. */
@@ -132,14 +123,21 @@ const VIA = '1.1 obs-sse-proxy';
 const IDEMPOTENT_BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
 const LINGER_MS = 1000;
 const EMPTY: string[] = [];
+// The log fields of a request answered before the guard judged it (a malformed request-target).
+const UNJUDGED = Object.freeze({
+  operation: undefined,
+  verdict: 'pass',
+  codes: EMPTY,
+  responseCodes: EMPTY,
+  diagnostics: EMPTY,
+} as const);
 // What an ended exchange lets go of (see finalize); typed loosely on purpose, as live exchanges always have them.
 const RELEASED = Object.freeze({
   req: undefined,
   res: undefined,
   call: undefined,
   capture: undefined,
-  guardReq: undefined,
-  verdict: undefined,
+  g: undefined,
 });
 // The exchange a client connection is currently carrying; a property is cheaper than a WeakMap on the hot path.
 const CURRENT = Symbol('obs-sse-proxy.exchange');
@@ -170,10 +168,8 @@ interface Exchange {
   continued: boolean;
   /** PostObject's fields read before the file part, for onExchange; absent for other requests. */
   formFields: HeaderPairs | undefined;
-  guardReq: GuardRequest | undefined;
-  verdict: RequestVerdict | undefined;
-  label: VerdictLabel;
-  responseCodes: string[];
+  /** The guard core's exchange, once judged (requests refused before that have none). */
+  g: GuardExchange | undefined;
   /** The exchange with the upstream, once forwarded (the latest attempt's, after a retry). */
   call: UpstreamCall | undefined;
   /** The response head arrived from the upstream (tResponse is set). */
@@ -196,8 +192,6 @@ interface Exchange {
 }
 
 interface ResponseCapture {
-  status: number;
-  pairs: HeadSummary['pairs'];
   /** XML bodies up to MAX_CAPTURED_XML are kept for onExchange and the guard; undefined: not kept. */
   chunks: Buffer[] | undefined;
   captured: number;
@@ -277,9 +271,8 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     throw new TypeError('upstream must be scheme://host[:port] without path, query or credentials');
   }
   const scheme: UpstreamScheme = upstream.protocol === 'https:' ? 'https' : 'http';
-  const mode: ProxyMode = options.mode ?? 'enforce';
-  const guard = options.guard;
   const log = options.log ?? defaultLog;
+  const core = createGuardCore({ mode: options.mode ?? 'enforce', guard: options.guard, log });
   const onExchange = options.onExchange;
   const headersTimeout = options.headersTimeout ?? 30_000;
   const requestTimeout = options.requestTimeout ?? 300_000;
@@ -505,22 +498,9 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     ex.tResponse = performance.now();
     const status = up.status;
     const head = summarizeHead(up.rawHeaders);
-    let wantBody = false;
-    if (ex.guardReq && ex.verdict) {
-      try {
-        const findings = guard.checkResponse(ex.guardReq, { status, headers: head.pairs }, ex.verdict);
-        ex.responseCodes = findings.codes;
-        wantBody = findings.wantBody === true && guard.observeResponseBody !== undefined;
-      } catch (err) {
-        ex.responseCodes = ['proxy/response-check-failed'];
-        safeLog({
-          event: 'guard_error',
-          phase: 'response',
-          time: new Date().toISOString(),
-          error: String(err),
-        });
-      }
-    }
+    const g = ex.g;
+    if (g !== undefined) g.response(status, head.pairs);
+    const wantBody = g?.wantBody === true;
     const headers = stripHopByHopFlat(up.rawHeaders);
     if (mustClose(ex)) headers.push('Connection', 'close');
     ex.status = status;
@@ -532,8 +512,6 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     const type = head.contentType ?? '';
     const length = Number(head.contentLength ?? 0);
     const capture: ResponseCapture = {
-      status,
-      pairs: head.pairs,
       chunks: /xml/i.test(type) && length <= MAX_CAPTURED_XML ? [] : undefined,
       captured: 0,
       wantBody,
@@ -555,21 +533,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     }
     // Called before the client response ends, so an upload id learnt here is known before the client
     // can send the first part that uses it.
-    if (capture.wantBody) observeBody(ex, capture.status, capture.pairs);
-  }
-
-  function observeBody(ex: Exchange, status: number, headers: HeadSummary['pairs']): void {
-    if (!ex.guardReq || !ex.verdict) return;
-    try {
-      guard.observeResponseBody?.(ex.guardReq, { status, headers }, ex.responseText, ex.verdict);
-    } catch (err) {
-      safeLog({
-        event: 'guard_error',
-        phase: 'response-body',
-        time: new Date().toISOString(),
-        error: String(err),
-      });
-    }
+    if (capture.wantBody) ex.g?.responseBody(ex.responseText);
   }
 
   function onUpstreamError(ex: Exchange, failure: UpstreamFailure): void {
@@ -622,23 +586,18 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     const post = ex.responded && ex.tHeadersOut ? ex.tHeadersOut - ex.tResponse : 0;
     const added = round(pre + post);
     const upstreamMs = ex.responded ? round(ex.tResponse - ex.tDispatch) : null;
-    safeLog(
-      exchangeLogLine({
-        startedAt: ex.startedAt,
-        method: ex.method,
-        url: ex.target,
-        operation: ex.verdict?.operation,
-        verdict: ex.label,
-        codes: ex.verdict?.codes ?? EMPTY,
-        responseCodes: ex.responseCodes,
-        diagnostics: ex.verdict?.diagnostics ?? EMPTY,
-        status: ex.status,
-        upstreamMs,
-        addedMs: added,
-        totalMs: round(tEnd - ex.t0),
-        error: ex.error,
-      }),
-    );
+    const g = ex.g;
+    const outcome = {
+      startedAt: ex.startedAt,
+      url: ex.target,
+      status: ex.status,
+      upstreamMs,
+      addedMs: added,
+      error: ex.error,
+    };
+    if (g !== undefined) g.finish(outcome);
+    else
+      safeLog(exchangeLogLine({ ...outcome, method: ex.method, ...UNJUDGED, totalMs: round(tEnd - ex.t0) }));
     if (onExchange) {
       const exchange: ProxyExchange = {
         startedAt: new Date(ex.startedAt),
@@ -648,9 +607,9 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
         requestHeaders: toPairs(req.rawHeaders),
         status: ex.status,
         responseHeaders: toPairs(ex.responseHeaders),
-        verdict: ex.label,
-        codes: ex.verdict?.codes ?? [],
-        responseCodes: ex.responseCodes,
+        verdict: g?.label ?? 'pass',
+        codes: g?.verdict.codes ?? [],
+        responseCodes: (g?.responseCodes as string[] | undefined) ?? [],
         requestBodyBytes: ex.requestBodyBytes,
         responseBodyBytes: ex.responseBodyBytes,
         timings: {
@@ -664,7 +623,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       };
       if (ex.responseText !== undefined) exchange.responseText = ex.responseText;
       if (ex.formFields !== undefined) exchange.formFields = ex.formFields;
-      if (ex.verdict?.operation !== undefined) exchange.operation = ex.verdict.operation;
+      if (g?.verdict.operation !== undefined) exchange.operation = g.verdict.operation;
       if (ex.error !== undefined) exchange.error = ex.error;
       try {
         onExchange(exchange);
@@ -715,10 +674,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       expectContinue,
       continued: false,
       formFields: undefined,
-      guardReq: undefined,
-      verdict: undefined,
-      label: 'pass',
-      responseCodes: [],
+      g: undefined,
       call: undefined,
       responded: false,
       requestSent: false,
@@ -752,52 +708,21 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       return;
     }
 
-    const guardReq: GuardRequest = {
-      method: ex.method,
-      url: ex.target,
-      headers: head.pairs,
-      upstreamScheme: scheme,
-    };
-    ex.guardReq = guardReq;
-    if (!judge(ex, guardReq, undefined)) return;
-    if (ex.verdict?.readForm && guard.checkForm) readForm(ex, guardReq);
-    else forward(ex);
+    const g = core.judge(
+      { method: ex.method, url: ex.target, headers: head.pairs, upstreamScheme: scheme },
+      t0,
+    );
+    ex.g = g;
+    ex.tChecked = performance.now();
+    if (g.needsForm) readForm(ex, g);
+    else if (!refuse(ex, g)) forward(ex);
   }
 
-  /**
-   * Runs the guard on the head (`form` undefined) or on a PostObject's fields, and answers the client
-   * when enforce mode blocks. A guard that throws blocks too (fail closed: an unchecked request is
-   * exactly what enforce mode promises not to forward). Returns whether the request may go on.
-   */
-  function judge(ex: Exchange, guardReq: GuardRequest, form: FormScan | undefined): boolean {
-    let verdict: RequestVerdict;
-    try {
-      const head = ex.verdict;
-      verdict =
-        form !== undefined && head !== undefined && guard.checkForm
-          ? guard.checkForm(guardReq, form, head)
-          : guard.checkRequest(guardReq);
-    } catch (err) {
-      safeLog({ event: 'guard_error', phase: 'request', time: new Date().toISOString(), error: String(err) });
-      verdict = { block: mode === 'enforce', codes: ['proxy/guard-failed'], diagnostics: [] };
-      if (mode === 'enforce') {
-        ex.verdict = verdict;
-        ex.label = 'blocked';
-        ex.tChecked = performance.now();
-        sendProxyError(ex, 'InternalError', 'The SSE header check failed; the request was not forwarded');
-        return false;
-      }
-    }
-    ex.tChecked = performance.now();
-    ex.verdict = verdict;
-    if (verdict.block) {
-      if (mode === 'enforce') {
-        ex.label = 'blocked';
-        sendProxyError(ex, 'InvalidArgument', blockedMessage(verdict.codes, verdict.message), true);
-        return false;
-      }
-      ex.label = 'reported';
-    }
+  /** Answers a request the core refuses; returns whether it did. */
+  function refuse(ex: Exchange, g: GuardExchange): boolean {
+    if (!g.refused) return false;
+    const refusal = g.refusal();
+    sendProxyError(ex, refusal.code, refusal.message, !g.failed);
     return true;
   }
 
@@ -805,17 +730,20 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
    * PostObject: reads the form's fields up to the file part (at most FORM_PEEK_LIMIT bytes, put back
    * into the request stream for forwarding), and lets the guard judge them before anything is sent on.
    */
-  function readForm(ex: Exchange, guardReq: GuardRequest): void {
+  function readForm(ex: Exchange, g: GuardExchange): void {
     if (ex.expectContinue) {
       // The verdict needs the body, and the client holds it back until told to send it.
       ex.continued = true;
       ex.res.writeContinue();
     }
+    const since = performance.now();
     peekFormFields(ex.req, ex.head.contentType ?? '')
       .then((form) => {
         if (ex.done || ex.clientGone) return;
         ex.formFields = form.fields;
-        if (judge(ex, guardReq, form)) forward(ex);
+        g.judgeForm(form, since);
+        ex.tChecked = performance.now();
+        if (!refuse(ex, g)) forward(ex);
       })
       .catch((err: unknown) => {
         // Nothing above is expected to throw; if something does, the client gets an answer, not a hang.
