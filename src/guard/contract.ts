@@ -83,6 +83,11 @@ export interface ProxyGuard {
     body: string | undefined,
     requestVerdict: RequestVerdict,
   ): void;
+  /**
+   * How many multipart sessions the guard's store has dropped so far to make room for newer ones; the
+   * core logs increases as `session_evictions` events. Absent when the store cannot say.
+   */
+  sessionEvictions?(): number;
 }
 
 /** `pass`: nothing blocking; `blocked`: answered by the proxy; `reported`: would have been blocked, forwarded. */

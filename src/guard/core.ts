@@ -112,7 +112,16 @@ export interface GuardCore {
    * adapter began, for the log's timings. Never throws for any input.
    */
   judge(request: ExchangeRequest, t0?: number): GuardExchange;
+  /**
+   * Logs a `session_evictions` event when the guard's store has dropped sessions since the last one
+   * (at most once a second; the event carries the count since the last and the total). Called by
+   * {@link GuardExchange.finish}.
+   */
+  noteSessions(): void;
 }
+
+/** At most one `session_evictions` event per this many milliseconds. */
+const EVICTION_LOG_INTERVAL = 1000;
 
 const NO_CODES: readonly string[] = Object.freeze([]);
 
@@ -263,6 +272,7 @@ export class GuardExchange {
         error: outcome.error,
       }),
     );
+    this.core.noteSessions();
   }
 
   private labelOf(): VerdictLabel {
@@ -300,11 +310,29 @@ export function createGuardCore(options: GuardCoreOptions = {}): GuardCore {
   if (mode !== 'enforce' && mode !== 'report') {
     throw new TypeError(`mode must be 'enforce' or 'report', got '${String(mode)}'`);
   }
+  const guard = options.guard ?? createEngineGuard(options);
+  const log = options.log ?? defaultLog;
+  let logged = 0;
+  let loggedAt = -Infinity;
   const core: GuardCore = {
     mode,
-    log: options.log ?? defaultLog,
-    guard: options.guard ?? createEngineGuard(options),
+    log,
+    guard,
     judge: (request, t0 = performance.now()) => new GuardExchange(core, request, t0),
+    noteSessions(): void {
+      let total: number;
+      try {
+        total = guard.sessionEvictions?.() ?? 0;
+      } catch {
+        return; // an injected guard's statistics are not worth failing an exchange for
+      }
+      if (total === logged) return;
+      const now = performance.now();
+      if (now - loggedAt < EVICTION_LOG_INTERVAL) return;
+      safeLog(log, { event: 'session_evictions', time: new Date().toISOString(), evicted: total - logged, total });
+      logged = total;
+      loggedAt = now;
+    },
   };
   return core;
 }
