@@ -1,7 +1,7 @@
 /** `obs-sse rules` (every code at a glance) and `obs-sse explain <code>` (one code in full). */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { getChecker } from '../index';
+import { getChecker } from '../engine/default';
 import {
   codeCatalogue,
   describeProvenance,

@@ -3,7 +3,7 @@
  * sessions, SSE on operations outside the tables). They use the engine's shape, message table and
  * severity overrides, so a proxy, the linter and the engine all report alike.
  */
-import { createChecker, getChecker } from '../index';
+import { createChecker, getChecker } from '../engine/default';
 import type { Checker } from '../engine/checker';
 import { renderMessage, shortName, type SeverityOverrides } from '../engine/report';
 import type { Diagnostic, Dialect, Direction, Operation, Provenance, Scheme } from '../types';
