@@ -13,24 +13,16 @@
  * - The hop to OBS is an {@link UpstreamTransport}: undici's pool for most requests, node:http for the
  *   ones with Expect (see upstream.ts). This file does not know which one carries a request.
  */
-import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 
-import {
-  newRequestId,
-  obsErrorXml,
-  rawErrorResponse,
-  type ObsErrorDocument,
-  type ProxyErrorCode,
-} from './errors';
+import { newRequestId, obsErrorXml, type ObsErrorDocument, type ProxyErrorCode } from './errors';
 import { createGuardCore, type GuardExchange } from '../guard/core';
 import { defaultLog, exchangeLogLine, roundMs as round } from '../guard/log';
-import { stripHopByHopFlat, summarizeHead, toPairs, type HeadSummary } from '../guard/headers';
+import { stripHopByHopFlat, summarizeHead, type HeadSummary } from '../guard/headers';
 import { peekFormFields } from '../traffic/form';
 import {
   type UpstreamCall,
@@ -41,88 +33,40 @@ import {
 } from './upstream';
 import { createHttpUpstream } from './upstream-http';
 import { createUndiciUpstream } from './upstream-undici';
-import type { HeaderPairs, ProxyExchange, ProxyGuard, ProxyMode, UpstreamScheme } from '../guard/contract';
+import type { UpstreamScheme } from '../guard/contract';
 
 export type * from '../guard/contract';
 export { defaultLog } from '../guard/log';
-
-/** How client-facing Host names map to the upstream's. */
-export type Addressing = 'path' | 'virtual';
-
-/** Options of {@link createProxy}. Durations are in milliseconds. */
-export interface ProxyOptions {
-  /** The OBS endpoint, `http:` or `https:`, without path, query or credentials. */
-  upstream: URL;
-  /** PEM CA certificate(s) to trust for the upstream, on top of Node's default CAs and NODE_EXTRA_CA_CERTS. */
-  upstreamCa?: string | Buffer;
-  /** Default `enforce`. */
-  mode?: ProxyMode;
-  guard: ProxyGuard;
-  /** Receives one object per exchange (and a few lifecycle events). Default: JSON lines on stdout. */
-  log?: (line: object) => void;
-  /** Time allowed for a client to send the whole request head. Default 30 000. */
-  headersTimeout?: number;
-  /** Time allowed for a client to send the whole request, body included; 0 disables. Default 300 000. */
-  requestTimeout?: number;
-  /** Longest silence from the upstream (connecting, or mid-exchange) before giving up with 504. Default 60 000. */
-  upstreamTimeout?: number;
-  /** How long an idle client connection is kept open. Default 5 000. */
-  keepAliveTimeout?: number;
-  /**
-   * How long an idle upstream connection is kept for reuse. Default 3 000: below the usual 5 s
-   * server-side idle timeouts, so the proxy rarely reuses a connection the upstream is just closing.
-   * A shorter Keep-Alive hint from the upstream, less a second, wins.
-   */
-  upstreamKeepAliveTimeout?: number;
-  /** Largest request head accepted; larger ones get 431. Default 16 384 (Node's default). */
-  maxHeaderSize?: number;
-  /**
-   * A blocked request whose body declares at most this many bytes is answered and its body read and
-   * discarded, keeping the connection; larger or unknown-length bodies get `Connection: close`. Default 65 536.
-   */
-  maxDrainBytes?: number;
-  /**
-   * `path` (default): the upstream request's Host is the upstream's host. `virtual`: a client Host
-   * `<bucket>.<publicHost>` becomes `<bucket>.<upstream host>`, so virtual-hosted-style requests keep
-   * their bucket; any other Host becomes the upstream's host.
-   */
-  addressing?: Addressing;
-  /** The host name clients use for the proxy, for `addressing: 'virtual'`. Default `localhost`. */
-  publicHost?: string;
-  /** Called once per exchange when it ends, e.g. to record a HAR. Exceptions are logged and ignored. */
-  onExchange?: (exchange: ProxyExchange) => void;
-}
-
-/** Counters for health checks and leak tests. */
-export interface ProxyStats {
-  /** Open client connections, idle keep-alive ones included. */
-  clientConnections: number;
-  /** Exchanges not yet finished. */
-  inFlight: number;
-  /** Upstream connections: in use, idle in the keep-alive pool, and requests waiting for one. */
-  upstreamSockets: { active: number; free: number; pending: number };
-}
-
-/** A running (or not yet listening) proxy. */
-export interface ObsSseProxy {
-  server: http.Server;
-  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
-  listen(port: number, host?: string): Promise<AddressInfo>;
-  /**
-   * Stops accepting connections, lets in-flight exchanges finish for at most `graceMs` (default 30 000),
-   * then cuts what remains and closes the upstream pool. Idempotent.
-   */
-  close(options?: { graceMs?: number }): Promise<void>;
-  stats(): ProxyStats;
-}
-
-/** Response-body capture limit for {@link ProxyExchange.responseText}. */
-export const MAX_CAPTURED_XML = 64 * 1024;
+export {
+  MAX_CAPTURED_XML,
+  type Addressing,
+  type ObsSseProxy,
+  type ProxyOptions,
+  type ProxyStats,
+} from './options';
+export { installSignalHandlers, type SignalHandlerOptions } from './signals';
+import {
+  CURRENT,
+  EMPTY,
+  newExchange,
+  proxyExchangeOf,
+  RELEASED,
+  type Exchange,
+  type ExchangeSocket,
+  type ResponseCapture,
+} from './exchange';
+import {
+  MAX_CAPTURED_XML,
+  type Addressing,
+  type ObsSseProxy,
+  type ProxyOptions,
+  type ProxyStats,
+} from './options';
+import { clientErrorHandler } from './client-error';
+import { caList, describeUpstreamError, originForm, stripPort } from './target';
 
 const VIA = '1.1 obs-sse-proxy';
 const IDEMPOTENT_BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
-const LINGER_MS = 1000;
-const EMPTY: string[] = [];
 // The log fields of a request answered before the guard judged it (a malformed request-target).
 const UNJUDGED = Object.freeze({
   operation: undefined,
@@ -131,123 +75,8 @@ const UNJUDGED = Object.freeze({
   responseCodes: EMPTY,
   diagnostics: EMPTY,
 } as const);
-// What an ended exchange lets go of (see finalize); typed loosely on purpose, as live exchanges always have them.
-const RELEASED = Object.freeze({
-  req: undefined,
-  res: undefined,
-  call: undefined,
-  capture: undefined,
-  g: undefined,
-});
-// The exchange a client connection is currently carrying; a property is cheaper than a WeakMap on the hot path.
-const CURRENT = Symbol('obs-sse-proxy.exchange');
-type ExchangeSocket = Duplex & { [CURRENT]?: Exchange | undefined };
-
 // Replaced with the proxy's own values instead of being copied from the client.
 const HOST_AND_LENGTH: ReadonlySet<string> = new Set(['host', 'content-length']);
-
-interface Exchange {
-  req: http.IncomingMessage;
-  res: http.ServerResponse;
-  /** Epoch milliseconds; a Date is only built for onExchange (the log line caches its ISO text per ms). */
-  startedAt: number;
-  t0: number;
-  tChecked: number;
-  tDispatch: number;
-  tFirstDispatch: number;
-  tSent: number;
-  tResponse: number;
-  tHeadersOut: number;
-  method: string;
-  target: string;
-  /** The request head, read once. */
-  head: HeadSummary;
-  clientHost: string | undefined;
-  expectContinue: boolean;
-  /** The proxy sent 100 Continue itself (to read a form's fields); OBS's must not be relayed again. */
-  continued: boolean;
-  /** PostObject's fields read before the file part, for onExchange; absent for other requests. */
-  formFields: HeaderPairs | undefined;
-  /** The guard core's exchange, once judged (requests refused before that have none). */
-  g: GuardExchange | undefined;
-  /** The exchange with the upstream, once forwarded (the latest attempt's, after a retry). */
-  call: UpstreamCall | undefined;
-  /** The response head arrived from the upstream (tResponse is set). */
-  responded: boolean;
-  /** The whole request, body included, went to the upstream connection. */
-  requestSent: boolean;
-  /** Response-body observation, only when onExchange or the guard wants the body. */
-  capture: ResponseCapture | undefined;
-  piped: boolean;
-  attempts: number;
-  status: number | null;
-  /** Response head as sent, in node's flat form (pairs are built only for onExchange). */
-  responseHeaders: string[];
-  responseText: string | undefined;
-  error: string | undefined;
-  clientGone: boolean;
-  done: boolean;
-  requestBodyBytes: number;
-  responseBodyBytes: number;
-}
-
-interface ResponseCapture {
-  /** XML bodies up to MAX_CAPTURED_XML are kept for onExchange and the guard; undefined: not kept. */
-  chunks: Buffer[] | undefined;
-  captured: number;
-  wantBody: boolean;
-}
-
-/**
- * Converts a request-target to origin-form. Absolute-form is accepted (RFC 9112 §3.2.2 requires it of
- * servers) and sliced rather than parsed, so the path reaches OBS byte for byte as the client signed it.
- */
-function originForm(url: string): { target: string; authority?: string } | undefined {
-  if (url.startsWith('/') || url === '*') return { target: url };
-  const m = /^https?:\/\/([^/?#]*)([^#]*)$/i.exec(url);
-  if (!m) return undefined;
-  const rest = m[2] ?? '';
-  return { target: rest === '' ? '/' : rest.startsWith('?') ? `/${rest}` : rest, authority: m[1] };
-}
-
-function stripPort(host: string): string {
-  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
-  const colon = host.lastIndexOf(':');
-  return colon >= 0 ? host.slice(0, colon) : host;
-}
-
-function checkCaPem(pem: string): void {
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  // OpenSSL silently skips what it cannot parse, which would turn a wrong file into a confusing 502 later.
-  if (blocks.length === 0) throw new TypeError('upstreamCa contains no PEM certificate');
-  for (const block of blocks) new X509Certificate(block);
-}
-
-function caList(extra: string | Buffer): string[] {
-  // Passing `ca` replaces Node's default trust store, so rebuild it (bundled roots plus
-  // NODE_EXTRA_CA_CERTS) before adding the private CA; the option must add trust, not narrow it.
-  const list = [...tls.rootCertificates];
-  const extraFile = process.env.NODE_EXTRA_CA_CERTS;
-  if (extraFile) {
-    try {
-      list.push(readFileSync(extraFile, 'utf8'));
-    } catch {
-      // Node itself only warns about an unreadable NODE_EXTRA_CA_CERTS; do the same by ignoring it.
-    }
-  }
-  const pem = extra.toString();
-  checkCaPem(pem);
-  list.push(pem);
-  return list;
-}
-
-function describeUpstreamError(code: string, upstream: URL): string {
-  const where = `${upstream.protocol}//${upstream.host}`;
-  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i.test(code)) {
-    return `The proxy could not verify the TLS certificate of the upstream ${where} (${code})`;
-  }
-  return `The proxy could not reach the upstream ${where} (${code})`;
-}
 
 /**
  * Creates the SSE-checking reverse proxy. Nothing listens until `listen` is called.
@@ -599,32 +428,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     else
       safeLog(exchangeLogLine({ ...outcome, method: ex.method, ...UNJUDGED, totalMs: round(tEnd - ex.t0) }));
     if (onExchange) {
-      const exchange: ProxyExchange = {
-        startedAt: new Date(ex.startedAt),
-        method: ex.method,
-        url: ex.target,
-        upstreamUrl: `${scheme}://${upstreamHost(ex)}${ex.target}`,
-        requestHeaders: toPairs(req.rawHeaders),
-        status: ex.status,
-        responseHeaders: toPairs(ex.responseHeaders),
-        verdict: g?.label ?? 'pass',
-        codes: g?.verdict.codes ?? [],
-        responseCodes: (g?.responseCodes as string[] | undefined) ?? [],
-        requestBodyBytes: ex.requestBodyBytes,
-        responseBodyBytes: ex.responseBodyBytes,
-        timings: {
-          check: round(ex.tChecked ? ex.tChecked - ex.t0 : 0),
-          send: ex.tSent ? round(ex.tSent - ex.tDispatch) : -1,
-          wait: ex.tSent && ex.responded ? round(Math.max(0, ex.tResponse - ex.tSent)) : -1,
-          receive: ex.responded ? round(tEnd - ex.tResponse) : -1,
-          total: round(tEnd - ex.t0),
-          added,
-        },
-      };
-      if (ex.responseText !== undefined) exchange.responseText = ex.responseText;
-      if (ex.formFields !== undefined) exchange.formFields = ex.formFields;
-      if (g?.verdict.operation !== undefined) exchange.operation = g.verdict.operation;
-      if (ex.error !== undefined) exchange.error = ex.error;
+      const exchange = proxyExchangeOf(ex, `${scheme}://${upstreamHost(ex)}${ex.target}`, tEnd, added);
       try {
         onExchange(exchange);
       } catch (err) {
@@ -656,40 +460,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       return;
     }
     const head = summarizeHead(req.rawHeaders);
-    const ex: Exchange = {
-      req,
-      res,
-      startedAt: Date.now(),
-      t0,
-      tChecked: 0,
-      tDispatch: 0,
-      tFirstDispatch: 0,
-      tSent: 0,
-      tResponse: 0,
-      tHeadersOut: 0,
-      method: req.method ?? 'GET',
-      target: req.url ?? '/',
-      head,
-      clientHost: head.host,
-      expectContinue,
-      continued: false,
-      formFields: undefined,
-      g: undefined,
-      call: undefined,
-      responded: false,
-      requestSent: false,
-      capture: undefined,
-      piped: false,
-      attempts: 0,
-      status: null,
-      responseHeaders: EMPTY,
-      responseText: undefined,
-      error: undefined,
-      clientGone: false,
-      done: false,
-      requestBodyBytes: 0,
-      responseBodyBytes: 0,
-    };
+    const ex = newExchange(req, res, head, t0, expectContinue);
     inFlight.add(ex);
     (req.socket as ExchangeSocket)[CURRENT] = ex;
     // 'close' comes once per response; `on` spares once()'s wrapper.
@@ -755,58 +526,10 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => handle(req, res, false));
   server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => handle(req, res, true));
 
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    // The parser may report the same broken connection again as more bytes arrive; answer once.
-    if (failedSockets.has(socket)) return;
-    failedSockets.add(socket);
-    const ex = (socket as ExchangeSocket)[CURRENT];
-    let doc: ObsErrorDocument | undefined;
-    let error: string;
-    switch (err.code) {
-      case 'HPE_HEADER_OVERFLOW':
-        doc = obsErrorXml('RequestHeaderSectionTooLarge', `The request head exceeds ${maxHeaderSize} bytes`);
-        error = 'request_header_too_large';
-        break;
-      case 'ERR_HTTP_REQUEST_TIMEOUT':
-        doc = obsErrorXml('RequestTimeout', 'The client did not send the complete request in time');
-        error = 'request_timeout';
-        break;
-      case 'ECONNRESET':
-      case 'EPIPE':
-      case 'HPE_INVALID_EOF_STATE': // the client closed its side in the middle of a request
-        error = 'client_aborted';
-        break;
-      default:
-        doc = obsErrorXml('InvalidRequest', `Malformed HTTP request (${err.code ?? err.name})`);
-        error = 'malformed_request';
-    }
-    const canAnswer = doc !== undefined && socket.writable && !(ex && ex.res.headersSent);
-    if (ex) {
-      ex.clientGone = true;
-      ex.error ??= error;
-      if (canAnswer && doc) {
-        ex.status = doc.status;
-        ex.responseText = doc.body;
-      }
-      abortUpstream(ex);
-    } else {
-      safeLog({
-        event: 'client_error',
-        time: new Date().toISOString(),
-        error,
-        status: canAnswer ? doc?.status : null,
-      });
-    }
-    if (canAnswer && doc) {
-      // Lingering close: a client still sending would get a reset that can destroy the unread answer.
-      socket.end(rawErrorResponse(doc));
-      const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-      timer.unref();
-      socket.once('close', () => clearTimeout(timer));
-    } else {
-      socket.destroy();
-    }
-  });
+  server.on(
+    'clientError',
+    clientErrorHandler({ maxHeaderSize, failedSockets, log: safeLog, abort: (ex) => abortUpstream(ex) }),
+  );
 
   return {
     server,
@@ -859,40 +582,5 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
         },
       };
     },
-  };
-}
-
-/** Options of {@link installSignalHandlers}. */
-export interface SignalHandlerOptions {
-  /** How long in-flight exchanges may take after the signal. Default 10 000. */
-  graceMs?: number;
-  /** Default SIGTERM and SIGINT. */
-  signals?: NodeJS.Signals[];
-  /** Called with the exit code once drained; default `process.exit`. */
-  exit?: (code: number) => void;
-}
-
-/**
- * On SIGTERM (and SIGINT): stop accepting, let in-flight requests finish within the grace period, then
- * exit 0. A second signal exits 1 at once. Returns a function that removes the handlers.
- */
-export function installSignalHandlers(proxy: ObsSseProxy, options: SignalHandlerOptions = {}): () => void {
-  const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
-  const exit = options.exit ?? ((code: number) => process.exit(code));
-  let shuttingDown = false;
-  const handler = (): void => {
-    if (shuttingDown) {
-      exit(1);
-      return;
-    }
-    shuttingDown = true;
-    proxy.close({ graceMs: options.graceMs ?? 10_000 }).then(
-      () => exit(0),
-      () => exit(1),
-    );
-  };
-  for (const s of signals) process.on(s, handler);
-  return () => {
-    for (const s of signals) process.removeListener(s, handler);
   };
 }
