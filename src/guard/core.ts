@@ -329,7 +329,12 @@ export function createGuardCore(options: GuardCoreOptions = {}): GuardCore {
       if (total === logged) return;
       const now = performance.now();
       if (now - loggedAt < EVICTION_LOG_INTERVAL) return;
-      safeLog(log, { event: 'session_evictions', time: new Date().toISOString(), evicted: total - logged, total });
+      safeLog(log, {
+        event: 'session_evictions',
+        time: new Date().toISOString(),
+        evicted: total - logged,
+        total,
+      });
       logged = total;
       loggedAt = now;
     },

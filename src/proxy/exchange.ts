@@ -8,10 +8,19 @@ import { toPairs, type HeadSummary } from '../guard/headers';
 import { roundMs as round } from '../guard/log';
 import type { UpstreamCall } from './upstream';
 
-// What an ended exchange lets go of (see finalize); typed loosely on purpose, as live exchanges always have them.
 /** The empty list shared by every exchange that has none. */
 export const EMPTY: string[] = [];
 
+/** The log fields of a request answered before the guard judged it (a malformed request-target). */
+export const UNJUDGED = Object.freeze({
+  operation: undefined,
+  verdict: 'pass',
+  codes: EMPTY,
+  responseCodes: EMPTY,
+  diagnostics: EMPTY,
+} as const);
+
+/** What an ended exchange lets go of (see finalize); typed loosely on purpose, as live exchanges always have them. */
 export const RELEASED = Object.freeze({
   req: undefined,
   res: undefined,
@@ -19,7 +28,7 @@ export const RELEASED = Object.freeze({
   capture: undefined,
   g: undefined,
 });
-// The exchange a client connection is currently carrying; a property is cheaper than a WeakMap on the hot path.
+/** The exchange a client connection is currently carrying; a property is cheaper than a WeakMap on the hot path. */
 export const CURRENT = Symbol('obs-sse-proxy.exchange');
 export type ExchangeSocket = Duplex & { [CURRENT]?: Exchange | undefined };
 

@@ -1,6 +1,8 @@
 /**
- * Transport core of `obs-sse proxy`: a streaming reverse proxy in front of an OBS endpoint that asks an
- * injected {@link ProxyGuard} about every request head before any body byte moves.
+ * `obs-sse proxy`'s server: a streaming reverse proxy in front of an OBS endpoint, and an adapter of the
+ * guard core (src/guard/core.ts), which judges every request as it will be forwarded before any body
+ * byte moves. This file ties client exchanges to the core and to the upstream transports; the pieces
+ * live beside it (exchange.ts, forward.ts, answers.ts, lifecycle.ts, target.ts, options.ts).
  *
  * Decisions worth knowing:
  * - Host: path-style by default, the upstream request carries the upstream's own Host (OBS V2 signatures
@@ -14,69 +16,41 @@
  *   ones with Expect (see upstream.ts). This file does not know which one carries a request.
  */
 import * as http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 
-import { newRequestId, obsErrorXml, type ObsErrorDocument, type ProxyErrorCode } from './errors';
+import type { ProxyErrorCode } from './errors';
 import { createGuardCore, type GuardExchange } from '../guard/core';
-import { defaultLog, exchangeLogLine, roundMs as round } from '../guard/log';
-import { stripHopByHopFlat, summarizeHead, type HeadSummary } from '../guard/headers';
+import { defaultLog, exchangeLogLine, roundMs as round, safeLog as guardedLog } from '../guard/log';
+import { stripHopByHopFlat, summarizeHead } from '../guard/headers';
 import { peekFormFields } from '../traffic/form';
-import {
-  type UpstreamCall,
-  type UpstreamFailure,
-  type UpstreamHandler,
-  type UpstreamResponseHead,
-  type UpstreamTransport,
-} from './upstream';
+import { type UpstreamFailure, type UpstreamResponseHead, type UpstreamTransport } from './upstream';
 import { createHttpUpstream } from './upstream-http';
 import { createUndiciUpstream } from './upstream-undici';
 import type { UpstreamScheme } from '../guard/contract';
 
 export type * from '../guard/contract';
 export { defaultLog } from '../guard/log';
-export {
-  MAX_CAPTURED_XML,
-  type Addressing,
-  type ObsSseProxy,
-  type ProxyOptions,
-  type ProxyStats,
-} from './options';
+export { MAX_CAPTURED_XML, type Addressing, type ObsSseProxy, type ProxyOptions } from './options';
 export { installSignalHandlers, type SignalHandlerOptions } from './signals';
 import {
   CURRENT,
-  EMPTY,
   newExchange,
   proxyExchangeOf,
   RELEASED,
+  UNJUDGED,
   type Exchange,
   type ExchangeSocket,
   type ResponseCapture,
 } from './exchange';
-import {
-  MAX_CAPTURED_XML,
-  type Addressing,
-  type ObsSseProxy,
-  type ProxyOptions,
-  type ProxyStats,
-} from './options';
-import { clientErrorHandler } from './client-error';
-import { caList, describeUpstreamError, originForm, stripPort } from './target';
+import { MAX_CAPTURED_XML, type Addressing, type ObsSseProxy, type ProxyOptions } from './options';
+import { answerError, clientErrorHandler } from './answers';
+import { Lifecycle } from './lifecycle';
+import { Attempt, hasBody, upstreamHeaders, upstreamHostOf, type AttemptOwner } from './forward';
+import { caList, describeUpstreamError, originForm } from './target';
 
-const VIA = '1.1 obs-sse-proxy';
 const IDEMPOTENT_BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
-// The log fields of a request answered before the guard judged it (a malformed request-target).
-const UNJUDGED = Object.freeze({
-  operation: undefined,
-  verdict: 'pass',
-  codes: EMPTY,
-  responseCodes: EMPTY,
-  diagnostics: EMPTY,
-} as const);
-// Replaced with the proxy's own values instead of being copied from the client.
-const HOST_AND_LENGTH: ReadonlySet<string> = new Set(['host', 'content-length']);
 
 /**
  * Creates the SSE-checking reverse proxy. Nothing listens until `listen` is called.
@@ -143,30 +117,16 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
   });
   server.keepAliveTimeout = options.keepAliveTimeout ?? 5_000;
 
-  const connections = new Set<Socket>();
-  const inFlight = new Set<Exchange>();
   const failedSockets = new WeakSet<Duplex>();
-  let closing = false;
-  let closePromise: Promise<void> | undefined;
-  let drainWaiters: Array<() => void> = [];
+  const life = new Lifecycle(server, Object.values(transports), (line) => safeLog(line));
 
-  server.on('connection', (socket: Socket) => {
-    connections.add(socket);
-    socket.once('close', () => connections.delete(socket));
-  });
-
-  function safeLog(line: object): void {
-    try {
-      log(line);
-    } catch {
-      // A failing logger must not take the data path down with it.
-    }
-  }
+  // A failing logger must not take the data path down with it.
+  const safeLog = (line: object): void => guardedLog(log, line);
 
   /** Whether the client connection must close after this response rather than be reused. */
   function mustClose(ex: Exchange): boolean {
     const req = ex.req;
-    if (closing) return true;
+    if (life.closing) return true;
     if (req.complete) return false;
     // Expect: the client holds its body back; HTTP/1.1 framing then only recovers by closing.
     if (ex.expectContinue || ex.piped) return true;
@@ -176,119 +136,25 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
   }
 
   function sendProxyError(ex: Exchange, code: ProxyErrorCode, message: string, blocked = false): void {
-    const res = ex.res;
-    if (res.headersSent || res.writableEnded || ex.clientGone) {
-      res.destroy();
-      return;
-    }
-    const doc: ObsErrorDocument = obsErrorXml(code, message, newRequestId());
-    const headers = [
-      'Content-Type',
-      'application/xml',
-      'Content-Length',
-      String(Buffer.byteLength(doc.body)),
-      'x-obs-request-id',
-      doc.requestId,
-      'x-obs-sse-proxy',
-      blocked ? 'blocked' : 'error',
-    ];
-    if (mustClose(ex)) headers.push('Connection', 'close');
-    ex.status = doc.status;
-    ex.responseHeaders = headers;
-    ex.responseText = doc.body;
-    ex.tHeadersOut = performance.now();
-    res.writeHead(doc.status, doc.reason, headers);
-    res.end(ex.method === 'HEAD' ? undefined : doc.body);
+    answerError(ex, code, message, blocked, mustClose(ex));
   }
 
   // URL getters re-slice the href on every read; this one is read once.
   const upstreamAuthority = upstream.host;
-
   /** The Host the upstream request carries (with virtual addressing, also its TLS server name). */
-  function upstreamHost(ex: Exchange): string {
-    if (addressing === 'virtual' && ex.clientHost !== undefined) {
-      const hostname = stripPort(ex.clientHost).toLowerCase();
-      const suffix = `.${publicHost}`;
-      if (hostname.endsWith(suffix) && hostname.length > suffix.length) {
-        return `${hostname.slice(0, -suffix.length)}.${upstream.host}`;
-      }
-    }
-    return upstreamAuthority;
-  }
-
-  function upstreamHeaders(ex: Exchange, host: string): string[] {
-    const flat = stripHopByHopFlat(ex.req.rawHeaders, HOST_AND_LENGTH);
-    flat.push('Host', host);
-    const cl = ex.head.contentLength;
-    // A chunked body gets no framing field here: the transport frames it (the parser removed the chunks).
-    if (ex.head.transferEncoding === undefined) {
-      if (cl !== undefined) {
-        flat.push('Content-Length', cl);
-      } else if (ex.method === 'PUT' || ex.method === 'POST' || ex.method === 'PATCH') {
-        // OBS rejects chunked uploads; an absent length means an empty body, so say that instead.
-        flat.push('Content-Length', '0');
-      }
-    }
-    flat.push('Via', VIA);
-    return flat;
-  }
-
-  function hasBody(head: HeadSummary): boolean {
-    if (head.transferEncoding !== undefined) return true;
-    return head.contentLength !== undefined && head.contentLength !== '0';
-  }
+  const upstreamHost = (ex: Exchange): string =>
+    upstreamHostOf(ex, addressing, publicHost, upstreamAuthority);
 
   function abortUpstream(ex: Exchange): void {
     ex.call?.abort();
   }
 
-  /**
-   * One try at the upstream, as the transport's handler. A retry is a new Attempt; events of one that
-   * was superseded, or that come after the exchange ended, are ignored. A class rather than closures:
-   * one allocation per exchange instead of one per callback.
-   */
-  class Attempt implements UpstreamHandler {
-    /** Set as soon as the transport returns it; events only come later. */
-    call: UpstreamCall | undefined;
-
-    constructor(
-      private readonly ex: Exchange,
-      private readonly n: number,
-    ) {}
-
-    private get current(): boolean {
-      return this.n === this.ex.attempts && !this.ex.done;
-    }
-
-    onContinue(): void {
-      const ex = this.ex;
-      // 100-continue end to end: the client sends its body once OBS, not merely the proxy, agrees.
-      if (this.current && !ex.res.headersSent && !ex.clientGone && !ex.continued) ex.res.writeContinue();
-    }
-
-    onRequestSent(): void {
-      if (!this.current) return;
-      this.ex.requestSent = true;
-      // The send time only feeds onExchange's timings; without it the clock read is pure overhead.
-      if (onExchange) this.ex.tSent = performance.now();
-    }
-
-    onResponse(head: UpstreamResponseHead): ((chunk: Buffer) => void) | undefined {
-      if (!this.current || this.ex.clientGone) {
-        this.call?.abort();
-        return undefined;
-      }
-      return onUpstreamResponse(this.ex, head);
-    }
-
-    onComplete(): void {
-      if (this.current) onResponseComplete(this.ex);
-    }
-
-    onError(failure: UpstreamFailure): void {
-      if (this.current) onUpstreamError(this.ex, failure);
-    }
-  }
+  const owner: AttemptOwner = {
+    timeSends: onExchange !== undefined,
+    response: (ex, head) => onUpstreamResponse(ex, head),
+    complete: (ex) => onResponseComplete(ex),
+    error: (ex, failure) => onUpstreamError(ex, failure),
+  };
 
   function forward(ex: Exchange): void {
     const req = ex.req;
@@ -307,7 +173,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       }
     }
     const transport = ex.expectContinue ? transports.expecting : transports.pooled;
-    const attempt = new Attempt(ex, ex.attempts);
+    const attempt = new Attempt(owner, ex, ex.attempts);
     ex.call = attempt.call = transport.send(
       {
         method: ex.method,
@@ -396,7 +262,6 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     if (ex.done) return;
     ex.done = true;
     const { req, res } = ex;
-    inFlight.delete(ex);
     // A request detached from its socket (destroyed) has none left to clear.
     const socket = req.socket as ExchangeSocket | null;
     if (socket && socket[CURRENT] === ex) socket[CURRENT] = undefined;
@@ -441,15 +306,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     // GC per 1000 exchanges instead of 4, median scavenge 4.5 ms instead of 2).
     // Late callbacks test ex.done (Attempt.current), so they see a released exchange as ended.
     Object.assign(ex, RELEASED);
-    if (closing) {
-      // The connection that carried this exchange is idle now; closing it is what lets close() finish.
-      setImmediate(() => server.closeIdleConnections());
-      if (inFlight.size === 0) {
-        const waiters = drainWaiters;
-        drainWaiters = [];
-        for (const w of waiters) w();
-      }
-    }
+    life.ended(ex);
   }
 
   function handle(req: http.IncomingMessage, res: http.ServerResponse, expectContinue: boolean): void {
@@ -461,7 +318,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     }
     const head = summarizeHead(req.rawHeaders);
     const ex = newExchange(req, res, head, t0, expectContinue);
-    inFlight.add(ex);
+    life.inFlight.add(ex);
     (req.socket as ExchangeSocket)[CURRENT] = ex;
     // 'close' comes once per response; `on` spares once()'s wrapper.
     res.on('close', () => finalize(ex));
@@ -533,54 +390,8 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
 
   return {
     server,
-    listen(port: number, host?: string): Promise<AddressInfo> {
-      return new Promise((resolve, reject) => {
-        const onError = (err: Error): void => reject(err);
-        server.once('error', onError);
-        server.listen(port, host, () => {
-          server.removeListener('error', onError);
-          resolve(server.address() as AddressInfo);
-        });
-      });
-    },
-    close(closeOptions?: { graceMs?: number }): Promise<void> {
-      if (closePromise) return closePromise;
-      closing = true;
-      const graceMs = closeOptions?.graceMs ?? 30_000;
-      closePromise = (async () => {
-        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        const started = inFlight.size;
-        let forced = 0;
-        if (inFlight.size > 0) {
-          await new Promise<void>((resolve) => {
-            drainWaiters.push(resolve);
-            const timer = setTimeout(() => {
-              forced = inFlight.size;
-              server.closeAllConnections();
-            }, graceMs);
-            drainWaiters.push(() => clearTimeout(timer));
-          });
-        }
-        server.closeAllConnections();
-        await serverClosed;
-        await Promise.all([transports.pooled.destroy(), transports.expecting.destroy()]);
-        safeLog({ event: 'closed', time: new Date().toISOString(), inFlightAtClose: started, forced });
-      })();
-      return closePromise;
-    },
-    stats(): ProxyStats {
-      const pooled = transports.pooled.stats();
-      const expecting = transports.expecting.stats();
-      return {
-        clientConnections: connections.size,
-        inFlight: inFlight.size,
-        upstreamSockets: {
-          active: pooled.active + expecting.active,
-          free: pooled.free + expecting.free,
-          pending: pooled.pending + expecting.pending,
-        },
-      };
-    },
+    listen: (port, host) => life.listen(port, host),
+    close: (closeOptions) => life.close(closeOptions?.graceMs ?? 30_000),
+    stats: () => life.stats(),
   };
 }

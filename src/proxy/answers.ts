@@ -1,13 +1,57 @@
 /**
- * Requests node's HTTP parser rejects (oversized heads, timeouts, malformed bytes) never reach the
- * guard: the proxy answers them itself with an OBS-style error, once per connection, and closes.
+ * The answers the proxy gives itself, as OBS-style XML errors: to a request it refuses or cannot
+ * forward, and to requests node's HTTP parser rejects (oversized heads, timeouts, malformed bytes),
+ * which never reach the guard and get one answer per connection before it closes.
  */
+import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 
-import { obsErrorXml, rawErrorResponse, type ObsErrorDocument } from './errors';
+import {
+  newRequestId,
+  obsErrorXml,
+  rawErrorResponse,
+  type ObsErrorDocument,
+  type ProxyErrorCode,
+} from './errors';
 import { CURRENT, type Exchange, type ExchangeSocket } from './exchange';
 
 const LINGER_MS = 1000;
+
+/**
+ * Answers an exchange with an OBS-style error (`blocked`: the guard refused it), closing the connection
+ * after it when `close`. A client that has gone, or a response already begun, is cut off instead.
+ */
+export function answerError(
+  ex: Exchange,
+  code: ProxyErrorCode,
+  message: string,
+  blocked: boolean,
+  close: boolean,
+): void {
+  const res = ex.res;
+  if (res.headersSent || res.writableEnded || ex.clientGone) {
+    res.destroy();
+    return;
+  }
+  const doc: ObsErrorDocument = obsErrorXml(code, message, newRequestId());
+  const headers = [
+    'Content-Type',
+    'application/xml',
+    'Content-Length',
+    String(Buffer.byteLength(doc.body)),
+    'x-obs-request-id',
+    doc.requestId,
+    'x-obs-sse-proxy',
+    blocked ? 'blocked' : 'error',
+  ];
+  if (close) headers.push('Connection', 'close');
+  ex.status = doc.status;
+  ex.responseHeaders = headers;
+  ex.responseText = doc.body;
+  ex.tHeadersOut = performance.now();
+  res.writeHead(doc.status, doc.reason, headers);
+  res.end(ex.method === 'HEAD' ? undefined : doc.body);
+}
 
 /** What the handler needs of the proxy. */
 export interface ClientErrorDeps {
