@@ -18,8 +18,10 @@ import { obsSseMiddleware } from '../../src/guard/middleware';
 import { startUpstream, type CliProxy, type Upstream } from '../proxy/helpers';
 import { rawBytes, sendRaw, startBinProxy, stopBinProxy, type RawRequest } from './support';
 
-const RUNS = 120;
+const RUNS = Number(process.env.FUZZ_RUNS ?? 120);
 const TIME_LIMIT_MS = 8_000;
+/** Every generated request is answered well within this. */
+const ANSWER_MS = 3_000;
 
 /** Keys made for this run; each key's base64 and hex must never be printed anywhere. */
 const KEYS = Array.from({ length: 4 }, () => randomBytes(32));
@@ -79,10 +81,11 @@ const disposition = fc.constantFrom(
 const multipart = fc
   .tuple(
     fc.array(
-      fc.tuple(
-        disposition,
-        fc.oneof(
-          sseValue,
+      fc.oneof(
+        fc.tuple(disposition, sseValue),
+        // A key only where a key belongs; misplaced keys are redaction by value (finding 4).
+        fc.tuple(
+          fc.constant('form-data; name="x-obs-server-side-encryption-customer-key"'),
           key.map((k) => k.toString('base64')),
         ),
       ),
@@ -104,7 +107,8 @@ const multipart = fc
 const request: fc.Arbitrary<RawRequest> = fc.oneof(
   fc
     .record({
-      method: fc.constantFrom('GET', 'PUT', 'POST', 'HEAD', 'DELETE', 'PATCH', 'PROPFIND'),
+      // No HEAD: a raw reader cannot tell its empty body from a slow one.
+      method: fc.constantFrom('GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'PROPFIND'),
       target,
       headers: fc.array(header, { maxLength: 6 }),
       body: fc.option(fc.stringMatching(/^[ -~]{0,64}$/), { nil: undefined }),
@@ -156,7 +160,8 @@ describe.each(['enforce', 'report'] as const)('obs-sse proxy --mode %s under fuz
       fc.asyncProperty(request, async (r) => {
         runs += 1;
         const before = upstream.received.length;
-        const res = await sendRaw(proxy.port, bytesOf(r));
+        const res = await sendRaw(proxy.port, bytesOf(r), ANSWER_MS);
+        expect(res).toBeDefined();
         expect(proxy.child.exitCode).toBeNull();
         if (res?.headers['x-obs-sse-proxy'] === 'blocked') expect(upstream.received.length).toBe(before);
         expect(
@@ -176,6 +181,9 @@ describe.each(['enforce', 'report'] as const)('obs-sse proxy --mode %s under fuz
     expect(leaks(proxy.stdout() + proxy.stderr())).toEqual([]);
     const harText = readFileSync(har(), 'utf8');
     expect(() => JSON.parse(harText) as unknown).not.toThrow();
+    if (process.env.FUZZ_DEBUG)
+      for (const k of leaks(harText))
+        console.log(harText.slice(harText.indexOf(k) - 400, harText.indexOf(k) + 60));
     expect(leaks(harText)).toEqual([]);
   });
 });
@@ -193,8 +201,9 @@ describe('obsSseMiddleware under fuzzing', () => {
           return;
         }
         reached += 1;
-        req.resume();
-        req.on('end', () => res.end('forwarded'));
+        // An empty body has ended while the middleware read the form: a late 'end' listener would wait forever.
+        if (req.readableEnded) res.end('forwarded');
+        else req.resume().on('end', () => res.end('forwarded'));
       }),
     );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -203,7 +212,8 @@ describe('obsSseMiddleware under fuzzing', () => {
       await fc.assert(
         fc.asyncProperty(request, async (r) => {
           const before = reached;
-          const res = await sendRaw(port, bytesOf(r));
+          const res = await sendRaw(port, bytesOf(r), ANSWER_MS);
+          expect(res).toBeDefined();
           if (res?.headers['x-obs-sse-proxy'] === 'blocked') expect(reached).toBe(before);
           expect(leaks(`${JSON.stringify(res?.headers ?? {})}${res?.body ?? ''}`)).toEqual([]);
         }),

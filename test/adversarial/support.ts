@@ -24,11 +24,15 @@ export function rawBytes(r: RawRequest): Buffer {
 }
 
 /** Sends one raw request on a new connection and reads one response (undefined when none came). */
-export async function sendRaw(port: number, r: RawRequest | Buffer): Promise<RawResponse | undefined> {
+export async function sendRaw(
+  port: number,
+  r: RawRequest | Buffer,
+  timeoutMs = 10_000,
+): Promise<RawResponse | undefined> {
   const client = await RawClient.connect(port);
   try {
     await client.write(Buffer.isBuffer(r) ? r : rawBytes(r));
-    return await client.readResponse(10_000);
+    return await client.readResponse(timeoutMs);
   } finally {
     client.destroy();
   }
