@@ -133,12 +133,10 @@ function invalidEverywhere(
 ): Diagnostic[] {
   if (pairs.length === 0) return [];
   const checker = checkerFor(options);
-  const names = catalogueNames(checker);
-  const { redacted } = summarize(pairs, names);
   let best: Diagnostic[] | undefined;
   for (const op of checker.rules.operations) {
     const v = validateWith(options, op.id, 'request', pairs, scheme, dialect);
-    const kept = redacted ? withoutRedactedKeyContent(v.diagnostics, redacted, names) : v.diagnostics;
+    const kept = withoutHiddenKeyContent(v.diagnostics, pairs, checker, options?.redactionMarkers);
     const errors = kept.filter((d) => d.severity === 'error');
     if (errors.length === 0) return [];
     if (best === undefined || errors.length < best.length) best = errors;
