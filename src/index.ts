@@ -6,6 +6,9 @@
 export * from './core';
 // Takes a rules directory too, which the isomorphic core cannot read; this one wins over core's export.
 export { createChecker } from './engine/default';
+// Both the core (redaction helpers, read-only pairs) and the guard contract name a HeaderPairs: the root keeps
+// the core's, as 0.1 did; `obs-sse-rules/guard` has the contract's.
+export type { HeaderPairs } from './core';
 
 export * from './entries/rules';
 export * from './entries/ajv';

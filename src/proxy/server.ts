@@ -32,7 +32,13 @@ import type { UpstreamScheme } from '../guard/contract';
 
 export type * from '../guard/contract';
 export { defaultLog } from '../guard/log';
-export { MAX_CAPTURED_XML, type Addressing, type ObsSseProxy, type ProxyOptions } from './options';
+export {
+  MAX_CAPTURED_XML,
+  type Addressing,
+  type ObsSseProxy,
+  type ProxyOptions,
+  type ProxyStats,
+} from './options';
 export { installSignalHandlers, type SignalHandlerOptions } from './signals';
 import {
   CURRENT,
