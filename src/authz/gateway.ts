@@ -12,8 +12,8 @@
  * Traefik too, Envoy those its `allowed_headers` match), so the guard reads them as sent. The
  * convention's own headers and hop-by-hop fields are left out.
  */
-import { HOP_BY_HOP } from '../proxy/headers';
-import type { HeaderPairs } from '../proxy/types';
+import { HOP_BY_HOP } from '../guard/headers';
+import type { HeaderPairs } from '../guard/contract';
 
 /** Which convention to read; `auto` picks nginx's or the X-Forwarded-* one by the headers present, else Envoy's. */
 export type GatewayConvention = 'auto' | 'nginx' | 'forwarded' | 'envoy';

@@ -2,7 +2,7 @@
  * `obs-sse authz`: a forward-auth decision server, the guard as a thin adapter inside a gateway that
  * already streams the bodies (nginx `auth_request`, Envoy `ext_authz`, Traefik `ForwardAuth`, Caddy
  * `forward_auth`; configurations in docs/gateways/). Per check request it reads the original request
- * (gateway.ts), runs the guard's head check (src/guard/hook.ts: fail closed, one log line per
+ * (gateway.ts), runs it through the guard core (src/guard/core.ts: fail closed, one log line per
  * decision) and answers:
  *
  * - `200` to allow (in report mode always, the would-be refusal logged);
@@ -26,21 +26,15 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
-import { judgeForm, judgeRequest, setupHook, type GuardHookOptions, type Judged } from '../guard/hook';
-import { exchangeLogLine, roundMs, safeLog } from '../guard/log';
-import {
-  blockedMessage,
-  newRequestId,
-  obsErrorHeaders,
-  obsErrorXml,
-  type ObsErrorDocument,
-} from '../proxy/errors';
-import type { GuardRequest, UpstreamScheme } from '../proxy/types';
+import type { GuardRequest, UpstreamScheme } from '../guard/contract';
+import { createGuardCore, type GuardCoreOptions, type GuardExchange } from '../guard/core';
+import { roundMs, safeLog } from '../guard/log';
+import { newRequestId, obsErrorHeaders, obsErrorXml, type ObsErrorDocument } from '../proxy/errors';
 import type { FormScan } from '../traffic/form';
 import { GatewayRequestError, readOriginal, type GatewayConvention } from './gateway';
 
 /** Options of {@link createAuthzServer}. */
-export interface AuthzOptions extends GuardHookOptions {
+export interface AuthzOptions extends GuardCoreOptions {
   /** The scheme of the gateway's hop to OBS: the `transport/*` rules judge that hop. */
   upstreamScheme: UpstreamScheme;
   /** Default `auto` (see gateway.ts). */
@@ -92,8 +86,7 @@ export function createAuthzServer(options: AuthzOptions): AuthzServer {
     'form/unchecked': options.refusePostObject ? 'error' : 'warning',
     ...options.severity,
   } as const;
-  const setup = setupHook({ ...options, severity });
-  const guard = setup.guard;
+  const core = createGuardCore({ ...options, severity });
   const convention = options.gateway ?? 'auto';
   const pathPrefix = options.pathPrefix ?? '';
   const denyStatus = options.denyStatus ?? 403;
@@ -111,70 +104,44 @@ export function createAuthzServer(options: AuthzOptions): AuthzServer {
     res.end(doc.body);
   }
 
-  function allow(res: http.ServerResponse, judged: Judged | undefined): void {
+  function allow(res: http.ServerResponse, codes: readonly string[]): void {
     stats.allowed += 1;
-    if (judged === undefined || judged.verdict.codes.length === 0) {
-      res.writeHead(200, ALLOW_HEADERS);
-    } else {
-      res.writeHead(200, [...ALLOW_HEADERS, 'x-obs-sse-codes', judged.verdict.codes.join(', ')]);
-    }
+    if (codes.length === 0) res.writeHead(200, ALLOW_HEADERS);
+    else res.writeHead(200, [...ALLOW_HEADERS, 'x-obs-sse-codes', codes.join(', ')]);
     res.end();
   }
 
-  /** Records an allowed InitiateMultipartUpload as if it succeeded: authz never sees its response. */
-  function presumeInitiated(judged: Judged): void {
-    const { req, verdict } = judged;
-    if (verdict.operation !== 'InitiateMultipartUpload' || judged.label === 'blocked') return;
+  /**
+   * Records an allowed InitiateMultipartUpload as if it succeeded: authz never sees its response. The
+   * guard is called directly, not through {@link GuardExchange.response}: a presumed response has no
+   * findings worth logging.
+   */
+  function presumeInitiated(ex: GuardExchange): void {
+    const { request, verdict } = ex;
+    if (verdict.operation !== 'InitiateMultipartUpload' || ex.refused) return;
     const presumed = { status: 200, headers: [] };
     try {
-      if (guard.checkResponse(req, presumed, verdict).wantBody) {
-        guard.observeResponseBody?.(req, presumed, undefined, verdict);
+      if (core.guard.checkResponse(request, presumed, verdict).wantBody) {
+        core.guard.observeResponseBody?.(request, presumed, undefined, verdict);
       }
     } catch (err) {
-      safeLog(setup.log, {
-        event: 'guard_error',
-        phase: 'initiate',
-        time: new Date().toISOString(),
-        error: String(err),
-      });
+      const error = err instanceof Error ? err.name : typeof err; // a message could quote a value
+      safeLog(core.log, { event: 'guard_error', phase: 'initiate', time: new Date().toISOString(), error });
     }
   }
 
   function decide(res: http.ServerResponse, greq: GuardRequest, t0: number, startedAt: number): void {
-    const judged = judgeRequest(setup, greq, t0);
-    if (judged.readForm) judgeForm(judged, NO_BODY, performance.now());
-    presumeInitiated(judged);
-    const { verdict, label } = judged;
-    if (label === 'blocked') {
-      const doc = judged.failed
-        ? obsErrorXml('InternalError', 'The SSE header check failed; the request was not forwarded')
-        : obsErrorXml(
-            REFUSED,
-            blockedMessage(verdict.codes, verdict.message, 'obs-sse authz'),
-            newRequestId(),
-          );
-      refuse(res, doc);
+    const ex = core.judge(greq, t0);
+    if (ex.needsForm) ex.judgeForm(NO_BODY);
+    presumeInitiated(ex);
+    if (ex.refused) {
+      const refusal = ex.refusal('obs-sse authz');
+      refuse(res, obsErrorXml(refusal.code, refusal.message, newRequestId()));
     } else {
-      allow(res, judged);
+      allow(res, ex.verdict.codes);
     }
-    const total = roundMs(performance.now() - t0);
-    safeLog(
-      setup.log,
-      exchangeLogLine({
-        startedAt,
-        method: greq.method,
-        url: greq.url,
-        operation: verdict.operation,
-        verdict: label,
-        codes: verdict.codes,
-        responseCodes: [],
-        diagnostics: verdict.diagnostics,
-        status: res.statusCode,
-        upstreamMs: null,
-        addedMs: total,
-        totalMs: total,
-      }),
-    );
+    // The whole decision is what authz adds to the gateway's exchange.
+    ex.finish({ status: res.statusCode, addedMs: roundMs(performance.now() - t0), startedAt });
   }
 
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -194,14 +161,14 @@ export function createAuthzServer(options: AuthzOptions): AuthzServer {
       greq = { method: o.method, url: o.url, headers: o.headers, upstreamScheme: scheme };
     } catch (err) {
       if (!(err instanceof GatewayRequestError)) throw err;
-      safeLog(setup.log, {
+      safeLog(core.log, {
         event: 'authz_bad_request',
         time: new Date().toISOString(),
         error: err.message,
-        mode: setup.mode,
+        mode: core.mode,
       });
       // Fail closed on a gateway that does not say what it is asking about (report mode still allows).
-      if (setup.mode === 'report') allow(res, undefined);
+      if (core.mode === 'report') allow(res, []);
       else
         refuse(
           res,
@@ -209,7 +176,7 @@ export function createAuthzServer(options: AuthzOptions): AuthzServer {
         );
       return;
     }
-    const ready = guard.prepareRequest?.(greq);
+    const ready = core.prepare(greq);
     if (ready === undefined) decide(res, greq, t0, startedAt);
     else void ready.then(() => !res.destroyed && decide(res, greq, t0, startedAt));
   });

@@ -26,4 +26,4 @@ export type {
   RequestVerdict,
   ResponseFindings,
   UpstreamScheme,
-} from '../proxy/types';
+} from '../guard/contract';

@@ -23,7 +23,7 @@ import type {
   ProxyGuard,
   RequestVerdict,
   ResponseFindings,
-} from '../proxy/types';
+} from './contract';
 import type { Addressing as ClassifierAddressing } from '../traffic/classify';
 import { MemoryUploadSessionStore, type UploadSessionStore } from '../traffic/upload-id';
 import type { Diagnostic, Dialect } from '../types';
@@ -87,6 +87,7 @@ export interface EngineGuard extends ProxyGuard {
   prepareRequest(req: GuardRequest): Promise<void> | undefined;
   /** The multipart session store in use. */
   readonly store: UploadSessionStore;
+  sessionEvictions(): number;
 }
 
 const NO_CODES: string[] = [];
@@ -200,14 +201,23 @@ export function createEngineGuard(options: EngineGuardOptions = {}): EngineGuard
     store,
 
     prepareRequest(req: GuardRequest): Promise<void> | undefined {
-      // Parts are PUTs naming an uploadId, later appends POSTs naming a position; nothing else reads a
-      // session, so everything else skips the inspection.
+      // Parts are PUTs naming an uploadId, completions POSTs naming one, later appends POSTs naming a
+      // position; nothing else reads a session, so everything else skips the inspection.
       if (!shared) return undefined;
       const q = req.url.indexOf('?');
       if (q < 0) return undefined;
-      const part = req.method === 'PUT' && req.url.includes('uploadId', q);
-      if (!part && !(req.method === 'POST' && req.url.includes('position', q))) return undefined;
+      const upload = req.url.includes('uploadId', q);
+      if (
+        !(req.method === 'PUT'
+          ? upload
+          : req.method === 'POST' && (upload || req.url.includes('position', q)))
+      )
+        return undefined;
       return tracker.prepare(inspect(req, undefined));
+    },
+
+    sessionEvictions(): number {
+      return store instanceof MemoryUploadSessionStore ? store.evictions : 0;
     },
 
     checkRequest(req: GuardRequest): EngineVerdict {

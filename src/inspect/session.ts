@@ -45,15 +45,25 @@ const objectKey = (r: RequestInspection): string | undefined =>
     ? `${r.classification.bucket}\n${r.classification.key ?? ''}`
     : undefined;
 
-/** What a request's session is kept under: a part's upload id, or a later append's object. */
-function sessionKey(req: RequestInspection): { key: string; part: boolean } | undefined {
+/**
+ * What a request's session is kept under: the upload id of a part or of a CompleteMultipartUpload, or a
+ * later append's object.
+ */
+function sessionKey(
+  req: RequestInspection,
+): { key: string; kind: 'part' | 'complete' | 'append' } | undefined {
   const c = req.classification;
   if (c.kind !== 'operation') return undefined;
   if (c.operation === 'AppendObject') {
-    return c.position === undefined || c.position === 0 ? undefined : { key: appendKey(req), part: false };
+    return c.position === undefined || c.position === 0 ? undefined : { key: appendKey(req), kind: 'append' };
   }
-  if (c.operation !== 'UploadPart' && c.operation !== 'UploadPartCopy') return undefined;
-  return c.uploadId === undefined ? undefined : { key: c.uploadId, part: true };
+  const kind =
+    c.operation === 'UploadPart' || c.operation === 'UploadPartCopy'
+      ? 'part'
+      : c.operation === 'CompleteMultipartUpload'
+        ? 'complete'
+        : undefined;
+  return kind === undefined || c.uploadId === undefined ? undefined : { key: c.uploadId, kind };
 }
 
 function noop(): void {}
@@ -74,43 +84,58 @@ export class SessionTracker {
 
   /**
    * For UploadPart and UploadPartCopy of a known upload: `session/key-mismatch` when the part's SSE-C
-   * key MD5 or algorithm differs from the initiate's, or when only one of them carries SSE-C. Parts of
-   * uploads the tracker never saw open are not judged.
+   * key MD5 or algorithm differs from the initiate's, or when only one of them carries SSE-C. A part or
+   * CompleteMultipartUpload of an upload the tracker does not hold (never seen open, evicted, expired)
+   * is `session/unknown-upload`: it cannot be compared, and saying so keeps an eviction from failing
+   * open in silence.
    */
   request(req: RequestInspection): Diagnostic[] {
     const session = sessionKey(req);
     if (session === undefined) return [];
     const c = req.classification;
+    const upload = session.kind !== 'append';
     // 追加写对象, constraint 2: every append to an SSE-C object carries the key of its first append.
-    const other = session.part || c.kind !== 'operation' ? session.key : String(c.position);
+    const other = upload || c.kind !== 'operation' ? session.key : String(c.position);
     let opened: Fingerprint | undefined;
     try {
-      opened = session.part ? this.opened(req, session.key) : this.store.get(session.key);
+      opened = upload ? this.opened(req, session.key) : this.store.get(session.key);
     } catch (err) {
       if (!(err instanceof SessionStoreUnavailableError)) throw err;
+      // A completion carries no key to compare: refusing it would only strand the upload, so it is
+      // reported as not vouched for, like an upload the store does not hold.
+      if (session.kind === 'complete') return this.report('session/unknown-upload', req, other, undefined);
       return this.report('session/store-unavailable', req, other, undefined);
     }
-    if (!opened) return [];
-    return this.mismatch(req, opened, session.part ? 'session/key-mismatch' : 'append/key-mismatch', other);
+    // An upload the store does not hold cannot be compared; saying so keeps an eviction from failing open
+    // in silence. A later append without a first append on record is an object appended elsewhere.
+    if (!opened) return upload ? this.report('session/unknown-upload', req, other, undefined) : [];
+    if (session.kind === 'complete') return [];
+    return this.mismatch(
+      req,
+      opened,
+      session.kind === 'part' ? 'session/key-mismatch' : 'append/key-mismatch',
+      other,
+    );
   }
 
   /**
-   * Lets a shared store fetch what {@link request} will read for this request (a part's upload id and the
-   * pending initiate of its object, or a later append's first append); undefined when there is nothing to
-   * wait for, which is every other request, and every request without a shared store.
+   * Lets a shared store fetch what {@link request} will read for this request (the upload id of a part
+   * or a completion and the pending initiate of its object, or a later append's first append); undefined
+   * when there is nothing to wait for, which is every other request, and every request without a shared
+   * store.
    */
   prepare(req: RequestInspection): Promise<void> | undefined {
     if (this.store.load === undefined && this.pending.load === undefined) return undefined;
     const session = sessionKey(req);
     if (session === undefined) return undefined;
-    const key = session.part ? objectKey(req) : undefined;
+    const key = session.kind === 'append' ? undefined : objectKey(req);
     const a = this.store.load?.([session.key]);
     const b = key === undefined ? undefined : this.pending.load?.([key]);
     if (a === undefined && b === undefined) return undefined;
     return Promise.all([a, b]).then(noop);
   }
 
-  /** The initiate's fingerprint for a part: by upload id, or by the part's object until an id binds it. */
+  /** The initiate's fingerprint for an upload id: by the id, or by the object until an id binds it. */
   private opened(req: RequestInspection, uploadId: string): Fingerprint | undefined {
     const opened = this.store.get(uploadId);
     if (opened) return opened;
@@ -145,7 +170,8 @@ export class SessionTracker {
   }
 
   private report(
-    code: 'session/key-mismatch' | 'append/key-mismatch' | 'session/store-unavailable',
+    code:
+      'session/key-mismatch' | 'append/key-mismatch' | 'session/store-unavailable' | 'session/unknown-upload',
     req: RequestInspection,
     other: string,
     header: string | undefined,

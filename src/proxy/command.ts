@@ -13,7 +13,7 @@ import { openSessionStores, type SharedSessionStores } from '../session-store';
 import { isProxyWorker, onWorkerStop, runPrimary } from './cluster';
 import { parseProxyArgs, PROXY_USAGE, runProxy, UsageError, type ProxyArgs } from './main';
 import type { ObsSseProxy } from './server';
-import type { ProxyExchange } from './types';
+import type { ProxyExchange } from '../guard/contract';
 import { keepWebAssemblyOnBaselineTier } from './upstream-undici';
 
 /** Extras for {@link startProxyCommand}. */

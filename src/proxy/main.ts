@@ -11,7 +11,7 @@ import { createProxy, defaultLog, installSignalHandlers, type Addressing, type O
 import { parseFailurePolicy, parseRedisUrl, type SessionStoreFailure } from '../session-store';
 import { parseWorkers } from './cluster';
 import type { Dialect } from '../types';
-import type { ProxyExchange, ProxyGuard, ProxyMode } from './types';
+import type { ProxyExchange, ProxyGuard, ProxyMode } from '../guard/contract';
 
 /** Usage text of `obs-sse proxy`. */
 export const PROXY_USAGE = `Usage: obs-sse proxy --listen HOST:PORT --upstream URL [options]
