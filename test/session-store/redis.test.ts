@@ -225,3 +225,53 @@ test('appends share the first append through Redis too: a later append under ano
     await Promise.all([one.close(), two.close()]);
   }
 });
+
+test('a completion is checked against the shared session too: no session/unknown-upload on another guard', async () => {
+  const server = await redis();
+  const stores = await Promise.all([0, 1, 2].map(() => openSessionStores({ url: server.url })));
+  try {
+    const [opener, completer, unprepared] = stores.map((s) =>
+      createEngineGuard({ store: s.store, pending: s.pending }),
+    );
+    const req = (method: string, url: string): GuardRequest => ({
+      method,
+      url,
+      headers: [['Host', '127.0.0.1'], ...Object.entries(KEY_A)],
+      upstreamScheme: 'https',
+    });
+    const init = req('POST', '/done/big.bin?uploads');
+    const verdict = opener!.checkRequest(init);
+    const head = { status: 200, headers: [] };
+    expect(opener!.checkResponse(init, head, verdict).wantBody).toBe(true);
+    const body =
+      '<InitiateMultipartUploadResult><Bucket>done</Bucket><Key>big.bin</Key><UploadId>u-done</UploadId></InitiateMultipartUploadResult>';
+    opener!.observeResponseBody(init, head, body, verdict);
+    await landed(server.url, 'obs-sse:upload:u-done');
+    const complete = { ...req('POST', '/done/big.bin?uploadId=u-done'), headers: [['Host', '127.0.0.1']] };
+    // A guard that does not fetch first only has its own cache: the upload is unknown to it.
+    expect(unprepared!.checkRequest(complete as GuardRequest).codes).toEqual(['session/unknown-upload']);
+    await completer!.prepareRequest(complete as GuardRequest);
+    expect(completer!.checkRequest(complete as GuardRequest).codes).toEqual([]);
+  } finally {
+    await Promise.all(stores.map((s) => s.close()));
+  }
+});
+
+test('with Redis down under the closed policy, a completion is forwarded with session/unknown-upload', async () => {
+  const server = await redis();
+  const [one, two] = await Promise.all([
+    proxy('--session-store', server.url),
+    proxy('--session-store', server.url),
+  ]);
+  const path = '/failing-complete/big.bin';
+  const init = await initiate(one.port, path, KEY_A);
+  expect(init.status).toBe(200);
+  await server.stop(true);
+  // A completion carries no key to compare: refusing it would only strand the upload.
+  const r = await send(two.port, 'POST', `${path}?uploadId=${encodeURIComponent(init.uploadId!)}`, {});
+  expect(r.headers['x-obs-sse-proxy']).toBeUndefined();
+  const exchanges = (): Array<Record<string, unknown>> => two.logs().filter((l) => l.event === 'exchange');
+  expect(await eventually(() => exchanges().length === 1)).toBe(true);
+  expect(exchanges()[0]).toMatchObject({ operation: 'CompleteMultipartUpload', verdict: 'pass' });
+  expect(exchanges()[0]!.codes).toEqual(['session/unknown-upload']);
+});
