@@ -50,7 +50,19 @@ export interface CheckKind<Options> {
 }
 
 export const headerIdSchema = {
-  enum: ['sse', 'data', 'kmsKey', 'project', 'cAlg', 'cKey', 'cMd5', 'srcAlg', 'srcKey', 'srcMd5'],
+  enum: [
+    'sse',
+    'data',
+    'kmsKey',
+    'project',
+    'bucketKey',
+    'cAlg',
+    'cKey',
+    'cMd5',
+    'srcAlg',
+    'srcKey',
+    'srcMd5',
+  ],
 } as const;
 
 /** A header, optionally restricted to some of its values (in OBS spelling). */

@@ -84,6 +84,8 @@ export class Checker {
   private readonly translations: Record<Dialect, (ReadonlyMap<string, string> | undefined)[]>;
   private readonly ctx: CompileContext;
   private readonly reportCtx: ReportContext;
+  /** Lower-case names of rules.foreignHeaders. */
+  private readonly foreign: ReadonlySet<string>;
 
   constructor(
     readonly rules: RuleSet,
@@ -113,6 +115,7 @@ export class Checker {
       s3: rules.headers.map((h) => h.equivalentValues ?? []),
     };
     this.operations = rules.operations.map((o) => o.id);
+    this.foreign = new Set(rules.foreignHeaders.map((f) => f.name));
     const valueMaps = rules.headers.map((h) => Object.entries(s3[h.id]?.values ?? {}));
     this.translations = {
       obs: valueMaps.map((m) => (m.length ? new Map(m.map(([o, a]) => [a, o])) : undefined)),
@@ -217,6 +220,7 @@ export class Checker {
     for (const code of ['input/invalid-value', 'header/unknown', 'header/conflicting-values']) {
       reporters.set(code, reporter(code, ENGINE_PROVENANCE));
     }
+    for (const f of rules.foreignHeaders) reporters.set(f.name, reporter(f.code, f.provenance));
     for (const code of ['dialect/mixed', 'dialect/mismatch'])
       reporters.set(code, reporter(code, rules.s3.provenance));
     const compiled: CompiledDirection = {
@@ -322,15 +326,20 @@ export class Checker {
         r.get('input/invalid-value')!.report(s, { name, received: type });
     }
     if (s.unknown)
-      for (const name of s.unknown)
-        r.get('header/unknown')!.report(s, {
-          name,
-          hint: headerHint(
+      for (const name of s.unknown) {
+        // A known foreign header has its own code and message; the reporters map holds it under its name.
+        const foreign = this.foreign.has(name) ? r.get(name) : undefined;
+        if (foreign) foreign.report(s, { name });
+        else
+          r.get('header/unknown')!.report(s, {
             name,
-            this.names,
-            this.headers.map((h) => h.id in this.rules.s3.headers),
-          ),
-        });
+            hint: headerHint(
+              name,
+              this.names,
+              this.headers.map((h) => h.id in this.rules.s3.headers),
+            ),
+          });
+      }
     if (s.present !== 0) {
       this.resolveDialect(s, dialect, r);
       this.checkCells(s, c);

@@ -60,8 +60,9 @@ export class SessionTracker {
 
   /**
    * For UploadPart and UploadPartCopy of a known upload: `session/key-mismatch` when the part's SSE-C
-   * key MD5 or algorithm differs from the initiate's, or when only one of them carries SSE-C. Parts of
-   * uploads the tracker never saw open are not judged.
+   * key MD5 or algorithm differs from the initiate's, or when only one of them carries SSE-C. A
+   * CompleteMultipartUpload need not repeat the triple (reference fact 13), but one it carries must be the
+   * upload's. Parts of uploads the tracker never saw open are not judged.
    */
   request(req: RequestInspection): Diagnostic[] {
     const c = req.classification;
@@ -72,7 +73,9 @@ export class SessionTracker {
       const first = this.store.get(appendKey(req));
       return first ? this.mismatch(req, first, 'append/key-mismatch', String(c.position)) : [];
     }
-    if (c.operation !== 'UploadPart' && c.operation !== 'UploadPartCopy') return [];
+    const complete = c.operation === 'CompleteMultipartUpload';
+    if (!complete && c.operation !== 'UploadPart' && c.operation !== 'UploadPartCopy') return [];
+    if (complete && !hasCustomer(req.sse.customer)) return [];
     const uploadId = c.uploadId;
     if (uploadId === undefined) return [];
     let opened = this.store.get(uploadId);
