@@ -38,7 +38,7 @@ type CreateBucketRequestSseHeadersLowerCase = (
       "x-obs-server-side-data-encryption"?: never;
       "x-obs-server-side-encryption-kms-key-id"?: never;
       "x-obs-sse-kms-key-project-id"?: never;
-      "x-obs-server-side-encryption-bucket-key-enabled"?: "false";
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
   | {
@@ -46,7 +46,7 @@ type CreateBucketRequestSseHeadersLowerCase = (
       "x-obs-server-side-data-encryption"?: "AES256" | "SM4";
       "x-obs-server-side-encryption-kms-key-id": string;
       "x-obs-sse-kms-key-project-id"?: string;
-      "x-obs-server-side-encryption-bucket-key-enabled"?: "false" | "true";
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "TRUE" | "True" | "false" | "true";
       [k: string]: unknown;
     }
   | {
@@ -54,7 +54,7 @@ type CreateBucketRequestSseHeadersLowerCase = (
       "x-obs-server-side-data-encryption": "AES256";
       "x-obs-server-side-encryption-kms-key-id"?: never;
       "x-obs-sse-kms-key-project-id"?: never;
-      "x-obs-server-side-encryption-bucket-key-enabled"?: "false";
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
   | {
@@ -62,7 +62,7 @@ type CreateBucketRequestSseHeadersLowerCase = (
       "x-obs-server-side-data-encryption": "SM4";
       "x-obs-server-side-encryption-kms-key-id"?: never;
       "x-obs-sse-kms-key-project-id"?: never;
-      "x-obs-server-side-encryption-bucket-key-enabled"?: "false";
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
 ) & {
@@ -107,9 +107,9 @@ type CreateBucketRequestSseHeadersLowerCase = (
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
   /**
-   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id.
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False.
    */
-  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false";
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -194,9 +194,9 @@ type CreateBucketResponseSseHeadersLowerCase = (
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
   /**
-   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. Accepted with a warning (header/unlisted).
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
    */
-  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false";
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -219,7 +219,7 @@ type PutObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
-      "x-obs-server-side-encryption-bucket-key-enabled"?: "false";
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
   | {
@@ -230,7 +230,7 @@ type PutObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm": "AES256";
       "x-obs-server-side-encryption-customer-key": string;
       "x-obs-server-side-encryption-customer-key-md5": string;
-      "x-obs-server-side-encryption-bucket-key-enabled"?: "false";
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
   | {
@@ -241,7 +241,7 @@ type PutObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
-      "x-obs-server-side-encryption-bucket-key-enabled"?: "false" | "true";
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "TRUE" | "True" | "false" | "true";
       [k: string]: unknown;
     }
   | {
@@ -252,7 +252,7 @@ type PutObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
-      "x-obs-server-side-encryption-bucket-key-enabled"?: "false";
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
 ) & {
@@ -297,9 +297,9 @@ type PutObjectRequestSseHeadersLowerCase = (
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
   /**
-   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id.
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False.
    */
-  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false";
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -392,9 +392,9 @@ type PutObjectResponseSseHeadersLowerCase = (
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
   /**
-   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. Accepted with a warning (header/unlisted).
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
    */
-  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false";
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -487,9 +487,9 @@ type PostObjectRequestSseHeadersLowerCase = (
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
   /**
-   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. Accepted with a warning (header/unlisted).
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
    */
-  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false";
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -582,9 +582,9 @@ type PostObjectResponseSseHeadersLowerCase = (
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
   /**
-   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. Accepted with a warning (header/unlisted).
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
    */
-  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false";
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -653,9 +653,9 @@ type GetObjectRequestSseHeadersLowerCase = (
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
   /**
-   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. Accepted with a warning (header/unlisted).
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
    */
-  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false";
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -748,9 +748,9 @@ type GetObjectResponseSseHeadersLowerCase = (
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
   /**
-   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. Accepted with a warning (header/unlisted).
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
    */
-  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false";
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -819,9 +819,9 @@ type HeadObjectRequestSseHeadersLowerCase = (
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
   /**
-   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. Accepted with a warning (header/unlisted).
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
    */
-  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false";
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -914,9 +914,9 @@ type HeadObjectResponseSseHeadersLowerCase = (
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
   /**
-   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. Accepted with a warning (header/unlisted).
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
    */
-  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false";
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -939,7 +939,7 @@ type CopyObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
-      "x-obs-server-side-encryption-bucket-key-enabled"?: "false";
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
   | {
@@ -950,7 +950,7 @@ type CopyObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm": "AES256";
       "x-obs-server-side-encryption-customer-key": string;
       "x-obs-server-side-encryption-customer-key-md5": string;
-      "x-obs-server-side-encryption-bucket-key-enabled"?: "false";
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
   | {
@@ -961,7 +961,7 @@ type CopyObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
-      "x-obs-server-side-encryption-bucket-key-enabled"?: "false" | "true";
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "TRUE" | "True" | "false" | "true";
       [k: string]: unknown;
     }
   | {
@@ -972,7 +972,7 @@ type CopyObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
-      "x-obs-server-side-encryption-bucket-key-enabled"?: "false";
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
 ) &
@@ -1031,9 +1031,9 @@ type CopyObjectRequestSseHeadersLowerCase = (
      */
     "x-obs-copy-source-server-side-encryption-customer-key-md5"?: string;
     /**
-     * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id.
+     * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False.
      */
-    "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false";
+    "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
     [k: string]: unknown;
   };
 
@@ -1114,9 +1114,9 @@ type CopyObjectResponseSseHeadersLowerCase = (
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
   /**
-   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. Accepted with a warning (header/unlisted).
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
    */
-  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false";
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -1213,9 +1213,9 @@ type InitiateMultipartUploadRequestSseHeadersLowerCase = (
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
   /**
-   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. Accepted with a warning (header/unlisted).
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
    */
-  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false";
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -1296,9 +1296,9 @@ type InitiateMultipartUploadResponseSseHeadersLowerCase = (
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
   /**
-   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. Accepted with a warning (header/unlisted).
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
    */
-  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false";
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -1367,9 +1367,9 @@ type UploadPartRequestSseHeadersLowerCase = (
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
   /**
-   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. Accepted with a warning (header/unlisted).
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
    */
-  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false";
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -1450,9 +1450,9 @@ type UploadPartResponseSseHeadersLowerCase = (
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
   /**
-   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. Accepted with a warning (header/unlisted).
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
    */
-  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false";
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -1535,9 +1535,9 @@ type UploadPartCopyRequestSseHeadersLowerCase = (
      */
     "x-obs-copy-source-server-side-encryption-customer-key-md5"?: string;
     /**
-     * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. Accepted with a warning (header/unlisted).
+     * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
      */
-    "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false";
+    "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
     [k: string]: unknown;
   };
 
@@ -1618,9 +1618,9 @@ type UploadPartCopyResponseSseHeadersLowerCase = (
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
   /**
-   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. Accepted with a warning (header/unlisted).
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
    */
-  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false";
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -1689,9 +1689,9 @@ type CompleteMultipartUploadRequestSseHeadersLowerCase = (
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
   /**
-   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. Accepted with a warning (header/unlisted).
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
    */
-  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false";
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -1772,9 +1772,9 @@ type CompleteMultipartUploadResponseSseHeadersLowerCase = (
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
   /**
-   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. Accepted with a warning (header/unlisted).
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
    */
-  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false";
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -1797,7 +1797,7 @@ type AppendObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
-      "x-obs-server-side-encryption-bucket-key-enabled"?: "false";
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
   | {
@@ -1808,7 +1808,7 @@ type AppendObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm": "AES256";
       "x-obs-server-side-encryption-customer-key": string;
       "x-obs-server-side-encryption-customer-key-md5": string;
-      "x-obs-server-side-encryption-bucket-key-enabled"?: "false";
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
   | {
@@ -1819,7 +1819,7 @@ type AppendObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
-      "x-obs-server-side-encryption-bucket-key-enabled"?: "false" | "true";
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "TRUE" | "True" | "false" | "true";
       [k: string]: unknown;
     }
   | {
@@ -1830,7 +1830,7 @@ type AppendObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
-      "x-obs-server-side-encryption-bucket-key-enabled"?: "false";
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
 ) & {
@@ -1875,9 +1875,9 @@ type AppendObjectRequestSseHeadersLowerCase = (
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
   /**
-   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id.
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False.
    */
-  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false";
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -1970,9 +1970,9 @@ type AppendObjectResponseSseHeadersLowerCase = (
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
   /**
-   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. Accepted with a warning (header/unlisted).
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
    */
-  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false";
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 

@@ -96,7 +96,7 @@ const valueRows = mapped.flatMap((h) =>
 );
 
 describe('each value mapping', () => {
-  test('covers kms/aws:kms and AES256 for the method, true and false for the bucket key, and AES256 for both SSE-C algorithms', () => {
+  test('covers kms/aws:kms and AES256 for the method, true and false (any case) for the bucket key, and AES256 for both SSE-C algorithms', () => {
     expect(valueRows.map((r) => `${r.id} ${r.obsV}=${r.s3V}`)).toEqual([
       'sse kms=aws:kms',
       'sse AES256=AES256',
@@ -104,6 +104,10 @@ describe('each value mapping', () => {
       'srcAlg AES256=AES256',
       'bucketKey true=true',
       'bucketKey false=false',
+      'bucketKey True=True',
+      'bucketKey False=False',
+      'bucketKey TRUE=TRUE',
+      'bucketKey FALSE=FALSE',
     ]);
   });
 

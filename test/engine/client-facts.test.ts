@@ -137,6 +137,20 @@ const bucketKey: Case[] = [
     expect: unlisted(BK3),
   },
   {
+    name: 'botocore’s True (boto3, awscli --bucket-key-enabled) with a key id',
+    op: 'PutObject',
+    scheme: 'https',
+    headers: { [S3.sse]: 'aws:kms', [S3.kmsKey]: KEY_ID, [BK3]: 'True' },
+    expect: [],
+  },
+  {
+    name: 'botocore’s True without a key id',
+    op: 'PutObject',
+    scheme: 'https',
+    headers: { [S3.sse]: 'aws:kms', [BK3]: 'True' },
+    expect: [`error sse-kms/bucket-key-requires-key-id ${BK3}`],
+  },
+  {
     name: 'a value other than true or false',
     op: 'PutObject',
     scheme: 'https',
