@@ -8,7 +8,15 @@ import {
   redactUrlencodedText,
   REDACTED,
 } from '../redact';
-import type { HarCreator, HarEntry, HarNameValue, HarParam, HarPostData, HarTimings } from './types';
+import type {
+  HarCreator,
+  HarEntry,
+  HarNameValue,
+  HarParam,
+  HarPostData,
+  HarTimings,
+  ObsSseHarField,
+} from './types';
 
 export type * from './types';
 
@@ -54,6 +62,8 @@ export interface HarExchange {
   timings?: Partial<HarTimings>;
   serverIPAddress?: string;
   comment?: string;
+  /** Written as the entry's `_obsSse` custom field. */
+  obsSse?: ObsSseHarField;
 }
 
 const textBytes = (text: string): number => Buffer.byteLength(text, 'utf8');
@@ -185,6 +195,7 @@ export function toHarEntry(exchange: HarExchange): HarEntry {
   if (postData) entry.request.postData = postData;
   if (exchange.serverIPAddress !== undefined) entry.serverIPAddress = exchange.serverIPAddress;
   if (exchange.comment !== undefined) entry.comment = exchange.comment;
+  if (exchange.obsSse !== undefined) entry._obsSse = exchange.obsSse;
   return entry;
 }
 

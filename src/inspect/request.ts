@@ -8,6 +8,8 @@ import { classify, type Addressing, type Classification } from '../traffic/class
 import { formFields } from '../traffic/form';
 import { presignedSseParams } from '../traffic/presigned';
 import { fingerprintFromHeaders, type Fingerprint } from '../traffic/upload-id';
+import type { HarKeyCheck } from '../har/types';
+import { keyCheckDiagnostics } from './key-facts';
 import { catalogueNames, type CatalogueNames, type SseMethod } from './names';
 import { splitHeaders } from './headers';
 import { checkerFor, report, validateWith, type InspectOptions } from './report';
@@ -37,6 +39,11 @@ export interface RequestInput {
    * receives plain HTTP and forwards over HTTPS knows better than the request line).
    */
   schemeOverride?: Scheme;
+  /**
+   * What a recorder concluded about customer keys it redacted (a proxy HAR's `_obsSse`): reported as the
+   * engine would have, in place of the key-content findings a redacted key cannot give.
+   */
+  keyChecks?: readonly HarKeyCheck[];
 }
 
 /** What a request asked for, as the response and session checks need it; never key material. */
@@ -182,5 +189,14 @@ export function inspectRequest(input: RequestInput, options?: InspectOptions): R
   }
   result.sse = summarize(pairs, names);
   result.diagnostics = withoutHiddenKeyContent(v.diagnostics, pairs, checker, options?.redactionMarkers);
+  if (input.keyChecks) {
+    const recorded = keyCheckDiagnostics(
+      pairs,
+      input.keyChecks,
+      checker,
+      (p) => validateWith(options, operation, 'request', p, scheme, dialectOption).diagnostics,
+    );
+    if (recorded.length > 0) result.diagnostics = [...result.diagnostics, ...recorded];
+  }
   return result;
 }

@@ -87,6 +87,7 @@ export class ExchangeChecker {
         url: ex.url,
         headers: ex.requestHeaders,
         postData: ex.postData,
+        keyChecks: ex.keyChecks,
         addressing: this.options.addressing,
         dialect: this.options.dialect,
         endpoints: this.endpoints,
