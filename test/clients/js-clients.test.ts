@@ -340,6 +340,35 @@ describe('minio-js', () => {
     );
   });
 
+  test('wrong uses the client lets you make are blocked with the code naming them', async () => {
+    await matrix.step(
+      {
+        client,
+        version: v,
+        operation: 'PutObject',
+        sse: 'SSE-C, 16-byte key',
+        note: 'minio-js sends any key as given',
+      },
+      { blocked: 'sse-c/invalid-key' },
+      () => mc.putObject('mio', 'bad', Buffer.from('x'), 1, ssecHeaders(KEY.subarray(0, 16))),
+    );
+    await matrix.step(
+      {
+        client,
+        version: v,
+        operation: 'PutObject',
+        sse: 'SSE-C + SSE-KMS',
+        note: 'two methods on one request',
+      },
+      { blocked: 'sse/conflicting-methods' },
+      () =>
+        mc.putObject('mio', 'bad', Buffer.from('x'), 1, {
+          ...ssecHeaders(),
+          'X-Amz-Server-Side-Encryption': 'aws:kms',
+        }),
+    );
+  });
+
   test('its streamed multipart upload sends the parts without the SSE-C key: the session check blocks it', async () => {
     const sent = h.standin.exchanges.length;
     const row = await matrix.step(
