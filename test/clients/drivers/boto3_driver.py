@@ -1,4 +1,4 @@
-"""Drives boto3 for test/clients/cli-clients.test.ts: one JSON command per stdin line, one JSON answer per line.
+"""Drives boto3 for test/clients/boto3.test.ts (through test/clients/boto3.ts): one JSON command per stdin line, one JSON answer per line.
 
 A command is {"call": name, "args": {...}}. Values {"$bytes": n, "fill": c} become n bytes of c; {"$key": hex}
 becomes the raw key bytes (boto3 base64-encodes SSE-C keys and computes their MD5 itself). "upload_fileobj" and
