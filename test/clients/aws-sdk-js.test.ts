@@ -3,8 +3,6 @@
  * SSE mode, the multipart steps, lib-storage's Upload on 6 MiB, and the wrong uses the SDK lets you make. The
  * verdicts form test/clients/matrix/aws-sdk-js.json (drift-checked), rendered into docs/compatibility.md.
  */
-import { readFileSync } from 'node:fs';
-import * as https from 'node:https';
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
@@ -19,16 +17,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 
-import { finishSuite, KEY_ID, MiB, useSuite } from './suite';
+import { finishSuite, KEY_ID, MiB, packageVersion, useCaAgent, useSuite } from './suite';
 
 const s = useSuite('aws-sdk-js');
-const version = (pkg: string): string =>
-  (JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version;
-let agent: https.Agent;
-beforeAll(() => {
-  agent = new https.Agent({ ca: s.h.pki.caPem, keepAlive: true });
-});
-afterAll(() => agent.destroy());
+const tls = useCaAgent(s);
 
 describe('@aws-sdk/client-s3 and @aws-sdk/lib-storage', () => {
   const client = 'aws-sdk-js v3 (+ lib-storage)';
@@ -48,13 +40,13 @@ describe('@aws-sdk/client-s3 and @aws-sdk/lib-storage', () => {
     s.matrix.step({ client, version: v, operation, sse, note }, { blocked: code }, fn);
 
   beforeAll(async () => {
-    v = `${version('@aws-sdk/client-s3')} / ${version('@aws-sdk/lib-storage')}`;
+    v = `${packageVersion('@aws-sdk/client-s3')} / ${packageVersion('@aws-sdk/lib-storage')}`;
     s3 = new S3Client({
       endpoint: s.h.endpoint,
       region: 'cn-north-4',
       forcePathStyle: true,
       credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' },
-      requestHandler: { httpsAgent: agent },
+      requestHandler: { httpsAgent: tls.agent },
       maxAttempts: 1,
     });
     await s3.send(new CreateBucketCommand({ Bucket: 'aws' }));

@@ -1,12 +1,14 @@
 /**
- * Debian's awscli through `obs-sse proxy` (enforce) in front of the stand-in, as a child process per command.
+ * Debian's awscli through `obs-sse proxy` (enforce) in front of the stand-in, its commands run by one
+ * long-lived interpreter (test/clients/drivers/awscli_driver.py calls awscli.clidriver, as the `aws` script does).
  * Every SSE mode it supports, the multipart path on a 6 MiB body, and the wrong uses it lets you make; the
  * verdicts form test/clients/matrix/awscli.json (drift-checked), rendered into docs/compatibility.md.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { finishSuite, KEY_ID, run, stepper, useSuite } from './suite';
+import { PythonDriver } from './python-drivers';
+import { finishSuite, KEY_ID, stepper, useSuite } from './suite';
 
 jest.setTimeout(120_000);
 
@@ -15,8 +17,12 @@ const AWS = '/usr/bin/aws';
 (existsSync(AWS) ? describe : describe.skip)('awscli (Debian)', () => {
   let version = '';
   const step = stepper(s, 'awscli', () => version);
-  let env: Record<string, string>;
-  const aws = (...args: string[]) => run(AWS, ['--endpoint-url', s.h.endpoint, ...args], env);
+  let cli: PythonDriver;
+  const aws = async (...args: string[]): Promise<void> => {
+    const a = await cli.send({ args: ['--endpoint-url', s.h.endpoint, ...args] });
+    if (a.rc !== 0)
+      throw new Error(`aws ${args.slice(0, 2).join(' ')} exited ${String(a.rc)}: ${String(a.stderr)}`);
+  };
   const s3 = (from: string, to: string, ...args: string[]) =>
     aws('s3', 'cp', '--no-progress', from, to, ...args);
   const ssec = (file = s.files.key) => ['--sse-c', 'AES256', '--sse-c-key', `fileb://${file}`];
@@ -27,7 +33,7 @@ const AWS = '/usr/bin/aws';
       config,
       '[default]\nregion = cn-north-4\ns3 =\n  addressing_style = path\n  multipart_threshold = 5MB\n  multipart_chunksize = 5MB\n',
     );
-    env = {
+    const env = {
       AWS_CONFIG_FILE: config,
       AWS_SHARED_CREDENTIALS_FILE: join(s.h.dir, 'none'),
       AWS_ACCESS_KEY_ID: 'AK',
@@ -36,9 +42,13 @@ const AWS = '/usr/bin/aws';
       AWS_MAX_ATTEMPTS: '1',
       AWS_PAGER: '',
     };
-    version = (await run(AWS, ['--version'], env)).split(' ')[0]!.replace('aws-cli/', '');
+    // The interpreter of the `aws` script, so that it is Debian's awscli that runs.
+    cli = new PythonDriver('/usr/bin/python3', 'awscli_driver.py', [], env);
+    await cli.start();
+    version = cli.version;
     await aws('s3api', 'create-bucket', '--bucket', 'awscli');
   });
+  afterAll(() => cli.stop());
 
   test('correct uses pass in enforce mode', async () => {
     const to = (k: string) => `s3://awscli/${k}`;

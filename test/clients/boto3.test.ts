@@ -4,7 +4,7 @@
  * Every SSE mode it supports, the multipart path on a 6 MiB body, and the wrong uses it lets you make; the
  * verdicts form test/clients/matrix/boto3.json (drift-checked), rendered into docs/compatibility.md.
  */
-import { Boto3, pythons } from './boto3';
+import { Boto3, pythons } from './python-drivers';
 import { finishSuite, KEY_ID, MiB, stepper, useSuite } from './suite';
 
 jest.setTimeout(120_000);

@@ -9,12 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 
-import { startProxyCommand } from '../../src/proxy/command';
-import { parseProxyArgs } from '../../src/proxy/main';
 import { startStandin, type Standin } from '../../src/standin/server';
 import { makePki, type TestPki } from '../../src/standin/tls';
-
-type Line = Record<string, unknown>;
+import { startRecordingProxy, type Line } from '../support/recording-proxy';
 
 export interface Harness {
   standin: Standin;
@@ -30,27 +27,14 @@ export interface Harness {
 }
 
 /** Starts stand-in, proxy (`--mode` default enforce) and its TLS front; `extra` goes to the proxy's arguments. */
-export async function startHarness(extra: string[] = [], standinHar?: string): Promise<Harness> {
+export async function startHarness(extra: string[] = []): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'obs-sse-clients-'));
   const pki = makePki();
-  const standin = await startStandin({ tls: pki.tls, retainLimit: 8 * 1024 * 1024, har: standinHar });
-  const logs: Line[] = [];
+  const standin = await startStandin({ tls: pki.tls, retainLimit: 8 * 1024 * 1024 });
   const harFile = join(dir, 'proxy.har');
-  const command = await startProxyCommand(
-    parseProxyArgs([
-      '--listen',
-      '127.0.0.1:0',
-      '--upstream',
-      `https://127.0.0.1:${standin.port}`,
-      '--upstream-ca',
-      pki.caFile,
-      '--har',
-      harFile,
-      ...extra,
-    ]),
-    { signals: false, log: (l) => logs.push(l as Line) },
-  );
-  const proxyPort = command.address.port;
+  const proxy = await startRecordingProxy({ upstreamPort: standin.port, caFile: pki.caFile, harFile, extra });
+  const { command, lines: logs } = proxy;
+  const proxyPort = proxy.port;
   // TLS ends here and the bytes go on to the proxy unchanged: the client→proxy hop is the client's business,
   // the transport rules judge the proxy→OBS hop.
   const sockets = new Set<net.Socket>();

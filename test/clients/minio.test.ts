@@ -5,19 +5,12 @@
  * form test/clients/matrix/minio.json (drift-checked), rendered into docs/compatibility.md.
  */
 import { readFileSync } from 'node:fs';
-import * as https from 'node:https';
 import * as Minio from 'minio';
 
-import { b64, finishSuite, KEY_ID, leaks, md5, MiB, useSuite } from './suite';
+import { b64, finishSuite, KEY_ID, leaks, md5, MiB, packageVersion, useCaAgent, useSuite } from './suite';
 
 const s = useSuite('minio');
-const version = (pkg: string): string =>
-  (JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version;
-let agent: https.Agent;
-beforeAll(() => {
-  agent = new https.Agent({ ca: s.h.pki.caPem, keepAlive: true });
-});
-afterAll(() => agent.destroy());
+const tls = useCaAgent(s);
 
 describe('minio-js', () => {
   const client = 'minio-js';
@@ -32,7 +25,7 @@ describe('minio-js', () => {
     s.matrix.step({ client, version: v, operation, sse, ...(note ? { note } : {}) }, 'pass', fn);
 
   beforeAll(async () => {
-    v = version('minio');
+    v = packageVersion('minio');
     mc = new Minio.Client({
       endPoint: '127.0.0.1',
       port: s.h.port,
@@ -42,7 +35,7 @@ describe('minio-js', () => {
       region: 'cn-north-4',
       pathStyle: true,
       partSize: 5 * MiB,
-      transportAgent: agent,
+      transportAgent: tls.agent,
     });
     await mc.makeBucket('mio', 'cn-north-4');
   });

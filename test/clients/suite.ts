@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import * as https from 'node:https';
 import { join } from 'node:path';
 
 import {
@@ -107,6 +108,22 @@ export function stepper(s: Suite, client: string, version: () => string) {
     note?: string,
   ): Promise<MatrixRow> =>
     s.matrix.step({ client, version: version(), operation, sse, ...(note ? { note } : {}) }, expected, fn);
+}
+
+/** The version of an installed npm package. */
+export function packageVersion(pkg: string): string {
+  return (JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string })
+    .version;
+}
+
+/** An HTTPS agent trusting the suite's private CA (for the JS clients), made and destroyed with the suite. */
+export function useCaAgent(s: Suite): { agent: https.Agent } {
+  const holder = {} as { agent: https.Agent };
+  beforeAll(() => {
+    holder.agent = new https.Agent({ ca: s.h.pki.caPem, keepAlive: true });
+  });
+  afterAll(() => holder.agent.destroy());
+  return holder;
 }
 
 /** Runs a client (asynchronously: the proxy and stand-in share this process); rejects with its stderr tail. */

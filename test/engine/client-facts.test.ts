@@ -2,18 +2,10 @@
  * Reference facts 12-15 (what real S3 clients send): each shown accepted and rejected, as "severity code header"
  * triples, in both dialects where the header has both spellings.
  */
-import type { Direction, Operation, Scheme } from '../../src/types';
 import { validateHeaders } from '../../src';
-import { H, KEY_ID, PROJECT_ID, S3, md5b64, newKey, ssec } from '../helpers';
+import { H, KEY_ID, PROJECT_ID, S3, md5b64, newKey, ssec, type FactCase } from '../helpers';
 
-interface Case {
-  name: string;
-  op: Operation;
-  dir?: Direction;
-  scheme?: Scheme;
-  headers: Record<string, string>;
-  expect: string[];
-}
+type Case = FactCase;
 
 const BK = 'x-obs-server-side-encryption-bucket-key-enabled';
 const BK3 = 'x-amz-server-side-encryption-bucket-key-enabled';

@@ -4,8 +4,8 @@
  * object's (empty) tag set (awscli's multipart copy reads it).
  */
 import { createHash } from 'node:crypto';
-import http from 'node:http';
 import { Readable } from 'node:stream';
+import { request } from 'undici';
 
 import { awsChunkedDecoder } from '../../src/standin/aws-chunked';
 import { startStandin, type Standin } from '../../src/standin/server';
@@ -17,22 +17,19 @@ beforeAll(async () => {
 });
 afterAll(() => standin.close());
 
-function send(method: string, path: string, headers: Record<string, string> = {}, body?: Buffer | string) {
-  return new Promise<{ status: number; body: string; etag?: string }>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: standin.port, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          body: Buffer.concat(chunks).toString(),
-          etag: res.headers.etag,
-        }),
-      );
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+async function send(
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: Buffer | string,
+) {
+  const r = await request(`${standin.url}${path}`, { method, headers, body });
+  const etag = r.headers.etag;
+  return {
+    status: r.statusCode,
+    body: await r.body.text(),
+    etag: typeof etag === 'string' ? etag : undefined,
+  };
 }
 
 const chunked = (data: string): string =>
