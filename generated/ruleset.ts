@@ -219,19 +219,7 @@ export const RULE_SET: RuleSet = {
    ],
    "valueKind": "enumeration",
    "secret": false,
-   "description": "Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id.",
-   "equivalentValues": [
-    [
-     "true",
-     "TRUE",
-     "True"
-    ],
-    [
-     "false",
-     "FALSE",
-     "False"
-    ]
-   ]
+   "description": "Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False."
   }
  ],
  "valueKinds": {
@@ -301,7 +289,11 @@ export const RULE_SET: RuleSet = {
     "bucketKey": {
      "values": [
       "true",
-      "false"
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
      ],
      "provenance": [p4, {"source":"seed","table":1,"header":"x-obs-server-side-encryption-bucket-key-enabled","column":"API for Creating a Bucket"}]
     }
@@ -333,7 +325,11 @@ export const RULE_SET: RuleSet = {
     "bucketKey": {
      "values": [
       "true",
-      "false"
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
      ],
      "severity": "warning",
      "code": "header/unlisted",
@@ -386,7 +382,11 @@ export const RULE_SET: RuleSet = {
     "bucketKey": {
      "values": [
       "true",
-      "false"
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
      ],
      "provenance": [p4, p18]
     }
@@ -425,7 +425,11 @@ export const RULE_SET: RuleSet = {
     "bucketKey": {
      "values": [
       "true",
-      "false"
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
      ],
      "severity": "warning",
      "code": "header/unlisted",
@@ -473,7 +477,11 @@ export const RULE_SET: RuleSet = {
     "bucketKey": {
      "values": [
       "true",
-      "false"
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
      ],
      "severity": "warning",
      "code": "header/unlisted",
@@ -514,7 +522,11 @@ export const RULE_SET: RuleSet = {
     "bucketKey": {
      "values": [
       "true",
-      "false"
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
      ],
      "severity": "warning",
      "code": "header/unlisted",
@@ -546,7 +558,11 @@ export const RULE_SET: RuleSet = {
     "bucketKey": {
      "values": [
       "true",
-      "false"
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
      ],
      "severity": "warning",
      "code": "header/unlisted",
@@ -587,7 +603,11 @@ export const RULE_SET: RuleSet = {
     "bucketKey": {
      "values": [
       "true",
-      "false"
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
      ],
      "severity": "warning",
      "code": "header/unlisted",
@@ -617,7 +637,11 @@ export const RULE_SET: RuleSet = {
     "bucketKey": {
      "values": [
       "true",
-      "false"
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
      ],
      "severity": "warning",
      "code": "header/unlisted",
@@ -658,7 +682,11 @@ export const RULE_SET: RuleSet = {
     "bucketKey": {
      "values": [
       "true",
-      "false"
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
      ],
      "severity": "warning",
      "code": "header/unlisted",
@@ -724,7 +752,11 @@ export const RULE_SET: RuleSet = {
     "bucketKey": {
      "values": [
       "true",
-      "false"
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
      ],
      "provenance": [p4, {"source":"seed","table":2,"header":"x-obs-server-side-encryption-bucket-key-enabled","column":"API for Copying an Object"}]
     }
@@ -756,7 +788,11 @@ export const RULE_SET: RuleSet = {
     "bucketKey": {
      "values": [
       "true",
-      "false"
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
      ],
      "severity": "warning",
      "code": "header/unlisted",
@@ -810,7 +846,11 @@ export const RULE_SET: RuleSet = {
     "bucketKey": {
      "values": [
       "true",
-      "false"
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
      ],
      "severity": "warning",
      "code": "header/unlisted",
@@ -844,7 +884,11 @@ export const RULE_SET: RuleSet = {
     "bucketKey": {
      "values": [
       "true",
-      "false"
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
      ],
      "severity": "warning",
      "code": "header/unlisted",
@@ -876,7 +920,11 @@ export const RULE_SET: RuleSet = {
     "bucketKey": {
      "values": [
       "true",
-      "false"
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
      ],
      "severity": "warning",
      "code": "header/unlisted",
@@ -910,7 +958,11 @@ export const RULE_SET: RuleSet = {
     "bucketKey": {
      "values": [
       "true",
-      "false"
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
      ],
      "severity": "warning",
      "code": "header/unlisted",
@@ -954,7 +1006,11 @@ export const RULE_SET: RuleSet = {
     "bucketKey": {
      "values": [
       "true",
-      "false"
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
      ],
      "severity": "warning",
      "code": "header/unlisted",
@@ -988,7 +1044,11 @@ export const RULE_SET: RuleSet = {
     "bucketKey": {
      "values": [
       "true",
-      "false"
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
      ],
      "severity": "warning",
      "code": "header/unlisted",
@@ -1026,7 +1086,11 @@ export const RULE_SET: RuleSet = {
     "bucketKey": {
      "values": [
       "true",
-      "false"
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
      ],
      "severity": "warning",
      "code": "header/unlisted",
@@ -1060,7 +1124,11 @@ export const RULE_SET: RuleSet = {
     "bucketKey": {
      "values": [
       "true",
-      "false"
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
      ],
      "severity": "warning",
      "code": "header/unlisted",
@@ -1111,7 +1179,11 @@ export const RULE_SET: RuleSet = {
     "bucketKey": {
      "values": [
       "true",
-      "false"
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
      ],
      "provenance": [p73, p74, p4, p18]
     }
@@ -1150,7 +1222,11 @@ export const RULE_SET: RuleSet = {
     "bucketKey": {
      "values": [
       "true",
-      "false"
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
      ],
      "severity": "warning",
      "code": "header/unlisted",
@@ -2466,7 +2542,11 @@ export const RULE_SET: RuleSet = {
     "name": "x-amz-server-side-encryption-bucket-key-enabled",
     "values": {
      "true": "true",
-     "false": "false"
+     "false": "false",
+     "True": "True",
+     "False": "False",
+     "TRUE": "TRUE",
+     "FALSE": "FALSE"
     },
     "provenance": [{"source":"extension","fact":14,"note":"x-amz-server-side-encryption-bucket-key-enabled is the S3 API's bucket-key switch (S3 API reference, PutObject, CopyObject, CreateMultipartUpload); the AWS SDK sends it as BucketKeyEnabled, awscli as --bucket-key-enabled."}]
    },
