@@ -1,10 +1,14 @@
-/** Output formats of `obs-sse lint`: pure functions from a lint result to text. */
+/**
+ * Output formats of `obs-sse lint`. Each is a streaming writer (`WRITERS`: it writes while the run goes,
+ * so memory does not grow with the findings) and, from the same code, a pure function from a collected
+ * lint result to text (`FORMATTERS`).
+ */
 import type { LintResult } from '../lint/types';
-import { json } from './json';
-import { junit } from './junit';
-import { sarif } from './sarif';
-import { stylish } from './stylish';
-import type { FormatOptions } from './types';
+import { json, jsonWriter } from './json';
+import { junit, junitWriter } from './junit';
+import { sarif, sarifWriter } from './sarif';
+import { stylish, stylishWriter } from './stylish';
+import type { FormatOptions, WriterFactory } from './types';
 
 /** A formatter: pure, `(result, options) => string`. */
 export type Formatter = (result: LintResult, options?: FormatOptions) => string;
@@ -15,5 +19,14 @@ export const FORMATTERS = { stylish, json, sarif, junit } as const satisfies Rec
 /** A `--format` value. */
 export type FormatName = keyof typeof FORMATTERS;
 
+/** The streaming writer of each format. */
+export const WRITERS: Record<FormatName, WriterFactory> = {
+  stylish: stylishWriter,
+  json: jsonWriter,
+  sarif: sarifWriter,
+  junit: junitWriter,
+};
+
 export { json, junit, sarif, stylish, type FormatOptions };
+export type { ReportWriter, TextOut, WriterFactory } from './types';
 export { JSON_FORMAT_VERSION } from './json';
