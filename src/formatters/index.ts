@@ -8,13 +8,17 @@ import { json, jsonWriter } from './json';
 import { junit, junitWriter } from './junit';
 import { sarif, sarifWriter } from './sarif';
 import { stylish, stylishWriter } from './stylish';
+import { summary, summaryWriter } from './summary';
 import type { FormatOptions, WriterFactory } from './types';
 
 /** A formatter: pure, `(result, options) => string`. */
 export type Formatter = (result: LintResult, options?: FormatOptions) => string;
 
 /** The formats by name, as `--format` takes them. */
-export const FORMATTERS = { stylish, json, sarif, junit } as const satisfies Record<string, Formatter>;
+export const FORMATTERS = { stylish, json, sarif, junit, summary } as const satisfies Record<
+  string,
+  Formatter
+>;
 
 /** A `--format` value. */
 export type FormatName = keyof typeof FORMATTERS;
@@ -25,8 +29,9 @@ export const WRITERS: Record<FormatName, WriterFactory> = {
   json: jsonWriter,
   sarif: sarifWriter,
   junit: junitWriter,
+  summary: summaryWriter,
 };
 
-export { json, junit, sarif, stylish, type FormatOptions };
+export { json, junit, sarif, stylish, summary, type FormatOptions };
 export type { ReportWriter, TextOut, WriterFactory } from './types';
 export { JSON_FORMAT_VERSION } from './json';

@@ -29,6 +29,9 @@ export interface Group {
   client: string | null;
   bucket: string | null;
   count: number;
+  /** The header and message of the group's first finding. */
+  header: string | null;
+  message: string;
   first: Place;
   last: Place;
   /** The first exchange of the group that carried an example (redacted); absent in overflow groups. */
@@ -156,10 +159,15 @@ function newGroup(
     client: by?.client ?? null,
     bucket: by?.bucket ?? null,
     count: 0,
+    header: f.header ?? null,
+    message: f.message,
     first: place,
     last: place,
   };
 }
+
+/** Code-unit order: the same on every machine, whatever its locale. */
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 const severityKey = { error: 0, warning: 1, info: 2 } as const;
 
@@ -235,7 +243,7 @@ export class Aggregator {
         const [operation = '', sse = ''] = key.split('\t');
         return { operation, sse, checked: n, clean: n - (this.withFindings.get(key) ?? 0) };
       })
-      .sort((a, b) => a.operation.localeCompare(b.operation) || a.sse.localeCompare(b.sse));
+      .sort((a, b) => cmp(a.operation, b.operation) || cmp(a.sse, b.sse));
     const out: Aggregate = {
       groups,
       overflowFindings: this.overflowFindings,

@@ -23,17 +23,20 @@ const MAX_VALUE = 256;
 // The engine's test for a value that may hold a 256-bit key (src/engine/report.ts): a key pasted into
 // another header, a bucket name or a User-Agent must not reach a report either.
 const KEY_LIKE = /[A-Za-z0-9+/_=-]{43,}/g;
+// Header names are long runs of letters and hyphens (`x-obs-server-side-encryption-customer-algorithm`);
+// in a name, only a run without hyphens (standard base64 or hex) is taken for a key.
+const KEY_LIKE_NAME = /[A-Za-z0-9+/_=]{43,}/g;
 
 /** `s` with every run long enough to be a 256-bit key (base64 or hex) replaced. */
-export function withoutKeyLikeRuns(s: string): string {
-  return s.length < 43 ? s : s.replace(KEY_LIKE, REDACTED);
+export function withoutKeyLikeRuns(s: string, pattern = KEY_LIKE): string {
+  return s.length < 43 ? s : s.replace(pattern, REDACTED);
 }
 
 function side(headers: ReadonlyArray<readonly [string, string]>, omitted: { n: number }): [string, string][] {
   const kept = headers.slice(0, MAX_HEADERS);
   omitted.n += headers.length - kept.length;
   return redactHeaders(kept).map(([name, value]) => [
-    clip(withoutKeyLikeRuns(name), MAX_NAME),
+    clip(withoutKeyLikeRuns(name, KEY_LIKE_NAME), MAX_NAME),
     clip(withoutKeyLikeRuns(value), MAX_VALUE),
   ]);
 }
