@@ -2,6 +2,7 @@
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { WRITERS, type FormatName, type TextOut } from '../formatters';
+import { plural } from '../formatters/common';
 import { fileInput, lintTo, streamInput, type LintInput, type LintOutcome, type Progress } from '../lint';
 import { oneOf, packageVersion, parse, severityOverrides } from './args';
 import { DEFAULT_CONFIG_FILE, loadConfig, type FailOn, type LintConfig } from './config';
@@ -12,7 +13,8 @@ export const LINT_USAGE = `Usage: obs-sse lint [options] <file...>     (- reads 
 
 Checks the SSE headers of every exchange in HAR files or NDJSON logs.
 
-  -f, --format stylish|json|sarif|junit   output format (default stylish)
+  -f, --format FORMAT                     stylish (default), json, sarif, junit, summary (who is wrong:
+                                          findings grouped), html (a report page; use with -o)
   -o, --output FILE                       write the report to FILE instead of stdout
       --input har|ndjson                  input format (default: from the file name, else sniffed)
       --addressing auto|path|virtual      where the bucket is (default auto: OBS host names are virtual)
@@ -165,6 +167,12 @@ export async function lintCommand(argv: string[], io: CliIo): Promise<number> {
     out.flush();
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+  if (format === 'html' && values.output !== undefined) {
+    const groups = outcome.aggregate?.groups.length ?? 0;
+    io.stderr.write(
+      `obs-sse: wrote ${values.output} (${plural(groups, 'group')} of findings); open it in a browser\n`,
+    );
   }
   // Input errors are in the report too, but a machine format on stdout must stay parseable: say it on stderr.
   if (outcome.summary.inputErrors > 0 && (format !== 'stylish' || values.output !== undefined)) {

@@ -4,6 +4,7 @@
  * lint result to text (`FORMATTERS`).
  */
 import type { LintResult } from '../lint/types';
+import { html, htmlWriter } from './html';
 import { json, jsonWriter } from './json';
 import { junit, junitWriter } from './junit';
 import { sarif, sarifWriter } from './sarif';
@@ -15,7 +16,7 @@ import type { FormatOptions, WriterFactory } from './types';
 export type Formatter = (result: LintResult, options?: FormatOptions) => string;
 
 /** The formats by name, as `--format` takes them. */
-export const FORMATTERS = { stylish, json, sarif, junit, summary } as const satisfies Record<
+export const FORMATTERS = { stylish, json, sarif, junit, summary, html } as const satisfies Record<
   string,
   Formatter
 >;
@@ -30,8 +31,9 @@ export const WRITERS: Record<FormatName, WriterFactory> = {
   sarif: sarifWriter,
   junit: junitWriter,
   summary: summaryWriter,
+  html: htmlWriter,
 };
 
-export { json, junit, sarif, stylish, summary, type FormatOptions };
+export { html, json, junit, sarif, stylish, summary, type FormatOptions };
 export type { ReportWriter, TextOut, WriterFactory } from './types';
 export { JSON_FORMAT_VERSION } from './json';
