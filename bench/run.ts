@@ -12,6 +12,10 @@ const SECTIONS: Record<string, { title: string; file: string; args?: string[] }>
   engine: { title: 'Engine: ns/op on 12-header PutObject requests', file: 'engine.ts' },
   readers: { title: 'Traffic readers: MB/s against the read+JSON.parse floor', file: 'traffic-readers.ts' },
   lint: { title: 'obs-sse lint: 1 GB NDJSON and 200 MB HAR', file: 'lint.ts' },
+  'lint-findings': {
+    title: 'obs-sse lint on a findings-heavy NDJSON (a quarter of exchanges with errors), every format',
+    file: 'lint-findings.ts',
+  },
   proxy: { title: 'obs-sse proxy under load (autocannon, 64 connections, 10 s)', file: 'proxy-load.ts' },
 };
 

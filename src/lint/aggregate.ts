@@ -228,10 +228,10 @@ export class Aggregator {
       g.last = place;
       if (!g.example && !g.overflow && ctx.example) g.example = ctx.example;
       this.byCode.add(f.code);
-      this.byClient.add(ctx.client);
       this.byOperation.add(op || '(none)');
-      this.byBucket.add(ctx.bucket || '(none)');
     }
+    this.byClient.add(ctx.client, findings.length);
+    this.byBucket.add(ctx.bucket || '(none)', findings.length);
   }
 
   result(): Aggregate {

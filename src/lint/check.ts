@@ -96,6 +96,8 @@ export class ExchangeChecker {
    * the first its thread sees, so every group gets the example of its first exchange.
    */
   private readonly examples = new Set<string>();
+  /** Clients by User-Agent: a log has a few User-Agents, each reduced once (bounded). */
+  private readonly clients = new Map<string, string>();
 
   constructor(
     private readonly options: LintOptions,
@@ -151,7 +153,7 @@ export class ExchangeChecker {
     if (!keepAll && !session && req.diagnostics.length === 0 && response.length === 0) return undefined;
     const operation = c.kind === 'operation' ? c.operation : c.detail;
     const context: ExchangeContext = {
-      client: withoutKeyLikeRuns(clientOf(userAgentOf(ex.requestHeaders))),
+      client: this.clientOf(userAgentOf(ex.requestHeaders) ?? ''),
       bucket: withoutKeyLikeRuns(c.bucket ?? ''),
       sse,
     };
@@ -178,23 +180,28 @@ export class ExchangeChecker {
     return checked;
   }
 
+  private clientOf(userAgent: string): string {
+    let client = this.clients.get(userAgent);
+    if (client === undefined) {
+      client = withoutKeyLikeRuns(clientOf(userAgent));
+      if (this.clients.size < MAX_EXAMPLE_KEYS) this.clients.set(userAgent, client);
+    }
+    return client;
+  }
+
   /** True the first time this thread sees one of the exchange's groups (or a session exchange's). */
   private wantsExample(c: Checked, operation: string): boolean {
-    const { client, bucket } = c.context;
-    const keys =
-      c.request.length + c.response.length === 0
-        ? c.session
-          ? [`session\n${operation}\n${client}\n${bucket}`]
-          : []
-        : [...c.request, ...c.response].map(
-            (d) => `${d.code}\n${d.operation ?? operation}\n${client}\n${bucket}`,
-          );
+    if (this.examples.size >= MAX_EXAMPLE_KEYS) return false;
+    const where = `\n${c.context.client}\n${c.context.bucket}`;
     let fresh = false;
-    for (const k of keys) {
-      if (this.examples.has(k) || this.examples.size >= MAX_EXAMPLE_KEYS) continue;
-      this.examples.add(k);
+    const see = (key: string): void => {
+      if (this.examples.has(key)) return;
+      this.examples.add(key);
       fresh = true;
-    }
+    };
+    for (const d of c.request) see(`${d.code}\n${d.operation ?? operation}${where}`);
+    for (const d of c.response) see(`${d.code}\n${d.operation ?? operation}${where}`);
+    if (c.request.length + c.response.length === 0 && c.session) see(`session\n${operation}${where}`);
     return fresh;
   }
 }
