@@ -26,6 +26,8 @@ interface SuiteTotals {
 
 interface Suite extends SuiteTotals {
   file: string;
+  /** The opening of its test cases, `<testcase classname="file"`, escaped once. */
+  open: string;
   /** Byte range of its test cases in the spool. */
   start: number;
   end: number;
@@ -35,8 +37,8 @@ const zero = (): SuiteTotals => ({ tests: 0, failures: 0, errors: 0, skipped: 0 
 const totalsAttrs = (t: SuiteTotals): string =>
   `tests="${t.tests}" failures="${t.failures}" errors="${t.errors}" skipped="${t.skipped}"`;
 
-function caseXml(file: string, name: string, inner: string[]): string {
-  const open = `    <testcase classname="${xmlEscape(file)}" name="${xmlEscape(name)}"`;
+function caseXml(s: Suite, name: string, inner: string[]): string {
+  const open = `${s.open} name="${xmlEscape(name)}"`;
   return inner.length === 0 ? `${open}/>\n` : `${open}>\n${inner.join('\n')}\n    </testcase>\n`;
 }
 
@@ -48,7 +50,8 @@ export function junitWriter(out: TextOut): ReportWriter {
   let errorsOfFile: InputError[] = [];
   const suite = (file: string): Suite => {
     if (!current) {
-      current = { file, ...zero(), start: spool.size, end: spool.size };
+      const at = spool.offset();
+      current = { file, open: `    <testcase classname="${xmlEscape(file)}"`, ...zero(), start: at, end: at };
       suites.push(current);
     }
     return current;
@@ -72,7 +75,7 @@ export function junitWriter(out: TextOut): ReportWriter {
       if (others.length > 0)
         inner.push(`      <system-out>${xmlEscape(others.map(line).join('\n'))}</system-out>`);
       s.tests++;
-      spool.write(caseXml(x.file, `${entryLabel(x)} ${exchangeTitle(x)}`, inner));
+      spool.write(caseXml(s, `${entryLabel(x)} ${exchangeTitle(x)}`, inner));
     },
     inputError(e) {
       errorsOfFile.push(e);
@@ -85,13 +88,13 @@ export function junitWriter(out: TextOut): ReportWriter {
         s.tests++;
         s.errors++;
         spool.write(
-          caseXml(f.file, `input${where ? ` ${where}` : ''}`, [
+          caseXml(s, `input${where ? ` ${where}` : ''}`, [
             `      <error message="${xmlEscape(e.message)}" type="input"/>`,
           ]),
         );
       }
       errorsOfFile = [];
-      s.end = spool.size;
+      s.end = spool.offset();
       current = undefined;
     },
     end() {

@@ -17,19 +17,24 @@ export class Spool {
   private readonly fd = openSync(join(this.dir, 'body'), 'w+');
   private pending: string[] = [];
   private pendingChars = 0;
-  /** Bytes appended so far, pending ones included: the offset the next text starts at. */
-  size = 0;
+  /** Bytes on disk. */
+  private written = 0;
 
   write(text: string): void {
     this.pending.push(text);
     this.pendingChars += text.length;
-    this.size += Buffer.byteLength(text);
     if (this.pendingChars >= FLUSH_AT) this.flush();
+  }
+
+  /** The offset the next text starts at (bytes appended so far). */
+  offset(): number {
+    this.flush();
+    return this.written;
   }
 
   private flush(): void {
     if (this.pending.length === 0) return;
-    writeSync(this.fd, this.pending.join(''));
+    this.written += writeSync(this.fd, this.pending.join(''));
     this.pending = [];
     this.pendingChars = 0;
   }

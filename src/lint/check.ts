@@ -99,9 +99,14 @@ export class ExchangeChecker {
   /** Clients by User-Agent: a log has a few User-Agents, each reduced once (bounded). */
   private readonly clients = new Map<string, string>();
 
+  /**
+   * @param transfer the results cross to another thread: diagnostics are cut to what a finding keeps
+   * (their provenance would be cloned for nothing). In the merging thread they are read as they are.
+   */
   constructor(
     private readonly options: LintOptions,
     private readonly inspectOptions: InspectOptions,
+    private readonly transfer = false,
   ) {
     this.ignored = urlIgnorer(options.ignoreUrls);
   }
@@ -163,8 +168,8 @@ export class ExchangeChecker {
       method: ex.method,
       url: clip(redactUrl(ex.url), MAX_URL),
       operation,
-      request: slim(req.diagnostics),
-      response: slim(response),
+      request: this.transfer ? slim(req.diagnostics) : req.diagnostics,
+      response: this.transfer ? slim(response) : response,
       context,
     };
     if (this.wantsExample(checked, operation)) context.example = exampleOf(ex);
