@@ -119,18 +119,22 @@ class TimeBins {
       this.start = Math.floor(ms / this.width) * this.width;
       this.counts = new Array<number>(TIMELINE_BINS).fill(0);
     }
-    while (ms < this.start || ms >= this.start + TIMELINE_BINS * this.width) this.widen(ms);
+    if (ms < this.start || ms >= this.start + TIMELINE_BINS * this.width) this.widen(ms);
     const i = Math.floor((ms - this.start) / this.width);
     this.counts[i] = (this.counts[i] ?? 0) + n;
   }
 
+  /** Doubles the bin width until the bins cover both what they covered and `ms`, and re-bins. */
   private widen(ms: number): void {
-    const width = this.width * 2;
-    const start = Math.floor(Math.min(this.start, ms) / width) * width;
+    const lo = Math.min(this.start, ms);
+    const hi = Math.max(this.start + TIMELINE_BINS * this.width, ms + 1);
+    let width = this.width;
+    while (Math.floor((hi - 1) / width) - Math.floor(lo / width) >= TIMELINE_BINS) width *= 2;
+    const start = Math.floor(lo / width) * width;
     const counts = new Array<number>(TIMELINE_BINS).fill(0);
     (this.counts ?? []).forEach((n, i) => {
       const j = Math.floor((this.start + i * this.width - start) / width);
-      if (j < TIMELINE_BINS) counts[j] = (counts[j] ?? 0) + n;
+      counts[j] = (counts[j] ?? 0) + n;
     });
     [this.start, this.width, this.counts] = [start, width, counts];
   }

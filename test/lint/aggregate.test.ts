@@ -3,9 +3,11 @@
  * operation × client × bucket, with counts, first and last place, one redacted example, bounded groups;
  * and `--format summary`.
  */
+import fc from 'fast-check';
 import { Readable } from 'node:stream';
 import { summary } from '../../src/formatters';
 import { clientOf, lint, streamInput } from '../../src/lint';
+import { Aggregator } from '../../src/lint/aggregate';
 import { H, md5b64, newKey } from '../helpers';
 import { runCli } from '../cli/helpers';
 
@@ -146,4 +148,59 @@ it('is a --format of obs-sse lint, and json carries the same groups in its summa
   expect(doc.summary.groups.map((g) => g.count)).toEqual([3, 1, 1]);
   expect(doc.summary.byClient).toHaveLength(3);
   expect(cli.stdout + JSON.stringify(doc)).not.toContain(KEY);
+});
+
+describe('hostile input', () => {
+  it('any User-Agent reduces to a short client without a key-like run, never a throw', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.constant(`obs-sdk-js/${KEY}`)), (ua) => {
+        const client = clientOf(ua);
+        expect(client.length).toBeLessThanOrEqual(100);
+        // eslint-disable-next-line no-control-regex
+        expect(client).not.toMatch(/[\u0000-\u001f]/);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('any timestamps fit the timeline: at most 96 bins, every finding counted', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 4_102_444_800_000 }), { minLength: 1, maxLength: 40 }),
+        (times) => {
+          const agg = new Aggregator();
+          const f = {
+            file: 'f',
+            entry: 0,
+            direction: 'request',
+            code: 'c',
+            severity: 'error',
+            message: 'm',
+            method: 'PUT',
+            url: '/',
+          } as const;
+          times.forEach((ms, entry) =>
+            agg.add({ file: 'f', entry, method: 'PUT', url: '/' }, [{ ...f, entry }], {
+              client: 'x',
+              bucket: 'b',
+              sse: 'none',
+              time: new Date(ms).toISOString(),
+            }),
+          );
+          const t = agg.result().timeline!;
+          expect(t.counts.length).toBeLessThanOrEqual(96);
+          expect(t.counts.reduce((a, b) => a + b, 0)).toBe(times.length);
+          expect(Date.parse(t.start)).toBeLessThanOrEqual(Math.min(...times));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the text summary of a report with a key-bearing User-Agent and bucket holds no key', async () => {
+    const line = exchange(0, `uploader ${KEY}`, 'photos', { [H.sse]: 'KMS' });
+    const text = summary(await lint([input(line)]));
+    expect(text).toContain('[REDACTED]');
+    expect(text).not.toContain(KEY);
+  });
 });
