@@ -71,3 +71,7 @@ export function summaryLine(result: Pick<LintOutcome, 'summary'>): string {
   if (s.inputErrorsOmitted) line += `; ${s.inputErrorsOmitted} more input errors not listed`;
   return line;
 }
+
+/** `value` as two-space indented JSON, every line after the first indented by `indent` more. */
+export const nestedJson = (value: unknown, indent: string): string =>
+  JSON.stringify(value, null, 2).replace(/\n/g, `\n${indent}`);

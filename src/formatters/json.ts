@@ -6,6 +6,7 @@
  * `summary` (with the aggregate) follow once they are known, at the end of the document.
  */
 import type { Counts, Finding, InputError, LintOutcome } from '../lint/types';
+import { nestedJson } from './common';
 import { toText } from './replay';
 import type { FormatOptions, ReportWriter, TextOut } from './types';
 
@@ -67,10 +68,6 @@ export function jsonSummary(outcome: LintOutcome) {
   };
 }
 
-/** `value` as indented JSON, every line after the first indented by `indent` more. */
-const nested = (value: unknown, indent: string): string =>
-  JSON.stringify(value, null, 2).replace(/\n/g, `\n${indent}`);
-
 /** The JSON format, written as the run goes. */
 export function jsonWriter(out: TextOut, options: FormatOptions = {}): ReportWriter {
   out.write(
@@ -93,7 +90,7 @@ export function jsonWriter(out: TextOut, options: FormatOptions = {}): ReportWri
         summary: jsonSummary(outcome),
       };
       const rest = Object.entries(tail)
-        .map(([k, v]) => `  ${JSON.stringify(k)}: ${nested(v, '  ')}`)
+        .map(([k, v]) => `  ${JSON.stringify(k)}: ${nestedJson(v, '  ')}`)
         .join(',\n');
       out.write(`${first ? '' : '\n  '}],\n${rest}\n}\n`);
     },

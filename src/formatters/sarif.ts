@@ -8,7 +8,7 @@ import { codeCatalogue } from '../lint/codes';
 import type { InputError } from '../lint/types';
 import { STDIN_NAME } from '../lint/inputs';
 import type { Severity } from '../types';
-import { exchangeTitle } from './common';
+import { exchangeTitle, nestedJson } from './common';
 import { toText } from './replay';
 import type { FormatOptions, ReportWriter, TextOut } from './types';
 
@@ -52,10 +52,6 @@ function rulesOf() {
   }));
 }
 
-/** `value` as indented JSON, every line after the first indented by `indent` more. */
-const nested = (value: unknown, indent: string): string =>
-  JSON.stringify(value, null, 2).replace(/\n/g, `\n${indent}`);
-
 /**
  * SARIF written as the run goes: the driver and its rules first, then one result per line as findings
  * come, then the invocation (with the input errors) and the artifacts, known only at the end.
@@ -68,7 +64,7 @@ export function sarifWriter(out: TextOut, options: FormatOptions = {}): ReportWr
     rules: rulesOf(),
   };
   out.write(
-    `{\n  "$schema": ${JSON.stringify(SARIF_SCHEMA)},\n  "version": "2.1.0",\n  "runs": [\n    {\n      "tool": ${nested({ driver }, '      ')},\n      "results": [`,
+    `{\n  "$schema": ${JSON.stringify(SARIF_SCHEMA)},\n  "version": "2.1.0",\n  "runs": [\n    {\n      "tool": ${nestedJson({ driver }, '      ')},\n      "results": [`,
   );
   let first = true;
   return {
@@ -106,7 +102,7 @@ export function sarifWriter(out: TextOut, options: FormatOptions = {}): ReportWr
       ];
       const artifacts = outcome.files.map((f) => ({ location: { uri: uriOf(f.file) } }));
       out.write(
-        `${first ? '' : '\n      '}],\n      "invocations": ${nested(invocations, '      ')},\n      "artifacts": ${nested(artifacts, '      ')}\n    }\n  ]\n}\n`,
+        `${first ? '' : '\n      '}],\n      "invocations": ${nestedJson(invocations, '      ')},\n      "artifacts": ${nestedJson(artifacts, '      ')}\n    }\n  ]\n}\n`,
       );
     },
   };
