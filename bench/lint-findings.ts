@@ -1,6 +1,7 @@
 /**
  * `obs-sse lint` on a findings-heavy NDJSON log, in every output format: throughput against the floor
- * (read + JSON.parse each line) measured in the same run, peak RSS, and output size.
+ * (read + JSON.parse each line) measured in the same run, peak RSS, and output size. Each format runs
+ * between two runs of the floor and is compared with their mean: on a shared machine the speed drifts.
  *
  *   npx tsx bench/lint-findings.ts                        # BENCH_FINDINGS_MB (default 1000) of NDJSON
  *   BENCH_FINDINGS_MB=300 BENCH_JOBS=2 npx tsx bench/lint-findings.ts
@@ -201,22 +202,30 @@ async function main(): Promise<void> {
     `generated ${FILE}: ${n} exchanges from ${p.error.length + p.warning.length + p.clean.length} templates in ${((Date.now() - t0) / 1000).toFixed(0)} s; jobs: ${JOBS ?? 'CLI default'}`,
   );
   const rows = [
-    '| format | MB | seconds | MB/s | vs floor | target | peak RSS MB | output MB |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| format | MB | seconds | MB/s | floor MB/s (runs before and after) | vs floor | target | peak RSS MB | output MB |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   try {
-    const floor = measureInChild<Result>(__filename, ['floor'], RUNS);
+    // The machine is shared: its speed drifts within a run. Each format is measured between two floor
+    // runs, and compared with the mean rate of those two.
     const rate = (r: Result): number => r.mb / r.seconds;
-    rows.push(
-      `| floor: read + JSON.parse | ${floor.mb.toFixed(0)} | ${floor.seconds.toFixed(2)} | ${rate(floor).toFixed(1)} | 1.00x | | ${floor.maxRssMb.toFixed(0)} | |`,
-    );
+    let before = measureInChild<Result>(__filename, ['floor'], RUNS);
+    const floors = [before];
     for (const format of FORMATS) {
       const r = measureInChild<Result>(__filename, [format], RUNS);
+      const after = measureInChild<Result>(__filename, ['floor'], RUNS);
+      floors.push(after);
+      const floorRate = (rate(before) + rate(after)) / 2;
       const target = format === 'json' ? '>= 0.5x' : '';
       rows.push(
-        `| ${format} | ${r.mb.toFixed(0)} | ${r.seconds.toFixed(2)} | ${rate(r).toFixed(1)} | ${(rate(r) / rate(floor)).toFixed(2)}x | ${target} | ${r.maxRssMb.toFixed(0)} | ${(r.outMb ?? 0).toFixed(1)} |`,
+        `| ${format} | ${r.mb.toFixed(0)} | ${r.seconds.toFixed(2)} | ${rate(r).toFixed(1)} | ${floorRate.toFixed(1)} | ${(rate(r) / floorRate).toFixed(2)}x | ${target} | ${r.maxRssMb.toFixed(0)} | ${(r.outMb ?? 0).toFixed(1)} |`,
       );
+      before = after;
     }
+    const rates = floors.map(rate).sort((x, y) => x - y);
+    rows.push(
+      `| floor: read + JSON.parse (${floors.length} runs) | ${(floors[0] as Result).mb.toFixed(0)} | | ${(rates[Math.floor(rates.length / 2)] as number).toFixed(1)} (${(rates[0] as number).toFixed(1)}-${(rates[rates.length - 1] as number).toFixed(1)}) | | 1.00x | | ${Math.max(...floors.map((f) => f.maxRssMb)).toFixed(0)} | |`,
+    );
     console.log(rows.join('\n'));
     if (FORMATS.includes('json')) {
       const c = checkJson();
