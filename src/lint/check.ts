@@ -71,6 +71,8 @@ export const emptyBatchCounts = (): BatchCounts => ({
 
 /** Example exchanges are attached for this many distinct groups per checking thread. */
 const MAX_EXAMPLE_KEYS = 20_000;
+/** Longer User-Agents are reduced each time rather than kept as cache keys. */
+const MAX_CACHED_USER_AGENT = 512;
 
 const slim = (list: readonly Diagnostic[]): FoundDiagnostic[] =>
   list.map((d) => {
@@ -172,7 +174,6 @@ export class ExchangeChecker {
       response: this.transfer ? slim(response) : response,
       context,
     };
-    if (this.wantsExample(checked, operation)) context.example = exampleOf(ex);
     if (c.kind === 'skipped') checked.skipped = { reason: c.reason, detail: c.detail };
     if (session) {
       // The diagnostics travel in `request`; the session step needs the rest of the inspection.
@@ -182,6 +183,7 @@ export class ExchangeChecker {
         checked.session.body = ex.responseText;
       }
     }
+    if (this.wantsExample(checked, operation)) context.example = exampleOf(ex);
     return checked;
   }
 
@@ -189,7 +191,9 @@ export class ExchangeChecker {
     let client = this.clients.get(userAgent);
     if (client === undefined) {
       client = withoutKeyLikeRuns(clientOf(userAgent));
-      if (this.clients.size < MAX_EXAMPLE_KEYS) this.clients.set(userAgent, client);
+      if (this.clients.size < MAX_EXAMPLE_KEYS && userAgent.length <= MAX_CACHED_USER_AGENT) {
+        this.clients.set(userAgent, client);
+      }
     }
     return client;
   }

@@ -204,3 +204,11 @@ describe('hostile input', () => {
     expect(text).not.toContain(KEY);
   });
 });
+
+it('gives every group of the example gateway log an example, session codes included', async () => {
+  const { fileInput } = await import('../../src/lint');
+  const r = await lint([fileInput(`${__dirname}/../../examples/gateway.ndjson`, 'gateway.ndjson')]);
+  const groups = r.aggregate!.groups;
+  expect(groups.map((g) => g.code)).toContain('session/key-mismatch');
+  for (const g of groups) expect([g.code, g.example?.method]).toEqual([g.code, expect.any(String)]);
+});
