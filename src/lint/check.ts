@@ -210,7 +210,9 @@ export class ExchangeChecker {
     };
     for (const d of c.request) see(`${d.code}\n${d.operation ?? operation}${where}`);
     for (const d of c.response) see(`${d.code}\n${d.operation ?? operation}${where}`);
-    if (c.request.length + c.response.length === 0 && c.session) see(`session\n${operation}${where}`);
+    // A session step (session/key-mismatch) is judged where results merge, after this; the exchange that
+    // fails it uses another key than the ones before it, so a key fingerprint new here takes an example.
+    if (c.session) see(`session\n${operation}${where}\n${c.session.req.sse.customer?.keyMd5 ?? ''}`);
     return fresh;
   }
 }
