@@ -91,9 +91,8 @@ export function timeChart(id: string, title: string, timeline: Timeline | undefi
     `<line x1="40" y1="${6 + plot}" x2="${WIDTH - 10}" y2="${6 + plot}" stroke="#888"/>` +
     `<text x="36" y="16" text-anchor="end" class="n">${top}</text>` +
     `<text x="36" y="${6 + plot}" text-anchor="end" class="n">0</text>` +
-    `<text x="40" y="${height - 12}" class="n">${minute(start)}</text>` +
-    `<text x="${(40 + n * step).toFixed(1)}" y="${height - 12}" text-anchor="end" class="n">${minute(start + n * bin)}</text>` +
-    `<text x="${WIDTH / 2 + 20}" y="${height - 1}" text-anchor="middle" class="n">${binLabel(timeline.binSeconds)} per column (UTC)</text>`;
+    `<text x="40" y="${height - 14}" class="n">${minute(start)} to ${minute(start + n * bin)} UTC</text>` +
+    `<text x="40" y="${height - 1}" class="n">${binLabel(timeline.binSeconds)} per column</text>`;
   return (
     `${head}<svg role="img" aria-label="${esc(title)}" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}">` +
     `${cols.join('')}${axis}</svg></figure>`
