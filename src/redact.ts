@@ -10,6 +10,36 @@
 /** What every secret value is replaced with. */
 export const REDACTED = '[REDACTED]';
 
+/**
+ * Values other tools write in place of a secret: ours, Traefik's `REDACTED`, Rails' `[FILTERED]`, and
+ * the usual `***` and `<redacted>`. A header holding one was sent, with its value hidden. Compared
+ * trimmed and case-insensitively; any run of three or more `*` counts as `***`.
+ */
+export const REDACTION_MARKERS: readonly string[] = Object.freeze([
+  REDACTED,
+  'REDACTED',
+  '***',
+  '<redacted>',
+  '[FILTERED]',
+]);
+
+const STARS = /^\*{3,}$/;
+
+/**
+ * A test for redaction markers: {@link REDACTION_MARKERS} and `extra` (a configured list). Short
+ * values only: a marker is never long, and a long value is never lower-cased here.
+ */
+export function redactionMarkerTest(extra: readonly string[] = []): (value: string) => boolean {
+  const markers = new Set([...REDACTION_MARKERS, ...extra].map((m) => m.trim().toLowerCase()));
+  let longest = 0;
+  for (const m of markers) longest = Math.max(longest, m.length);
+  return (value) => {
+    if (value.length > longest + 8) return false;
+    const v = value.trim();
+    return STARS.test(v) || markers.has(v.toLowerCase());
+  };
+}
+
 /** Lower-case header names whose values are secret. */
 export const SECRET_HEADER_NAMES: readonly string[] = Object.freeze([
   'x-obs-server-side-encryption-customer-key',

@@ -1,7 +1,7 @@
 /** `obs-sse check`: the checks of one message given as flags or as raw HTTP text on standard input. */
 import { OPERATIONS } from '../index';
 import { FORMATTERS, type FormatName } from '../formatters';
-import { checkerFor, inspectRequest, type InspectOptions } from '../inspect';
+import { checkerFor, inspectRequest, withoutHiddenKeyContent, type InspectOptions } from '../inspect';
 import { emptySummary, STDIN_NAME, type Finding, type LintResult } from '../lint';
 import { redactUrl } from '../redact';
 import { parseRequestUrl } from '../traffic/url';
@@ -26,6 +26,8 @@ found as the linter finds it (--op overrides).
       --dialect auto|obs|s3             header dialect to require (default auto)
       --addressing auto|path|virtual    where the bucket is, for a request line (default auto)
   -H, --header 'name: value'            a header (repeatable)
+      --redaction-marker TEXT           a value meaning "key sent, hidden" besides [REDACTED], REDACTED,
+                                        ***, <redacted>, [FILTERED] (repeatable)
   -f, --format stylish|json|sarif|junit output format (default stylish)
       --fail-on error|warning|never     exit 1 when findings reach this severity (default error)
       --rule CODE=off|info|warning|error  change a code's severity (repeatable)
@@ -40,6 +42,7 @@ const OPTIONS = {
   dialect: { type: 'string' },
   addressing: { type: 'string' },
   header: { type: 'string', short: 'H', multiple: true },
+  'redaction-marker': { type: 'string', multiple: true },
   format: { type: 'string', short: 'f' },
   'fail-on': { type: 'string' },
   rule: { type: 'string', multiple: true },
@@ -88,6 +91,7 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
     oneOf('--fail-on', values['fail-on'], ['error', 'warning', 'never'] as const, CHECK_USAGE) ?? 'error';
   const rules = parseRules(values.rule ?? [], CHECK_USAGE);
   const options: InspectOptions = Object.keys(rules).length > 0 ? { severity: rules } : {};
+  if (values['redaction-marker']) options.redactionMarkers = values['redaction-marker'];
 
   const fromFlags = values.header !== undefined;
   const msg: RawMessage = fromFlags
@@ -132,13 +136,19 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
     const shape = (checkerFor(options).rules.operations.find((o) => o.id === op)?.http ?? '').split(' ');
     method = msg.request?.method ?? shape[0] ?? '';
     url = msg.request?.target ?? shape[1] ?? '';
-    diagnostics = checkerFor(options).validate({
-      operation: op,
-      direction,
-      headers: msg.headers,
-      scheme: scheme ?? (msg.request ? parseRequestUrl(msg.request.target).scheme : undefined),
-      dialect,
-    }).diagnostics;
+    const checker = checkerFor(options);
+    diagnostics = withoutHiddenKeyContent(
+      checker.validate({
+        operation: op,
+        direction,
+        headers: msg.headers,
+        scheme: scheme ?? (msg.request ? parseRequestUrl(msg.request.target).scheme : undefined),
+        dialect,
+      }).diagnostics,
+      msg.headers,
+      checker,
+      options.redactionMarkers,
+    );
   }
 
   const file = fromFlags ? '<headers>' : STDIN_NAME;

@@ -22,6 +22,9 @@ export interface LintConfig {
   rules?: SeverityOverrides;
   ignoreUrls?: string[];
   addressing?: Addressing;
+  endpoints?: string[];
+  assumeScheme?: 'http' | 'https';
+  redactionMarkers?: string[];
   dialect?: Dialect | 'auto';
   failOn?: FailOn;
   format?: 'stylish' | 'json' | 'sarif' | 'junit';

@@ -7,6 +7,7 @@ import { fileInput, lintTo, streamInput, type LintInput, type LintOutcome, type 
 import { oneOf, packageVersion, parse, severityOverrides } from './args';
 import { DEFAULT_CONFIG_FILE, loadConfig, type FailOn, type LintConfig } from './config';
 import { EXIT, UsageError, type CliIo } from './io';
+import { TRAFFIC_FORMATS } from '../traffic';
 
 /** Usage text of `obs-sse lint`. */
 export const LINT_USAGE = `Usage: obs-sse lint [options] <file...>     (- reads standard input)
@@ -16,8 +17,15 @@ Checks the SSE headers of every exchange in HAR files or NDJSON logs.
   -f, --format FORMAT                     stylish (default), json, sarif, junit, summary (who is wrong:
                                           findings grouped), html (a report page; use with -o)
   -o, --output FILE                       write the report to FILE instead of stdout
-      --input har|ndjson                  input format (default: from the file name, else sniffed)
+      --input FORMAT                      har, ndjson, or a gateway log: nginx, kong, apisix, envoy, otlp
+                                          (default: from the file name, else sniffed; gzip, zlib and zip
+                                          containers are opened by their magic bytes)
       --addressing auto|path|virtual      where the bucket is (default auto: OBS host names are virtual)
+      --endpoint HOST                     an endpoint the recording talks to: <bucket>.HOST is virtual-hosted,
+                                          HOST itself path-style (repeatable; OBS's public names always count)
+      --assume-scheme http|https          transport of the hop to OBS when the log was taken on another hop
+      --redaction-marker TEXT             a value meaning "key sent, hidden" besides [REDACTED], REDACTED,
+                                          ***, <redacted>, [FILTERED] (repeatable)
       --dialect auto|obs|s3               header dialect to require (default auto)
       --fail-on error|warning|never       exit 1 when findings reach this severity (default error)
       --rule CODE=off|info|warning|error  change a code's severity (repeatable)
@@ -41,6 +49,9 @@ const OPTIONS = {
   output: { type: 'string', short: 'o' },
   input: { type: 'string' },
   addressing: { type: 'string' },
+  endpoint: { type: 'string', multiple: true },
+  'assume-scheme': { type: 'string' },
+  'redaction-marker': { type: 'string', multiple: true },
   dialect: { type: 'string' },
   'fail-on': { type: 'string' },
   rule: { type: 'string', multiple: true },
@@ -149,10 +160,15 @@ export async function lintCommand(argv: string[], io: CliIo): Promise<number> {
       version: packageVersion(),
     });
     outcome = await lintTo(inputs, writer, {
-      input: oneOf('--input', values.input, ['har', 'ndjson'] as const, LINT_USAGE),
+      input: oneOf('--input', values.input, TRAFFIC_FORMATS, LINT_USAGE),
       addressing:
         oneOf('--addressing', values.addressing, ['auto', 'path', 'virtual'] as const, LINT_USAGE) ??
         config.addressing,
+      endpoints: [...(config.endpoints ?? []), ...(values.endpoint ?? [])],
+      assumeScheme:
+        oneOf('--assume-scheme', values['assume-scheme'], ['http', 'https'] as const, LINT_USAGE) ??
+        config.assumeScheme,
+      redactionMarkers: [...(config.redactionMarkers ?? []), ...(values['redaction-marker'] ?? [])],
       dialect:
         oneOf('--dialect', values.dialect, ['auto', 'obs', 's3'] as const, LINT_USAGE) ?? config.dialect,
       severity: Object.keys(severity).length > 0 ? severity : undefined,

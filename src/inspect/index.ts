@@ -14,3 +14,4 @@ export { SessionTracker, type SessionResponse, type SessionTrackerOptions } from
 export { INSPECT_PROVENANCE, checkerFor, type InspectCode, type InspectOptions } from './report';
 export type { SseMethod } from './names';
 export { ValidationCache, splitHeaders, type SplitHeaders } from './headers';
+export { withoutHiddenKeyContent } from './redacted';

@@ -39,6 +39,8 @@ export interface KeyContentCheck {
   keyCode: string;
   md5: HeaderId;
   md5Code: string;
+  /** The MD5 header's own value-kind code (a well-formed MD5), when it has one. */
+  md5ValueCode?: string;
 }
 
 const cache = new WeakMap<Checker, CatalogueNames>();
@@ -81,7 +83,13 @@ export function catalogueNames(checker: Checker): CatalogueNames {
     const o = r.options as { key: HeaderId; md5: HeaderId };
     const key = headers.find((h) => h.id === o.key);
     const keyCode = key && compileValueKind(key.valueKind, valueKinds[key.valueKind])?.code;
-    if (keyCode) keyContent.push({ key: o.key, keyCode, md5: o.md5, md5Code: r.code });
+    const md5 = headers.find((h) => h.id === o.md5);
+    const md5ValueCode = md5 && compileValueKind(md5.valueKind, valueKinds[md5.valueKind])?.code;
+    if (keyCode) {
+      const check: KeyContentCheck = { key: o.key, keyCode, md5: o.md5, md5Code: r.code };
+      if (md5ValueCode) check.md5ValueCode = md5ValueCode;
+      keyContent.push(check);
+    }
   }
   const lowered = new Map<string, string>();
   names = {

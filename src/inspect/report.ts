@@ -70,6 +70,12 @@ export interface InspectOptions {
    * included) in memory: for short-lived processes like the linter, not for a long-running proxy.
    */
   cache?: ValidationCache;
+  /**
+   * Values that mean "sent, and hidden by the recorder", besides the common ones (`[REDACTED]`,
+   * `REDACTED`, `***`, `<redacted>`, `[FILTERED]`): a customer key holding one is present, its content
+   * unknown. Pass the same array on every call: its compiled test is cached by identity.
+   */
+  redactionMarkers?: readonly string[];
 }
 
 /** The engine's diagnostics of one message, and the dialect it read the message in. */

@@ -8,11 +8,10 @@ import { classify, type Addressing, type Classification } from '../traffic/class
 import { formFields } from '../traffic/form';
 import { presignedSseParams } from '../traffic/presigned';
 import { fingerprintFromHeaders, type Fingerprint } from '../traffic/upload-id';
-import { REDACTED } from '../redact';
 import { catalogueNames, type CatalogueNames, type SseMethod } from './names';
 import { splitHeaders } from './headers';
 import { checkerFor, report, validateWith, type InspectOptions } from './report';
-import type { HeaderId } from '../rules/model';
+import { withoutHiddenKeyContent } from './redacted';
 
 /** Header pairs as recorded or received; repeated headers are repeated pairs. */
 export type HeaderList = ReadonlyArray<readonly [string, string]>;
@@ -27,6 +26,10 @@ export interface RequestInput {
   postData?: PostData;
   /** How the bucket is addressed; default `auto` (OBS host names are virtual-hosted). */
   addressing?: Addressing;
+  /** Endpoints whose sub-domains are virtual-hosted buckets under `auto` (see `classify`). */
+  endpoints?: readonly string[];
+  /** Take the host from `Host`/`:authority` over the URL's (recordings of reverse proxies). */
+  authorityFromHeaders?: boolean;
   /** The engine's dialect option; default `auto`. */
   dialect?: Dialect | 'auto';
   /**
@@ -79,24 +82,17 @@ function sseLike(pairs: HeaderList, pattern: RegExp): string[] {
   return out;
 }
 
-function summarize(
-  pairs: HeaderList,
-  names: CatalogueNames,
-): { sse: RequestedSse; redacted: HeaderId[] | undefined } {
+function summarize(pairs: HeaderList, names: CatalogueNames): RequestedSse {
   const sse: RequestedSse = {};
-  let redacted: HeaderId[] | undefined;
   let methodValue: string | undefined;
   let conflicting = false;
   for (const [name, value] of pairs) {
     // Only x-obs-/x-amz- names can be SSE headers; most recorded headers stop at this test.
     const c = name.charCodeAt(0);
     if ((c !== 120 && c !== 88) || name.charCodeAt(5) !== 45) continue;
-    const id = names.idOf(name.toLowerCase());
-    if (id === 'sse') {
+    if (names.idOf(name.toLowerCase()) === 'sse') {
       if (methodValue !== undefined && methodValue !== value) conflicting = true;
       methodValue = value;
-    } else if (value === REDACTED && names.keyContent.some((k) => k.key === id)) {
-      (redacted ??= []).push(id as HeaderId);
     }
   }
   const customer = fingerprintFromHeaders(pairs);
@@ -115,28 +111,7 @@ function summarize(
       }
     }
   }
-  return { sse, redacted };
-}
-
-/**
- * Drops the findings about a customer key's content when the recording replaced the key with
- * `[REDACTED]` (src/redact.ts): the key is there, its bytes are not, so neither its length nor its
- * MD5 can be judged. Presence checks (all-or-none, forbidden, not-allowed) still apply.
- */
-function withoutRedactedKeyContent(
-  diagnostics: readonly Diagnostic[],
-  redacted: readonly HeaderId[],
-  names: CatalogueNames,
-): Diagnostic[] {
-  return diagnostics.filter((d) => {
-    const id = d.header === undefined ? undefined : names.idOf(d.header.toLowerCase());
-    if (id === undefined) return true;
-    for (const k of names.keyContent) {
-      if (!redacted.includes(k.key)) continue;
-      if ((d.code === k.keyCode && id === k.key) || (d.code === k.md5Code && id === k.md5)) return false;
-    }
-    return true;
-  });
+  return sse;
 }
 
 // Pre-signed SSE parameters are named x-obs-…/x-amz-… (possibly percent-encoded); most URLs have none.
@@ -146,7 +121,7 @@ const PRESIGNED_HINT = /x(?:-|%2d)(?:obs|amz)(?:-|%2d)/i;
  * Checks one request: classifies it (src/traffic/classify), gathers its SSE settings from the headers,
  * from pre-signed query parameters, or for PostObject from the form fields, and runs the engine with
  * the URL's scheme for the transport rules. A request outside the SSE tables that still carries SSE
- * headers gets an `operation/unlisted-sse` warning per header. Keys replaced by `[REDACTED]` count as
+ * headers gets an `operation/unlisted-sse` warning per header. Keys replaced by a redaction marker count as
  * present with unknown content.
  */
 export function inspectRequest(input: RequestInput, options?: InspectOptions): RequestInspection {
@@ -158,6 +133,8 @@ export function inspectRequest(input: RequestInput, options?: InspectOptions): R
     url: input.url,
     headers: split.routing,
     addressing: input.addressing ?? 'auto',
+    endpoints: input.endpoints,
+    authorityFromHeaders: input.authorityFromHeaders,
   });
   const dialectOption = input.dialect ?? 'auto';
   const scheme = input.schemeOverride ?? classification.scheme;
@@ -203,8 +180,7 @@ export function inspectRequest(input: RequestInput, options?: InspectOptions): R
     result.diagnostics = v.diagnostics;
     return result;
   }
-  const { sse, redacted } = summarize(pairs, names);
-  result.sse = sse;
-  result.diagnostics = redacted ? withoutRedactedKeyContent(v.diagnostics, redacted, names) : v.diagnostics;
+  result.sse = summarize(pairs, names);
+  result.diagnostics = withoutHiddenKeyContent(v.diagnostics, pairs, checker, options?.redactionMarkers);
   return result;
 }

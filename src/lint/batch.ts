@@ -24,9 +24,20 @@ export interface BatchResult {
   items: BatchItem[];
 }
 
+/** The options that checking an exchange reads; all cloneable, so a worker can be given them. */
+export const CHECK_OPTIONS = [
+  'addressing',
+  'dialect',
+  'severity',
+  'ignoreUrls',
+  'endpoints',
+  'assumeScheme',
+  'redactionMarkers',
+] as const;
+
 /** What a worker is started with: the cloneable part of the run's options. */
 export interface WorkerSetup {
-  options: Pick<LintOptions, 'addressing' | 'dialect' | 'severity' | 'ignoreUrls'>;
+  options: Pick<LintOptions, (typeof CHECK_OPTIONS)[number]>;
   keepAll: boolean;
 }
 

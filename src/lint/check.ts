@@ -4,7 +4,7 @@
  * split lets worker threads check NDJSON batches in parallel (./parallel.ts).
  */
 import { redactUrl } from '../redact';
-import type { Exchange } from '../traffic';
+import { normalizeEndpoint, presignedSseParams, type Exchange } from '../traffic';
 import {
   inspectRequest,
   inspectResponse,
@@ -87,6 +87,7 @@ const slim = (list: readonly Diagnostic[]): FoundDiagnostic[] =>
 export function runInspectOptions(options: LintOptions): InspectOptions {
   const o: InspectOptions = { cache: new ValidationCache() };
   if (options.severity) o.severity = options.severity;
+  if (options.redactionMarkers) o.redactionMarkers = options.redactionMarkers;
   return o;
 }
 
@@ -100,6 +101,7 @@ export class ExchangeChecker {
   private readonly examples = new Set<string>();
   /** Clients by User-Agent: a log has a few User-Agents, each reduced once (bounded). */
   private readonly clients = new Map<string, string>();
+  private readonly endpoints: readonly string[] | undefined;
 
   /**
    * @param transfer the results cross to another thread: diagnostics are cut to what a finding keeps
@@ -111,6 +113,7 @@ export class ExchangeChecker {
     private readonly transfer = false,
   ) {
     this.ignored = urlIgnorer(options.ignoreUrls);
+    this.endpoints = options.endpoints?.map(normalizeEndpoint);
   }
 
   /**
@@ -119,20 +122,8 @@ export class ExchangeChecker {
    */
   check(ex: Exchange, counts: BatchCounts, keepAll: boolean): Checked | undefined {
     counts.exchanges++;
-    if (this.ignored?.(ex.url)) {
-      counts.skipped['ignored-url'] = (counts.skipped['ignored-url'] ?? 0) + 1;
-      if (!keepAll) return undefined;
-      return {
-        entry: ex.entry,
-        method: ex.method,
-        url: clip(redactUrl(ex.url), MAX_URL),
-        operation: '',
-        skipped: { reason: 'ignored-url', detail: 'matched --ignore-url' },
-        request: [],
-        response: [],
-        context: { client: '', bucket: '', sse: 'none' },
-      };
-    }
+    if (this.ignored?.(ex.url))
+      return this.unchecked(ex, counts, keepAll, 'ignored-url', 'matched --ignore-url');
     const req = inspectRequest(
       {
         method: ex.method,
@@ -141,9 +132,44 @@ export class ExchangeChecker {
         postData: ex.postData,
         addressing: this.options.addressing,
         dialect: this.options.dialect,
+        endpoints: this.endpoints,
+        authorityFromHeaders: true,
+        schemeOverride: ex.scheme ?? this.options.assumeScheme,
       },
       this.inspectOptions,
     );
+    // An operation recorded without request headers (and no SSE settings in a pre-signed URL or a
+    // form body) has nothing to judge: counting it as checked would report a clean exchange that was
+    // never seen. The classifier's own reasons come first.
+    if (
+      req.classification.kind === 'operation' &&
+      ex.requestHeaders.length === 0 &&
+      ex.postData === undefined &&
+      presignedSseParams(ex.url).length === 0
+    ) {
+      const what = req.classification.operation;
+      return this.unchecked(
+        ex,
+        counts,
+        keepAll,
+        'no-request-headers',
+        `${what} recorded without request headers`,
+      );
+    }
+    // PostObject's SSE settings are form fields: an access log, which holds no body, cannot show them.
+    if (
+      req.classification.kind === 'operation' &&
+      req.classification.operation === 'PostObject' &&
+      !ex.postData
+    ) {
+      return this.unchecked(
+        ex,
+        counts,
+        keepAll,
+        'no-request-body',
+        'PostObject recorded without its form body',
+      );
+    }
     const c = req.classification;
     const sse = req.sse.method ?? 'none';
     if (c.kind === 'skipped') counts.skipped[c.reason] = (counts.skipped[c.reason] ?? 0) + 1;
@@ -214,5 +240,27 @@ export class ExchangeChecker {
     // fails it uses another key than the ones before it, so a key fingerprint new here takes an example.
     if (c.session) see(`session\n${operation}${where}\n${c.session.req.sse.customer?.keyMd5 ?? ''}`);
     return fresh;
+  }
+
+  /** Counts an exchange that is not checked; the record of it only when `keepAll` asks. */
+  private unchecked(
+    ex: Exchange,
+    counts: BatchCounts,
+    keepAll: boolean,
+    reason: SkippedReason,
+    detail: string,
+  ): Checked | undefined {
+    counts.skipped[reason] = (counts.skipped[reason] ?? 0) + 1;
+    if (!keepAll) return undefined;
+    return {
+      entry: ex.entry,
+      method: ex.method,
+      url: clip(redactUrl(ex.url), MAX_URL),
+      operation: '',
+      skipped: { reason, detail },
+      request: [],
+      response: [],
+      context: { client: '', bucket: '', sse: 'none' },
+    };
   }
 }

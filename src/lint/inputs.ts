@@ -7,6 +7,8 @@ import type { ByteSource } from '../traffic';
 export interface OpenedInput {
   source: ByteSource;
   size?: number;
+  /** The file the source reads, when it is one: a zip archive is then read in place. */
+  path?: string;
 }
 
 /** One input to lint. */
@@ -40,7 +42,7 @@ export function fileInput(path: string, name: string = path): LintInput {
           e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message;
         throw new Error(`cannot read ${name}: ${why}`, { cause: err });
       }
-      return { source: createReadStream(path, { highWaterMark: CHUNK }), size };
+      return { source: createReadStream(path, { highWaterMark: CHUNK }), size, path };
     },
   };
 }
@@ -51,9 +53,4 @@ export function streamInput(source: ByteSource, name: string = STDIN_NAME): Lint
 }
 
 /** A chunk of any byte source as a Buffer, without copying. */
-export const toBuffer = (c: Buffer | Uint8Array | string): Buffer =>
-  typeof c === 'string'
-    ? Buffer.from(c)
-    : Buffer.isBuffer(c)
-      ? c
-      : Buffer.from(c.buffer, c.byteOffset, c.length);
+export { asBuffer as toBuffer } from '../traffic/peek';

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ByteSource } from '../traffic';
-import { readerAt, rebase, type BatchResult, type WorkerSetup } from './batch';
+import { CHECK_OPTIONS, readerAt, rebase, type BatchResult, type WorkerSetup } from './batch';
 import { toBuffer } from './inputs';
 import type { Run } from './pipeline';
 
@@ -56,8 +56,10 @@ export async function lintNdjsonInWorkers(
 ): Promise<void> {
   const script = workerScript();
   if (!script) throw new Error('no worker script');
-  const { addressing, dialect, severity, ignoreUrls } = run.options;
-  const setup: WorkerSetup = { options: { addressing, dialect, severity, ignoreUrls }, keepAll: run.keepAll };
+  const options: WorkerSetup['options'] = {};
+  for (const k of CHECK_OPTIONS)
+    if (run.options[k] !== undefined) Object.assign(options, { [k]: run.options[k] });
+  const setup: WorkerSetup = { options, keepAll: run.keepAll };
   const batchBytes = run.options.batchBytes ?? 256 * 1024;
   const pool = Array.from(
     { length: jobs },

@@ -9,8 +9,11 @@ import { availableParallelism } from 'node:os';
 import {
   detectStream,
   formatFromFileName,
+  unwrapContainers,
   HarScanner,
+  LOG_PRESETS,
   NdjsonSplitter,
+  TRAFFIC_FORMATS,
   type ByteSource,
   type TrafficFormat,
   type TrafficItem,
@@ -295,8 +298,9 @@ async function lintInput(run: Run, input: LintInput, options: LintOptions): Prom
   const counts = run.files[run.files.length - 1] as FileSummary;
   let source: ByteSource;
   let size: number | undefined;
+  let path: string | undefined;
   try {
-    ({ source, size } = await input.open());
+    ({ source, size, path } = await input.open());
   } catch (err) {
     run.inputError({ message: (err as Error).message });
     return;
@@ -304,14 +308,24 @@ async function lintInput(run: Run, input: LintInput, options: LintOptions): Prom
   let format = options.input ?? formatFromFileName(file);
   let bytes = 0;
   try {
-    if (!format) {
+    const inner = await unwrapContainers(source, path, options.containerLimits);
+    source = inner.source;
+    if (inner.layers.length > 0) {
+      // Progress then counts decompressed bytes, which the file's size does not bound.
+      size = undefined;
+      counts.container = inner.layers.join(', ');
+      format = options.input ?? formatFromFileName(inner.innerName ?? file);
+    }
+    // A gateway log is often named .ndjson or .jsonl too: such a name is checked against the first line.
+    if (!format || (format === 'ndjson' && !options.input)) {
+      const named = format;
       const detected = await detectStream(source);
       source = detected.stream;
-      format = detected.format;
+      format = detected.format ?? named;
       if (!format) {
         detected.stream.destroy();
         run.inputError({
-          message: `${file}: cannot tell whether this is a HAR file or an NDJSON log; name it .har or .ndjson, or pass --input har|ndjson`,
+          message: `${file}: cannot tell whether this is a HAR file, an NDJSON log or a gateway log; name it .har or .ndjson, or pass --input ${TRAFFIC_FORMATS.join('|')}`,
         });
         return;
       }
@@ -325,7 +339,10 @@ async function lintInput(run: Run, input: LintInput, options: LintOptions): Prom
       });
       return;
     }
-    const scanner: Scanner = format === 'har' ? new HarScanner() : new NdjsonSplitter();
+    const scanner: Scanner =
+      format === 'har'
+        ? new HarScanner()
+        : new NdjsonSplitter(format === 'ndjson' ? {} : { records: LOG_PRESETS[format] });
     const out: TrafficItem[] = [];
     for await (const chunk of source) {
       const buf = toBuffer(chunk);

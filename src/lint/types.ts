@@ -1,11 +1,15 @@
 /** What `obs-sse lint` produces: the stable shapes the formatters (and JSON consumers) read. */
 import type { SeverityOverrides } from '../engine/report';
-import type { Addressing, SkipReason, TrafficFormat } from '../traffic';
-import type { Dialect, Direction, Severity } from '../types';
+import type { Addressing, ContainerLimits, SkipReason, TrafficFormat } from '../traffic';
+import type { Dialect, Direction, Scheme, Severity } from '../types';
 import type { Aggregate } from './aggregate';
 
-/** Why an exchange was not checked: the classifier's reasons, or an `--ignore-url` glob. */
-export type SkippedReason = SkipReason | 'ignored-url';
+/**
+ * Why an exchange was not checked: the classifier's reasons, an `--ignore-url` glob, a recording
+ * without request headers, or a PostObject without its form body (where its SSE settings are). The
+ * last two have nothing to judge: counting them as checked would claim a clean exchange.
+ */
+export type SkippedReason = SkipReason | 'ignored-url' | 'no-request-headers' | 'no-request-body';
 
 /** One diagnostic of one exchange, located in its input. */
 export interface Finding {
@@ -60,6 +64,8 @@ export interface FileSummary extends Counts {
   file: string;
   /** Absent when the input could not be opened or its format not told. */
   format?: TrafficFormat;
+  /** The container layers read through, outermost first (`gzip`, `zip har.har`), when there were any. */
+  container?: string;
 }
 
 /** Counts for the run. */
@@ -130,6 +136,18 @@ export interface LintOptions {
   /** Force the input format; by default from the file name, else from the first bytes. */
   input?: TrafficFormat;
   addressing?: Addressing;
+  /**
+   * Endpoint host names the recording talks to (private endpoints, CNAMEs, `localhost`), besides OBS's
+   * public ones: `<bucket>.<endpoint>` is virtual-hosted, the endpoint itself path-style.
+   */
+  endpoints?: readonly string[];
+  /**
+   * The transport of the hop to OBS, for logs taken on another hop (plain HTTP in front of an HTTPS
+   * upstream). An exchange's own `scheme` (NDJSON) still wins; without either the URL's is used.
+   */
+  assumeScheme?: Scheme;
+  /** Values meaning "sent, hidden by the recorder" besides the common markers (src/redact.ts). */
+  redactionMarkers?: readonly string[];
   dialect?: Dialect | 'auto';
   /** Per-code severities (`off` drops the code), from `--rule` and the config file. */
   severity?: SeverityOverrides;
@@ -154,6 +172,8 @@ export interface LintOptions {
   parallelMinBytes?: number;
   /** Bytes per batch handed to a worker thread. Default 256 KiB. */
   batchBytes?: number;
+  /** Bounds on what a gzip, zlib or zip input may expand to (zip bombs are refused). */
+  containerLimits?: ContainerLimits;
 }
 
 /** The longest message a finding keeps. */

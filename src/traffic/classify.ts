@@ -7,7 +7,7 @@
  * request with `uploadid` is not an UploadPart to OBS either, and guessing would lint the wrong rules.
  */
 import type { Operation, Scheme } from '../types';
-import { parseRequestUrl, percentDecode, type QueryParam } from './url';
+import { hostOf, parseRequestUrl, percentDecode, type QueryParam } from './url';
 
 /** How the bucket is addressed: `auto` recognises OBS host names; the others force one style. */
 export type Addressing = 'auto' | 'path' | 'virtual';
@@ -23,6 +23,16 @@ export interface ClassifyInput {
   headers?: ReadonlyArray<readonly [string, string]>;
   /** Default `auto`. */
   addressing?: Addressing;
+  /**
+   * Endpoint host names (normalised by {@link normalizeEndpoint}) besides OBS's public ones, for `auto`:
+   * `<bucket>.<endpoint>` is virtual-hosted, the endpoint itself path-style.
+   */
+  endpoints?: readonly string[];
+  /**
+   * Take the host from `Host`/`:authority` when it differs from the URL's, as a recording made by a
+   * reverse proxy needs: it holds the upstream URL, and the client's authority only in `Host`.
+   */
+  authorityFromHeaders?: boolean;
 }
 
 /** A request that is one of the checked operations. */
@@ -119,6 +129,38 @@ export function bucketFromHost(host: string): string | undefined {
   const labels = host.split('.');
   const i = labels.lastIndexOf('obs');
   return i > 0 ? labels.slice(0, i).join('.') : undefined;
+}
+
+/**
+ * An endpoint as `--endpoint` or a config file may give it (`https://OBS.example.com:443/`) as the
+ * lower-case host name that {@link classify} compares.
+ */
+export function normalizeEndpoint(endpoint: string): string {
+  const noScheme = endpoint.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  const slash = noScheme.indexOf('/');
+  return hostOf(slash === -1 ? noScheme : noScheme.slice(0, slash));
+}
+
+/**
+ * The bucket of a virtual-hosted host under one of `endpoints` (longest first), `null` for an
+ * endpoint itself or an IP address (path-style), else what {@link bucketFromHost} finds.
+ */
+function bucketUnder(host: string, endpoints: readonly string[] | undefined): string | undefined {
+  if (endpoints && endpoints.length > 0 && !(host.startsWith('[') || IPV4.test(host))) {
+    let best: string | undefined;
+    for (const e of endpoints) {
+      if (host === e) return undefined;
+      if (
+        host.length > e.length + 1 &&
+        host.endsWith(e) &&
+        host.charCodeAt(host.length - e.length - 1) === 46
+      ) {
+        if (best === undefined || e.length > best.length) best = e;
+      }
+    }
+    if (best !== undefined) return host.slice(0, host.length - best.length - 1);
+  }
+  return bucketFromHost(host);
 }
 
 /** The routing headers classify reads, found in one pass. */
@@ -238,7 +280,9 @@ function upperMethod(method: string): string {
 export function classify(input: ClassifyInput): Classification {
   const method = upperMethod(input.method);
   const routing = routingHeaders(input.headers);
-  const url = parseRequestUrl(input.url, routing.host ?? routing.authority);
+  const authority = routing.host ?? routing.authority;
+  const url = parseRequestUrl(input.url, authority);
+  if (input.authorityFromHeaders && authority !== undefined && authority !== '') url.host = hostOf(authority);
   const scheme = url.scheme;
   const addressing = input.addressing ?? 'auto';
 
@@ -251,7 +295,7 @@ export function classify(input: ClassifyInput): Classification {
       ? undefined
       : addressing === 'virtual'
         ? url.host.split('.')[0] || undefined
-        : bucketFromHost(url.host);
+        : bucketUnder(url.host, input.endpoints);
   if (hostBucket !== undefined) {
     style = 'virtual';
     bucket = hostBucket;

@@ -3,11 +3,24 @@
  * files with unhelpful names. Both formats start with `{`: a HAR is one object whose key is `log`,
  * an NDJSON log has one object per line with `method`/`url`.
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { ByteSource } from './exchange';
+import { peekUntil } from './peek';
+import { presetOf, type LogPreset } from './logs';
 
-/** The traffic formats the readers understand. */
-export type TrafficFormat = 'har' | 'ndjson';
+/** The traffic formats the readers understand: HAR, this project's NDJSON, and the log presets. */
+export type TrafficFormat = 'har' | 'ndjson' | LogPreset;
+
+/** Every format, in the order `--input` lists them. */
+export const TRAFFIC_FORMATS: readonly TrafficFormat[] = [
+  'har',
+  'ndjson',
+  'nginx',
+  'kong',
+  'apisix',
+  'envoy',
+  'otlp',
+];
 
 /** What {@link sniffFormat} concluded; `need-more` asks for a longer prefix. */
 export type SniffResult = TrafficFormat | 'unknown' | 'need-more';
@@ -23,6 +36,8 @@ const NDJSON_KEYS = new Set([
 const FIRST_KEY = /^\{\s*"((?:[^"\\]|\\.)*)"\s*:/;
 
 function classifyObject(v: unknown): SniffResult {
+  const preset = presetOf(v);
+  if (preset) return preset;
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'unknown';
   if ('log' in v) return 'har';
   if ('method' in v || 'url' in v) return 'ndjson';
@@ -38,7 +53,8 @@ export function sniffFormat(prefix: string | Uint8Array, atEnd: boolean): SniffR
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   text = text.replace(/^\s+/, '');
   if (text === '') return atEnd ? 'unknown' : 'need-more';
-  if (text[0] !== '{') return 'unknown';
+  // A line may be a batch: APISIX's http-logger posts arrays of entries.
+  if (text[0] !== '{' && text[0] !== '[') return 'unknown';
   const nl = text.indexOf('\n');
   if (nl !== -1 || atEnd) {
     const first = nl === -1 ? text : text.slice(0, nl);
@@ -49,6 +65,8 @@ export function sniffFormat(prefix: string | Uint8Array, atEnd: boolean): SniffR
       // A pretty-printed HAR's first line is just "{": look at the first key instead.
     }
   }
+  // A batch line is an array of objects; anything else in brackets is not traffic.
+  if (text[0] === '[') return /^\[\s*[^\s{]/.test(text) || atEnd ? 'unknown' : 'need-more';
   const m = FIRST_KEY.exec(text);
   if (m) {
     const key = m[1] ?? '';
@@ -59,9 +77,13 @@ export function sniffFormat(prefix: string | Uint8Array, atEnd: boolean): SniffR
   return atEnd ? 'unknown' : 'need-more';
 }
 
-/** The format a file name suggests (`.har`, `.ndjson`, `.jsonl`), if any. */
+/**
+ * The format a file name suggests (`.har`, `.ndjson`, `.jsonl`, also compressed: `.har.gz`, `.zhar`),
+ * if any. Containers themselves are told by their bytes (./container.ts), not by these names.
+ */
 export function formatFromFileName(name: string): TrafficFormat | undefined {
-  const lower = name.toLowerCase();
+  const lower = name.toLowerCase().replace(/\.(?:gz|z|zlib)$/, '');
+  if (lower.endsWith('.zhar')) return 'har';
   if (lower.endsWith('.har')) return 'har';
   if (lower.endsWith('.ndjson') || lower.endsWith('.jsonl')) return 'ndjson';
   return undefined;
@@ -86,45 +108,13 @@ export interface Detected {
  * for more than the first record. Destroying the returned stream ends the source.
  */
 export async function detectStream(source: ByteSource, options: DetectOptions = {}): Promise<Detected> {
-  const max = options.maxPeekBytes ?? 64 * 1024;
-  const it = source[Symbol.asyncIterator]();
-  const peeked: Buffer[] = [];
-  let bytes = 0;
-  let ended = false;
-  let result: SniffResult = 'need-more';
-  while (result === 'need-more') {
-    const r = await it.next();
-    if (r.done) {
-      ended = true;
-    } else {
-      const v = r.value;
-      const chunk = typeof v === 'string' ? Buffer.from(v) : Buffer.isBuffer(v) ? v : Buffer.from(v);
-      peeked.push(chunk);
-      bytes += chunk.length;
-    }
-    result = sniffFormat(Buffer.concat(peeked, bytes), ended);
-    if (result === 'need-more' && bytes >= max) result = 'unknown';
-  }
-  async function* replay(): AsyncGenerator<Buffer> {
-    try {
-      yield* peeked;
-      peeked.length = 0;
-      if (ended) return;
-      for (;;) {
-        const r = await it.next();
-        if (r.done) {
-          ended = true;
-          return;
-        }
-        const v = r.value;
-        yield typeof v === 'string' ? Buffer.from(v) : Buffer.isBuffer(v) ? v : Buffer.from(v);
-      }
-    } finally {
-      if (!ended) await it.return?.();
-    }
-  }
-  return {
-    format: result === 'unknown' ? undefined : result,
-    stream: Readable.from(replay(), { objectMode: false }),
-  };
+  const { result, stream } = await peekUntil(
+    source,
+    (prefix, atEnd) => {
+      const r = sniffFormat(prefix, atEnd);
+      return r === 'need-more' ? (atEnd ? 'unknown' : undefined) : r;
+    },
+    options.maxPeekBytes ?? 64 * 1024,
+  );
+  return { format: result === 'unknown' ? undefined : result, stream };
 }

@@ -42,6 +42,11 @@ export interface Exchange {
   /** A small textual response body (e.g. the XML of InitiateMultipartUpload); larger ones are dropped. */
   responseText?: string;
   startedDateTime?: string;
+  /**
+   * The transport of the hop to OBS, when the recording states it apart from the URL: a log taken on
+   * a plain-HTTP hop in front of an HTTPS upstream records `http://` URLs for requests OBS got over TLS.
+   */
+  scheme?: 'http' | 'https';
   /** Set when the reader shortened at least one very long string of the record to bound memory. */
   truncated?: boolean;
 }

@@ -15,12 +15,14 @@ export {
   ndjsonRecordToExchange,
   NDJSON_SHAPE,
   type NdjsonOptions,
+  type RecordShape,
 } from './ndjson';
 export { readHar, HarScanner, harEntryToExchange, type HarOptions } from './har';
 export {
   detectStream,
   sniffFormat,
   formatFromFileName,
+  TRAFFIC_FORMATS,
   type Detected,
   type DetectOptions,
   type SniffResult,
@@ -29,6 +31,7 @@ export {
 export {
   classify,
   bucketFromHost,
+  normalizeEndpoint,
   type Addressing,
   type Classification,
   type ClassifiedOperation,
@@ -47,3 +50,12 @@ export {
   type UploadSessionStore,
 } from './upload-id';
 export { ShapeError } from './records';
+export {
+  unwrapContainers,
+  sniffContainer,
+  ContainerError,
+  type ContainerKind,
+  type ContainerLimits,
+  type Unwrapped,
+} from './container';
+export { LOG_PRESETS, presetOf, type LogPreset } from './logs';

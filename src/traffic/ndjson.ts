@@ -11,10 +11,23 @@ import type { ByteSource, Exchange, TrafficError, TrafficItem } from './exchange
 import { locateJsonError } from './json-locate';
 import { isObject, ShapeError, toHeaderPairs, toPostData } from './records';
 
+/**
+ * How the records of one line-delimited JSON shape become exchanges: this project's NDJSON, or a
+ * gateway log shape (./logs). A line may hold several exchanges (an OTLP export, an APISIX batch).
+ */
+export interface RecordShape {
+  /** Converts one parsed line. @throws ShapeError naming the offending field. */
+  toExchanges(v: unknown, line: number): Exchange | Exchange[];
+  /** What a line should look like, shown in errors. */
+  shape: string;
+}
+
 /** Options for {@link readNdjson}. */
 export interface NdjsonOptions {
   /** A longer line is reported and skipped without being buffered. Default 64 MiB. */
   maxLineBytes?: number;
+  /** The shape of a line; default this project's NDJSON. */
+  records?: RecordShape;
 }
 
 /** Shown in every shape error, so a user sees what a line should look like. */
@@ -38,7 +51,7 @@ export function ndjsonRecordToExchange(v: unknown, entry: number): Exchange {
     entry,
     method,
     url,
-    requestHeaders: toHeaderPairs(v.requestHeaders, 'requestHeaders'),
+    requestHeaders: toHeaderPairs(v.requestHeaders, 'requestHeaders', true),
   };
   if (v.status !== undefined && v.status !== null) {
     if (typeof v.status !== 'number' || !Number.isInteger(v.status)) {
@@ -47,13 +60,20 @@ export function ndjsonRecordToExchange(v: unknown, entry: number): Exchange {
     exchange.status = v.status;
   }
   if (v.responseHeaders !== undefined && v.responseHeaders !== null) {
-    exchange.responseHeaders = toHeaderPairs(v.responseHeaders, 'responseHeaders');
+    exchange.responseHeaders = toHeaderPairs(v.responseHeaders, 'responseHeaders', true);
   }
   if (v.postData !== undefined && v.postData !== null) exchange.postData = toPostData(v.postData, 'postData');
   if (typeof v.responseText === 'string') exchange.responseText = v.responseText;
   if (typeof v.startedDateTime === 'string') exchange.startedDateTime = v.startedDateTime;
+  const scheme = typeof v.scheme === 'string' ? v.scheme.toLowerCase() : v.scheme;
+  if (scheme === 'http' || scheme === 'https') exchange.scheme = scheme;
+  else if (scheme !== undefined && scheme !== null && scheme !== '' && scheme !== '-') {
+    throw new ShapeError('"scheme" must be "http" or "https"');
+  }
   return exchange;
 }
+
+const NDJSON_RECORDS: RecordShape = { toExchanges: ndjsonRecordToExchange, shape: NDJSON_SHAPE };
 
 function isBlank(s: string): boolean {
   return s.trim() === '';
@@ -75,8 +95,11 @@ export class NdjsonSplitter {
   /** True while skipping the rest of a line that outgrew `maxLineBytes`. */
   private dropping = false;
 
+  private readonly records: RecordShape;
+
   constructor(options: NdjsonOptions = {}) {
     this.maxLineBytes = options.maxLineBytes ?? 64 * 1024 * 1024;
+    this.records = options.records ?? NDJSON_RECORDS;
   }
 
   /** Consumes one chunk and appends the items of every line it completes to `out`. */
@@ -175,14 +198,16 @@ export class NdjsonSplitter {
       return;
     }
     try {
-      out.push({ kind: 'exchange', exchange: ndjsonRecordToExchange(value, this.line) });
+      const r = this.records.toExchanges(value, this.line);
+      if (!Array.isArray(r)) out.push({ kind: 'exchange', exchange: r });
+      else for (const exchange of r) out.push({ kind: 'exchange', exchange });
     } catch (e) {
       if (!(e instanceof ShapeError)) throw e;
       out.push({
         kind: 'error',
         entry: this.line,
         position: { line: this.line + 1, column: 1, offset: rawOf().offset },
-        message: `line ${this.line + 1}: ${e.message}; expected ${NDJSON_SHAPE}`,
+        message: `line ${this.line + 1}: ${e.message}; expected ${this.records.shape}`,
       });
     }
   }
@@ -202,7 +227,7 @@ export class NdjsonSplitter {
       position: { line: this.line + 1, column, offset: raw.offset + column - 1 },
       message:
         `line ${this.line + 1}, column ${column}: invalid JSON: ${loc?.message ?? 'not parseable'}; ` +
-        `expected one object per line: ${NDJSON_SHAPE}`,
+        `expected one object per line: ${this.records.shape}`,
     };
   }
 }

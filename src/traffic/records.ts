@@ -13,9 +13,16 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 const BAD_VALUE = 'must be a string, a number or an array of strings';
 
-function scalar(out: HeaderPair[], name: string, v: unknown): boolean {
-  if (typeof v === 'string') out.push([name, v]);
-  else if (typeof v === 'number' || typeof v === 'boolean') out.push([name, String(v)]);
+/**
+ * How logs write a header the request did not carry: nginx and APISIX write `""`, Envoy and Traefik
+ * `-` (or `null`, which is absent everywhere). In a log these mean "absent", never "sent empty".
+ */
+const isLoggedAbsence = (v: string): boolean => v === '' || v === '-';
+
+function scalar(out: HeaderPair[], name: string, v: unknown, log: boolean): boolean {
+  if (typeof v === 'string') {
+    if (!(log && isLoggedAbsence(v))) out.push([name, v]);
+  } else if (typeof v === 'number' || typeof v === 'boolean') out.push([name, String(v)]);
   // node:http leaves unset headers as undefined; a log may write them as null.
   else if (v !== undefined && v !== null) return false;
   return true;
@@ -25,25 +32,27 @@ function scalar(out: HeaderPair[], name: string, v: unknown): boolean {
  * Appends the pairs of one header; false when the value has an unusable type. The caller builds
  * the error text: this runs for every header of every record, so nothing is allocated for it here.
  */
-function pushValue(out: HeaderPair[], name: string, v: unknown): boolean {
-  if (!Array.isArray(v)) return scalar(out, name, v);
-  for (const item of v) if (Array.isArray(item) || !scalar(out, name, item)) return false;
+function pushValue(out: HeaderPair[], name: string, v: unknown, log: boolean): boolean {
+  if (!Array.isArray(v)) return scalar(out, name, v, log);
+  for (const item of v) if (Array.isArray(item) || !scalar(out, name, item, log)) return false;
   return true;
 }
 
 /**
  * Accepts `{name: value}` maps (values: string, number, or arrays of them, which become repeated
- * pairs), arrays of `[name, value]` pairs, and HAR-style arrays of `{name, value}` objects.
+ * pairs), arrays of `[name, value]` pairs, and HAR-style arrays of `{name, value}` objects. With
+ * `log` (NDJSON and gateway logs, not HAR), `""` and `"-"` values mean the header was absent.
  */
-export function toHeaderPairs(v: unknown, field: string): HeaderPair[] {
+export function toHeaderPairs(v: unknown, field: string, log = false): HeaderPair[] {
   const out: HeaderPair[] = [];
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
       const item: unknown = v[i];
       if (Array.isArray(item) && item.length === 2 && typeof item[0] === 'string') {
-        if (!pushValue(out, item[0], item[1])) throw new ShapeError(`${field}[${i}][1] ${BAD_VALUE}`);
+        if (!pushValue(out, item[0], item[1], log)) throw new ShapeError(`${field}[${i}][1] ${BAD_VALUE}`);
       } else if (isObject(item) && typeof item.name === 'string') {
-        if (!pushValue(out, item.name, item.value)) throw new ShapeError(`${field}[${i}].value ${BAD_VALUE}`);
+        if (!pushValue(out, item.name, item.value, log))
+          throw new ShapeError(`${field}[${i}].value ${BAD_VALUE}`);
       } else {
         throw new ShapeError(`${field}[${i}] must be a [name, value] pair or a {name, value} object`);
       }
@@ -52,7 +61,7 @@ export function toHeaderPairs(v: unknown, field: string): HeaderPair[] {
   }
   if (isObject(v)) {
     for (const name in v) {
-      if (!pushValue(out, name, v[name])) throw new ShapeError(`${field}["${name}"] ${BAD_VALUE}`);
+      if (!pushValue(out, name, v[name], log)) throw new ShapeError(`${field}["${name}"] ${BAD_VALUE}`);
     }
     return out;
   }

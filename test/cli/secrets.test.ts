@@ -87,7 +87,7 @@ const ENTRIES = [
   entry(
     'GET',
     `${HOST}/f.bin`,
-    [],
+    [['Accept', '*/*']],
     [
       [H.cAlg, 'AES256'],
       [H.cKey, KEYS.inResponse],

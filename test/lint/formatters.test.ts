@@ -34,7 +34,7 @@ const harText = JSON.stringify({
     version: '1.2',
     entries: [
       {
-        request: { method: 'PUT', url: `${HOST}/h.bin`, headers: [] },
+        request: { method: 'PUT', url: `${HOST}/h.bin`, headers: [{ name: 'Content-Length', value: '0' }] },
         response: { status: 200, headers: [] },
       },
       {

@@ -83,7 +83,7 @@ it('reads a file whose name says nothing by sniffing, and honours a forced forma
   expect(forced.summary.inputErrors).toBeGreaterThan(0);
   const unknown = await lint([stream('hello\n', 'x.txt')]);
   expect(unknown.inputErrors.map((e) => e.message)).toEqual([
-    expect.stringContaining('cannot tell whether this is a HAR file or an NDJSON log'),
+    expect.stringContaining('cannot tell whether this is a HAR file, an NDJSON log or a gateway log'),
   ]);
 });
 
