@@ -205,6 +205,8 @@ interface RuleEntry {
   summary: string;
   headers: { obs: string[]; s3: string[] };
   options?: unknown;
+  /** For rules about one append: which (the document cannot see ?position). */
+  appendPosition?: 'first' | 'later';
   provenance: Provenance[];
 }
 
@@ -232,6 +234,7 @@ function crossHeaderRules(rules: RuleSet, op: OperationDef): RuleEntry[] {
         s3: ids.flatMap((id) => s3Name(rules, id) ?? []),
       },
       options: rule.options,
+      ...(rule.appendPosition !== undefined && { appendPosition: rule.appendPosition }),
       provenance: rule.provenance,
     });
   }

@@ -15,6 +15,7 @@ import {
   keyDifferences,
   shellCommands,
   shellPrelude,
+  unmarkedCommandBlocks,
   type DocBlock,
 } from '../support/doc-blocks';
 
@@ -55,6 +56,14 @@ test('the docs mark examples of every kind (a marker that stops matching would s
   }
   for (const b of ofKind('skip'))
     expect({ at: where(b), reason: b.argument }).toMatchObject({ reason: /\S/ });
+});
+
+test('every shell block that runs obs-sse is marked: run (<!-- doc-test: sh -->) or skipped with a reason', () => {
+  const unmarked = docFiles(ROOT).flatMap((f) =>
+    unmarkedCommandBlocks(f, fs.readFileSync(path.join(ROOT, f), 'utf8')),
+  );
+  // Put `<!-- doc-test: sh -->` (or `sh exit=1`, or `skip (why)`) on the line before each of these blocks.
+  expect(unmarked).toEqual([]);
 });
 
 describe.each(ofKind('sh').map((b) => [where(b), b] as const))('sh block %s', (_at, block) => {
@@ -157,6 +166,11 @@ describe('the runner catches a false example', () => {
     expect(keyDifferences(JSON.parse(shape!.body), real)).toContain(
       '/tool: in the output, not in the sample',
     );
+  });
+
+  test('a shell block running obs-sse without a marker is found', () => {
+    expect(unmarkedCommandBlocks('y.md', 'text\n\n```sh\nobs-sse rules\n```\n')).toEqual(['y.md:3']);
+    expect(unmarkedCommandBlocks('y.md', '<!-- doc-test: sh -->\n\n```sh\nobs-sse rules\n```\n')).toEqual([]);
   });
 
   test('a marker without a block is an error naming the file and line', () => {

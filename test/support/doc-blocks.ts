@@ -136,3 +136,32 @@ export function keyDifferences(sample: unknown, actual: unknown, at = ''): strin
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/**
+ * Shell blocks that run `obs-sse` but carry no doc-test marker, as `file:line`: every such command is
+ * either run by the test or skipped with a reason, so a new example cannot slip past unchecked.
+ */
+export function unmarkedCommandBlocks(file: string, text: string): string[] {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  let inFence: string | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (inFence !== undefined) {
+      if (line.startsWith(inFence)) inFence = undefined;
+      continue;
+    }
+    const fence = /^(`{3,})\s*(sh|bash|shell|console)\b/.exec(line);
+    if (!fence) {
+      if (/^`{3,}/.test(line)) inFence = /^`+/.exec(line)![0];
+      continue;
+    }
+    inFence = fence[1];
+    const end = lines.findIndex((l, j) => j > i && l.startsWith(fence[1]!));
+    const body = lines.slice(i + 1, end < 0 ? undefined : end).join('\n');
+    let before = i - 1;
+    while (before >= 0 && lines[before]!.trim() === '') before--;
+    if (/\bobs-sse\b/.test(body) && !MARKER.test(lines[before] ?? '')) out.push(`${file}:${i + 1}`);
+  }
+  return out;
+}
