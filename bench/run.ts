@@ -10,6 +10,7 @@ import * as path from 'node:path';
 const tsx = path.join(__dirname, '../node_modules/.bin/tsx');
 const SECTIONS: Record<string, { title: string; file: string; args?: string[] }> = {
   engine: { title: 'Engine: ns/op on 12-header PutObject requests', file: 'engine.ts' },
+  package: { title: 'Package: cold start, pure MD5, core bundle size', file: 'package.ts' },
   readers: { title: 'Traffic readers: MB/s against the read+JSON.parse floor', file: 'traffic-readers.ts' },
   lint: { title: 'obs-sse lint: 1 GB NDJSON and 200 MB HAR', file: 'lint.ts' },
   'lint-findings': {

@@ -5,10 +5,34 @@ export const OPERATIONS = ["CreateBucket","PutObject","PostObject","GetObject","
 export type Operation = (typeof OPERATIONS)[number];
 export type Direction = "request" | "response";
 
+/** Every diagnostic code of rules/codes.json: the keys `createChecker({ severity })` takes. */
+export type DiagnosticCode = "input/invalid-value" | "header/conflicting-values" | "header/unknown" | "header/not-allowed" | "value/not-allowed" | "sse-c/invalid-key" | "sse-c/invalid-md5" | "sse-c/md5-mismatch" | "sse-c/incomplete" | "sse-c/key-in-response" | "sse/conflicting-methods" | "sse-kms/invalid-key-id" | "sse-kms/bare-key-id-in-response" | "sse-kms/invalid-project-id" | "sse-kms/key-id-requires-kms" | "sse-kms/data-encryption-requires-kms" | "sse-kms/project-id-requires-key-id" | "sse-kms/project-id-requires-kms" | "sse-kms/project-id-unlisted" | "transport/https-required" | "transport/customer-key-in-clear" | "dialect/mixed" | "dialect/mismatch" | "session/key-mismatch" | "append/sse-kms-after-first" | "append/key-mismatch" | "response/md5-mismatch" | "response/method-mismatch" | "operation/unlisted-sse" | "form/unchecked";
+
+/** The catalogue's OBS header names (rules/headers.json), lower-cased as the engine reads them. */
+export type ObsHeaderName = "x-obs-server-side-encryption" | "x-obs-server-side-data-encryption" | "x-obs-server-side-encryption-kms-key-id" | "x-obs-sse-kms-key-project-id" | "x-obs-server-side-encryption-customer-algorithm" | "x-obs-server-side-encryption-customer-key" | "x-obs-server-side-encryption-customer-key-md5" | "x-obs-copy-source-server-side-encryption-customer-algorithm" | "x-obs-copy-source-server-side-encryption-customer-key" | "x-obs-copy-source-server-side-encryption-customer-key-md5";
+/** The S3-dialect spellings of the headers that have one (rules/dialect-s3.json), lower-cased. */
+export type S3HeaderName = "x-amz-server-side-encryption" | "x-amz-server-side-encryption-aws-kms-key-id" | "x-amz-server-side-encryption-customer-algorithm" | "x-amz-server-side-encryption-customer-key" | "x-amz-server-side-encryption-customer-key-md5" | "x-amz-copy-source-server-side-encryption-customer-algorithm" | "x-amz-copy-source-server-side-encryption-customer-key" | "x-amz-copy-source-server-side-encryption-customer-key-md5";
+/** Every header name of the catalogue in either dialect, lower-cased. */
+export type HeaderName = ObsHeaderName | S3HeaderName;
+
+/** Catalogue names whose documented spelling is not lower-case, by lower-case name. */
+export interface DocumentedSpelling {
+  "x-obs-server-side-encryption-customer-key-md5": "x-obs-server-side-encryption-customer-key-MD5";
+  "x-obs-copy-source-server-side-encryption-customer-key-md5": "x-obs-copy-source-server-side-encryption-customer-key-MD5";
+}
+/** One variant of a header map, with every header that has a documented spelling under that spelling. */
+type Respelled<T> = { [K in keyof T as K extends keyof DocumentedSpelling ? DocumentedSpelling[K] : K]: T[K] };
+/** Each variant of T either all lower-case or with the documented spellings, never both spellings at once. */
+type AsSpelled<T> = T extends unknown
+  ? (T & { [K in keyof DocumentedSpelling as DocumentedSpelling[K]]?: never }) | (Respelled<T> & { [K in keyof DocumentedSpelling]?: never })
+  : never;
+/** The S3-dialect names, refused in the OBS-dialect maps (a map mixing the dialects is a dialect/mixed error). */
+type NoS3Names = { [K in S3HeaderName]?: never };
+
 /**
  * The SSE headers of an OBS CreateBucket request (PUT /{bucket}), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-export type CreateBucketRequestSseHeaders = (
+type CreateBucketRequestSseHeadersLowerCase = (
   | {
       "x-obs-server-side-encryption"?: "kms" | "obs";
       "x-obs-server-side-data-encryption"?: never;
@@ -82,9 +106,16 @@ export type CreateBucketRequestSseHeaders = (
 };
 
 /**
+ * The SSE headers of an OBS CreateBucket request: lower-case names, or the documented spelling where the catalogue
+ * has one (`key-MD5`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.
+ * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").
+ */
+export type CreateBucketRequestSseHeaders = AsSpelled<CreateBucketRequestSseHeadersLowerCase> & NoS3Names;
+
+/**
  * The SSE headers of an OBS CreateBucket response (PUT /{bucket}), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-export type CreateBucketResponseSseHeaders = (
+type CreateBucketResponseSseHeadersLowerCase = (
   | {
       "x-obs-server-side-encryption"?: "kms" | "obs";
       "x-obs-server-side-data-encryption"?: never;
@@ -158,9 +189,16 @@ export type CreateBucketResponseSseHeaders = (
 };
 
 /**
+ * The SSE headers of an OBS CreateBucket response: lower-case names, or the documented spelling where the catalogue
+ * has one (`key-MD5`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.
+ * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").
+ */
+export type CreateBucketResponseSseHeaders = AsSpelled<CreateBucketResponseSseHeadersLowerCase> & NoS3Names;
+
+/**
  * The SSE headers of an OBS PutObject request (PUT /{bucket}/{key} without x-obs-copy-source), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-export type PutObjectRequestSseHeaders = (
+type PutObjectRequestSseHeadersLowerCase = (
   | {
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-data-encryption"?: never;
@@ -246,9 +284,16 @@ export type PutObjectRequestSseHeaders = (
 };
 
 /**
+ * The SSE headers of an OBS PutObject request: lower-case names, or the documented spelling where the catalogue
+ * has one (`key-MD5`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.
+ * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").
+ */
+export type PutObjectRequestSseHeaders = AsSpelled<PutObjectRequestSseHeadersLowerCase> & NoS3Names;
+
+/**
  * The SSE headers of an OBS PutObject response (PUT /{bucket}/{key} without x-obs-copy-source), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-export type PutObjectResponseSseHeaders = (
+type PutObjectResponseSseHeadersLowerCase = (
   | {
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-data-encryption"?: never;
@@ -330,9 +375,16 @@ export type PutObjectResponseSseHeaders = (
 };
 
 /**
+ * The SSE headers of an OBS PutObject response: lower-case names, or the documented spelling where the catalogue
+ * has one (`key-MD5`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.
+ * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").
+ */
+export type PutObjectResponseSseHeaders = AsSpelled<PutObjectResponseSseHeadersLowerCase> & NoS3Names;
+
+/**
  * The SSE headers of an OBS PostObject request (POST /{bucket} multipart/form-data; the SSE values travel as form fields), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-export type PostObjectRequestSseHeaders = (
+type PostObjectRequestSseHeadersLowerCase = (
   | {
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-data-encryption"?: never;
@@ -414,9 +466,16 @@ export type PostObjectRequestSseHeaders = (
 };
 
 /**
+ * The SSE headers of an OBS PostObject request: lower-case names, or the documented spelling where the catalogue
+ * has one (`key-MD5`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.
+ * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").
+ */
+export type PostObjectRequestSseHeaders = AsSpelled<PostObjectRequestSseHeadersLowerCase> & NoS3Names;
+
+/**
  * The SSE headers of an OBS PostObject response (POST /{bucket} multipart/form-data; the SSE values travel as form fields), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-export type PostObjectResponseSseHeaders = (
+type PostObjectResponseSseHeadersLowerCase = (
   | {
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-data-encryption"?: never;
@@ -498,9 +557,16 @@ export type PostObjectResponseSseHeaders = (
 };
 
 /**
+ * The SSE headers of an OBS PostObject response: lower-case names, or the documented spelling where the catalogue
+ * has one (`key-MD5`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.
+ * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").
+ */
+export type PostObjectResponseSseHeaders = AsSpelled<PostObjectResponseSseHeadersLowerCase> & NoS3Names;
+
+/**
  * The SSE headers of an OBS GetObject request (GET /{bucket}/{key}), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-export type GetObjectRequestSseHeaders = (
+type GetObjectRequestSseHeadersLowerCase = (
   | {
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key"?: never;
@@ -558,9 +624,16 @@ export type GetObjectRequestSseHeaders = (
 };
 
 /**
+ * The SSE headers of an OBS GetObject request: lower-case names, or the documented spelling where the catalogue
+ * has one (`key-MD5`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.
+ * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").
+ */
+export type GetObjectRequestSseHeaders = AsSpelled<GetObjectRequestSseHeadersLowerCase> & NoS3Names;
+
+/**
  * The SSE headers of an OBS GetObject response (GET /{bucket}/{key}), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-export type GetObjectResponseSseHeaders = (
+type GetObjectResponseSseHeadersLowerCase = (
   | {
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-data-encryption"?: never;
@@ -642,9 +715,16 @@ export type GetObjectResponseSseHeaders = (
 };
 
 /**
+ * The SSE headers of an OBS GetObject response: lower-case names, or the documented spelling where the catalogue
+ * has one (`key-MD5`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.
+ * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").
+ */
+export type GetObjectResponseSseHeaders = AsSpelled<GetObjectResponseSseHeadersLowerCase> & NoS3Names;
+
+/**
  * The SSE headers of an OBS HeadObject request (HEAD /{bucket}/{key}), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-export type HeadObjectRequestSseHeaders = (
+type HeadObjectRequestSseHeadersLowerCase = (
   | {
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key"?: never;
@@ -702,9 +782,16 @@ export type HeadObjectRequestSseHeaders = (
 };
 
 /**
+ * The SSE headers of an OBS HeadObject request: lower-case names, or the documented spelling where the catalogue
+ * has one (`key-MD5`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.
+ * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").
+ */
+export type HeadObjectRequestSseHeaders = AsSpelled<HeadObjectRequestSseHeadersLowerCase> & NoS3Names;
+
+/**
  * The SSE headers of an OBS HeadObject response (HEAD /{bucket}/{key}), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-export type HeadObjectResponseSseHeaders = (
+type HeadObjectResponseSseHeadersLowerCase = (
   | {
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-data-encryption"?: never;
@@ -786,9 +873,16 @@ export type HeadObjectResponseSseHeaders = (
 };
 
 /**
+ * The SSE headers of an OBS HeadObject response: lower-case names, or the documented spelling where the catalogue
+ * has one (`key-MD5`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.
+ * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").
+ */
+export type HeadObjectResponseSseHeaders = AsSpelled<HeadObjectResponseSseHeadersLowerCase> & NoS3Names;
+
+/**
  * The SSE headers of an OBS CopyObject request (PUT /{bucket}/{key} with x-obs-copy-source), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-export type CopyObjectRequestSseHeaders = (
+type CopyObjectRequestSseHeadersLowerCase = (
   | {
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-data-encryption"?: never;
@@ -888,9 +982,16 @@ export type CopyObjectRequestSseHeaders = (
   };
 
 /**
+ * The SSE headers of an OBS CopyObject request: lower-case names, or the documented spelling where the catalogue
+ * has one (`key-MD5`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.
+ * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").
+ */
+export type CopyObjectRequestSseHeaders = AsSpelled<CopyObjectRequestSseHeadersLowerCase> & NoS3Names;
+
+/**
  * The SSE headers of an OBS CopyObject response (PUT /{bucket}/{key} with x-obs-copy-source), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-export type CopyObjectResponseSseHeaders = (
+type CopyObjectResponseSseHeadersLowerCase = (
   | {
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-encryption-kms-key-id"?: never;
@@ -960,9 +1061,16 @@ export type CopyObjectResponseSseHeaders = (
 };
 
 /**
+ * The SSE headers of an OBS CopyObject response: lower-case names, or the documented spelling where the catalogue
+ * has one (`key-MD5`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.
+ * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").
+ */
+export type CopyObjectResponseSseHeaders = AsSpelled<CopyObjectResponseSseHeadersLowerCase> & NoS3Names;
+
+/**
  * The SSE headers of an OBS InitiateMultipartUpload request (POST /{bucket}/{key}?uploads), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-export type InitiateMultipartUploadRequestSseHeaders = (
+type InitiateMultipartUploadRequestSseHeadersLowerCase = (
   | {
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-data-encryption"?: never;
@@ -1048,9 +1156,16 @@ export type InitiateMultipartUploadRequestSseHeaders = (
 };
 
 /**
+ * The SSE headers of an OBS InitiateMultipartUpload request: lower-case names, or the documented spelling where the catalogue
+ * has one (`key-MD5`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.
+ * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").
+ */
+export type InitiateMultipartUploadRequestSseHeaders = AsSpelled<InitiateMultipartUploadRequestSseHeadersLowerCase> & NoS3Names;
+
+/**
  * The SSE headers of an OBS InitiateMultipartUpload response (POST /{bucket}/{key}?uploads), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-export type InitiateMultipartUploadResponseSseHeaders = (
+type InitiateMultipartUploadResponseSseHeadersLowerCase = (
   | {
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-encryption-kms-key-id"?: never;
@@ -1120,9 +1235,16 @@ export type InitiateMultipartUploadResponseSseHeaders = (
 };
 
 /**
+ * The SSE headers of an OBS InitiateMultipartUpload response: lower-case names, or the documented spelling where the catalogue
+ * has one (`key-MD5`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.
+ * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").
+ */
+export type InitiateMultipartUploadResponseSseHeaders = AsSpelled<InitiateMultipartUploadResponseSseHeadersLowerCase> & NoS3Names;
+
+/**
  * The SSE headers of an OBS UploadPart request (PUT /{bucket}/{key}?partNumber=N&uploadId=U), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-export type UploadPartRequestSseHeaders = (
+type UploadPartRequestSseHeadersLowerCase = (
   | {
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key"?: never;
@@ -1180,9 +1302,16 @@ export type UploadPartRequestSseHeaders = (
 };
 
 /**
+ * The SSE headers of an OBS UploadPart request: lower-case names, or the documented spelling where the catalogue
+ * has one (`key-MD5`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.
+ * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").
+ */
+export type UploadPartRequestSseHeaders = AsSpelled<UploadPartRequestSseHeadersLowerCase> & NoS3Names;
+
+/**
  * The SSE headers of an OBS UploadPart response (PUT /{bucket}/{key}?partNumber=N&uploadId=U), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-export type UploadPartResponseSseHeaders = (
+type UploadPartResponseSseHeadersLowerCase = (
   | {
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-encryption-kms-key-id"?: never;
@@ -1252,9 +1381,16 @@ export type UploadPartResponseSseHeaders = (
 };
 
 /**
+ * The SSE headers of an OBS UploadPart response: lower-case names, or the documented spelling where the catalogue
+ * has one (`key-MD5`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.
+ * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").
+ */
+export type UploadPartResponseSseHeaders = AsSpelled<UploadPartResponseSseHeadersLowerCase> & NoS3Names;
+
+/**
  * The SSE headers of an OBS UploadPartCopy request (PUT /{bucket}/{key}?partNumber=N&uploadId=U with x-obs-copy-source), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-export type UploadPartCopyRequestSseHeaders = (
+type UploadPartCopyRequestSseHeadersLowerCase = (
   | {
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key"?: never;
@@ -1326,9 +1462,16 @@ export type UploadPartCopyRequestSseHeaders = (
   };
 
 /**
+ * The SSE headers of an OBS UploadPartCopy request: lower-case names, or the documented spelling where the catalogue
+ * has one (`key-MD5`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.
+ * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").
+ */
+export type UploadPartCopyRequestSseHeaders = AsSpelled<UploadPartCopyRequestSseHeadersLowerCase> & NoS3Names;
+
+/**
  * The SSE headers of an OBS UploadPartCopy response (PUT /{bucket}/{key}?partNumber=N&uploadId=U with x-obs-copy-source), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-export type UploadPartCopyResponseSseHeaders = (
+type UploadPartCopyResponseSseHeadersLowerCase = (
   | {
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-encryption-kms-key-id"?: never;
@@ -1398,9 +1541,16 @@ export type UploadPartCopyResponseSseHeaders = (
 };
 
 /**
+ * The SSE headers of an OBS UploadPartCopy response: lower-case names, or the documented spelling where the catalogue
+ * has one (`key-MD5`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.
+ * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").
+ */
+export type UploadPartCopyResponseSseHeaders = AsSpelled<UploadPartCopyResponseSseHeadersLowerCase> & NoS3Names;
+
+/**
  * The SSE headers of an OBS CompleteMultipartUpload request (POST /{bucket}/{key}?uploadId=U), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-export interface CompleteMultipartUploadRequestSseHeaders {
+interface CompleteMultipartUploadRequestSseHeadersLowerCase {
   /**
    * x-obs-server-side-encryption: not taken by CompleteMultipartUpload requests.
    */
@@ -1445,9 +1595,16 @@ export interface CompleteMultipartUploadRequestSseHeaders {
 }
 
 /**
+ * The SSE headers of an OBS CompleteMultipartUpload request: lower-case names, or the documented spelling where the catalogue
+ * has one (`key-MD5`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.
+ * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").
+ */
+export type CompleteMultipartUploadRequestSseHeaders = AsSpelled<CompleteMultipartUploadRequestSseHeadersLowerCase> & NoS3Names;
+
+/**
  * The SSE headers of an OBS CompleteMultipartUpload response (POST /{bucket}/{key}?uploadId=U), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-export type CompleteMultipartUploadResponseSseHeaders = (
+type CompleteMultipartUploadResponseSseHeadersLowerCase = (
   | {
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-encryption-kms-key-id"?: never;
@@ -1517,9 +1674,16 @@ export type CompleteMultipartUploadResponseSseHeaders = (
 };
 
 /**
+ * The SSE headers of an OBS CompleteMultipartUpload response: lower-case names, or the documented spelling where the catalogue
+ * has one (`key-MD5`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.
+ * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").
+ */
+export type CompleteMultipartUploadResponseSseHeaders = AsSpelled<CompleteMultipartUploadResponseSseHeadersLowerCase> & NoS3Names;
+
+/**
  * The SSE headers of an OBS AppendObject request (POST /{bucket}/{key}?append&position=P), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-export type AppendObjectRequestSseHeaders = (
+type AppendObjectRequestSseHeadersLowerCase = (
   | {
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-data-encryption"?: never;
@@ -1605,9 +1769,16 @@ export type AppendObjectRequestSseHeaders = (
 };
 
 /**
+ * The SSE headers of an OBS AppendObject request: lower-case names, or the documented spelling where the catalogue
+ * has one (`key-MD5`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.
+ * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").
+ */
+export type AppendObjectRequestSseHeaders = AsSpelled<AppendObjectRequestSseHeadersLowerCase> & NoS3Names;
+
+/**
  * The SSE headers of an OBS AppendObject response (POST /{bucket}/{key}?append&position=P), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-export type AppendObjectResponseSseHeaders = (
+type AppendObjectResponseSseHeadersLowerCase = (
   | {
       "x-obs-server-side-encryption"?: "AES256" | "kms";
       "x-obs-server-side-data-encryption"?: never;
@@ -1687,6 +1858,13 @@ export type AppendObjectResponseSseHeaders = (
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
   [k: string]: unknown;
 };
+
+/**
+ * The SSE headers of an OBS AppendObject response: lower-case names, or the documented spelling where the catalogue
+ * has one (`key-MD5`, as sseCHeaders returns it). Other headers are allowed; the S3-dialect names are refused.
+ * Misspelt SSE names cannot be refused by a type (docs/package.md, "What the types refuse").
+ */
+export type AppendObjectResponseSseHeaders = AsSpelled<AppendObjectResponseSseHeadersLowerCase> & NoS3Names;
 
 /** The SSE header type of each operation and direction. */
 export interface SseHeadersByOperation {

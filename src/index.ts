@@ -1,66 +1,21 @@
 /**
- * obs-sse-rules: Huawei Cloud OBS server-side-encryption header rules as data, and a checker compiled
- * from them.
+ * Everything in one module, as the package root exported it up to 0.1: the isomorphic core (./core, the
+ * package root now) and the Node parts that have their own subpaths now (./entries). The CLI and the tests
+ * import from here; package users import `obs-sse-rules` and its subpaths (docs/package.md).
  */
-import { Checker, type CheckerOptions } from './engine/checker';
+import { createChecker as createCoreChecker } from './core';
+import type { Checker, CheckerOptions } from './engine/checker';
 import { loadRuleSet } from './rules/load';
 import type { RuleSet } from './rules/model';
-import type { ValidateOptions, ValidationResult } from './types';
 
-let defaultChecker: Checker | undefined;
+export * from './core';
 
-/** The checker for the rules shipped in rules/, compiled on first use. */
-export function getChecker(): Checker {
-  return (defaultChecker ??= new Checker(loadRuleSet()));
-}
-
-/** Compiles a checker with options (severity overrides) or from another rules directory. */
+/** Compiles a checker with options (severity overrides), for another rule set or another rules directory. */
 export function createChecker(options: CheckerOptions & { rules?: RuleSet | string } = {}): Checker {
-  const rules = typeof options.rules === 'object' ? options.rules : loadRuleSet(options.rules);
-  return new Checker(rules, options);
+  const { rules } = options;
+  return createCoreChecker({ ...options, rules: typeof rules === 'string' ? loadRuleSet(rules) : rules });
 }
 
-/**
- * Validates the SSE headers of one request or response. `valid` is true exactly when no diagnostic is an
- * error. Throws a TypeError for an unknown operation, direction, scheme or dialect.
- */
-export function validateHeaders(options: ValidateOptions): ValidationResult {
-  return getChecker().validate(options);
-}
-
-export { OPERATIONS } from '../generated/types';
-export type { SseHeaders, SseHeadersByOperation } from '../generated/types';
-export { Checker, type CheckerOptions } from './engine/checker';
-export { renderMessage, type SeverityOverrides } from './engine/report';
-export { normalizeHeaders } from './engine/scan';
-export { loadRuleSet, RuleLoadError, defaultRulesDir } from './rules/load';
-export type { RuleSet, HeaderDef, OperationDef, RuleDef, CodeDef, HeaderId } from './rules/model';
-export { sseCHeaders, type SseCOptions } from './sse-c';
-export * from './types';
-export { addObsSseKeywords } from './ajv-keywords';
-export {
-  createEngineGuard,
-  obsSseGuard,
-  obsSseMiddleware,
-  ObsSseGuardError,
-  OBS_SSE_BLOCKED,
-  guardErrorOf,
-  type EngineGuard,
-  type EngineGuardOptions,
-  type GuardHookOptions,
-  type ObsSseGuardOptions,
-  type ObsSseMiddleware,
-  type ObsSseMiddlewareOptions,
-} from './guard';
-export type { UploadSessionStore, Fingerprint } from './traffic/upload-id';
-export { MemoryUploadSessionStore, type MemoryUploadSessionStoreOptions } from './traffic/upload-id';
-export type {
-  ExchangeLogLine,
-  GuardRequest,
-  GuardResponse,
-  ProxyGuard,
-  ProxyMode,
-  RequestVerdict,
-  ResponseFindings,
-  UpstreamScheme,
-} from './proxy/types';
+export * from './entries/rules';
+export * from './entries/ajv';
+export * from './entries/guard';

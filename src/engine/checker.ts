@@ -1,6 +1,4 @@
-import Ajv2020 from 'ajv/dist/2020';
 import { CHECK_KINDS, type Check, type CompileContext } from '../checks';
-import { assertValid } from '../rules/load';
 import type { AppendPosition, Cell, HeaderDef, HeaderId, OperationDef, RuleSet } from '../rules/model';
 import type {
   Dialect,
@@ -13,13 +11,12 @@ import type {
 } from '../types';
 import { compileValueKind, type ValueTest } from '../values';
 import { headerHint, suggestValue } from './did-you-mean';
+import { checkSeverityOverrides } from './options';
 import { type ReportContext, Reporter, type SeverityOverrides } from './report';
 import { NameIndex, scanHeaders } from './scan';
 import { ScanState } from './state';
 
 export const DIRECTIONS: readonly Direction[] = ['request', 'response'];
-/** AppendObject is compiled three times: position unknown, the first append, and a later one. */
-const APPEND_POSITIONS: readonly (AppendPosition | undefined)[] = [undefined, 'first', 'later'];
 const DIALECTS: readonly Dialect[] = ['obs', 's3'];
 
 interface CompiledCell {
@@ -45,18 +42,32 @@ interface CompiledDirection {
   reporters: Map<string, Reporter>;
 }
 
+/** Codes the engine reports on its own, whatever the rules: every rule set's codes table must have them. */
+const ENGINE_CODES = [
+  'header/not-allowed',
+  'input/invalid-value',
+  'header/unknown',
+  'header/conflicting-values',
+  'dialect/mixed',
+  'dialect/mismatch',
+];
+
 const ENGINE_PROVENANCE: Provenance[] = [
   { source: 'extension', note: 'Header maps are read against the header catalogue, rules/headers.json.' },
 ];
 
 export interface CheckerOptions {
-  /** Per-code severity overrides, for example `{ 'sse-kms/project-id-unlisted': 'off' }`. */
+  /**
+   * Per-code severity overrides, for example `{ 'sse-kms/project-id-unlisted': 'off' }`. An unknown code or
+   * level is a TypeError that lists the valid ones.
+   */
   severity?: SeverityOverrides;
 }
 
 /**
- * The rules compiled once: header names indexed, value kinds and check kinds compiled per operation,
- * direction and dialect. `validate` then does one pass over the headers and runs the compiled checks.
+ * The rules compiled: header names indexed once, and value kinds and check kinds compiled per operation,
+ * direction and dialect, each the first time it is judged. `validate` then does one pass over the headers and
+ * runs the compiled checks.
  */
 export class Checker {
   readonly operations: readonly Operation[];
@@ -71,6 +82,8 @@ export class Checker {
   private readonly equivalents: Record<Dialect, (readonly string[])[][]>;
   /** Per header, value spellings of the other dialect mapped into this one (aws:kms to kms for OBS). */
   private readonly translations: Record<Dialect, (ReadonlyMap<string, string> | undefined)[]>;
+  private readonly ctx: CompileContext;
+  private readonly reportCtx: ReportContext;
 
   constructor(
     readonly rules: RuleSet,
@@ -120,93 +133,105 @@ export class Checker {
       headers: rules.headers,
       secretSlots,
       nameOf: ctx.nameOf,
-      overrides: options.severity,
+      overrides: checkSeverityOverrides(options.severity, rules.codes),
     };
-    const ajv = new Ajv2020({ allErrors: false, strict: true });
-    const optionValidators = new Map(
-      [...CHECK_KINDS].map(([kind, k]) => [kind, ajv.compile(k.optionsSchema)]),
-    );
 
-    for (const op of rules.operations) {
-      for (const position of op.id === 'AppendObject' ? APPEND_POSITIONS : [undefined]) {
-        for (const direction of DIRECTIONS) {
-          const reporters = new Map<string, Reporter>();
-          const reporter = (code: string, provenance: Provenance[], severity?: Severity): Reporter => {
-            const key = `${code} ${JSON.stringify(provenance)} ${severity ?? ''}`;
-            let r = reporters.get(key);
-            if (!r)
-              reporters.set(key, (r = new Reporter(reportCtx, code, provenance, op.id, direction, severity)));
-            return r;
-          };
-          const table = op[direction];
-          const cells = {} as Record<Dialect, (CompiledCell | undefined)[]>;
-          for (const dialect of DIALECTS) {
-            cells[dialect] = rules.headers.map((h) => {
-              const cell = table[h.id];
-              if (!cell || (dialect === 's3' && !s3[h.id])) return undefined;
-              return this.compileCell(h, cell, dialect, (code, sev) => reporter(code, cell.provenance, sev));
-            });
-          }
-          const checks: CompiledDirection['checks'] = [];
-          let forbidden = 0;
-          for (const rule of rules.rules) {
-            if (!rule.directions.includes(direction) || (rule.operations && !rule.operations.includes(op.id)))
-              continue;
-            // Rules about one append apply only where the position says which append this is.
-            if (rule.appendPosition !== undefined && rule.appendPosition !== position) continue;
-            const kind = CHECK_KINDS.get(rule.kind);
-            const i = rules.rules.indexOf(rule);
-            if (!kind) {
-              throw new Error(
-                `${rule.file}: rule "${rule.id}" names check kind "${rule.kind}"; known kinds: ${[...CHECK_KINDS.keys()].join(', ')}`,
-              );
-            }
-            assertValid(optionValidators.get(rule.kind)!, rule.options, rule.file, `/rules/${i}/options`);
-            const r = reporter(rule.code, rule.provenance, rule.severity);
-            if (r.severity === 'off') continue;
-            if (rule.kind === 'forbidden') {
-              for (const id of (rule.options as { headers: HeaderId[] }).headers)
-                forbidden |= 1 << ctx.index(id);
-            }
-            checks.push({ check: kind.compile(rule.options as never, ctx), reporter: r });
-          }
-          const takenBy = rules.headers.map((h) =>
-            rules.operations
-              .filter((o) => o[direction][h.id])
-              .map((o) => o.id)
-              .join(', '),
-          );
-          // Register the table's own codes up front so their severities resolve once.
-          const seed = op.seed
-            ? [
-                {
-                  source: 'seed' as const,
-                  table: op.seed.table,
-                  column: op.seed.column,
-                  note: 'This cell is "-".',
-                },
-              ]
-            : (op.provenance ?? []);
-          reporters.set('not-allowed', reporter('header/not-allowed', seed));
-          for (const code of ['input/invalid-value', 'header/unknown', 'header/conflicting-values']) {
-            reporters.set(code, reporter(code, ENGINE_PROVENANCE));
-          }
-          for (const code of ['dialect/mixed', 'dialect/mismatch'])
-            reporters.set(code, reporter(code, rules.s3.provenance));
-          const key = compiledKey(op.id, position);
-          if (!this.compiled.has(key)) this.compiled.set(key, {});
-          this.compiled.get(key)![direction] = {
-            operation: op,
-            direction,
-            cells,
-            forbidden,
-            takenBy,
-            checks,
-            reporters,
-          };
-        }
-      }
+    this.ctx = ctx;
+    this.reportCtx = reportCtx;
+    // The engine's own codes must resolve now, not at the first message that needs one.
+    for (const code of ENGINE_CODES)
+      if (!rules.codes[code]) throw new Error(`unknown diagnostic code ${code}`);
+  }
+
+  /**
+   * Compiles one operation (and append position) and direction, on first use: a process that judges one
+   * kind of request compiles only that, where compiling every one was most of a cold start.
+   */
+  private compileDirection(
+    op: OperationDef,
+    position: AppendPosition | undefined,
+    direction: Direction,
+  ): CompiledDirection {
+    const { rules, ctx, reportCtx } = this;
+    const s3 = rules.s3.headers;
+    const reporters = new Map<string, Reporter>();
+    // Shared per provenance array of the rule set, not per its JSON text: stringifying every provenance
+    // took a tenth of a cold start.
+    const shared = new Map<Provenance[], Map<string, Reporter>>();
+    const reporter = (code: string, provenance: Provenance[], severity?: Severity): Reporter => {
+      let byCode = shared.get(provenance);
+      if (!byCode) shared.set(provenance, (byCode = new Map()));
+      const key = `${code} ${severity ?? ''}`;
+      let r = byCode.get(key);
+      if (!r) byCode.set(key, (r = new Reporter(reportCtx, code, provenance, op.id, direction, severity)));
+      return r;
+    };
+    const table = op[direction];
+    const cells = {} as Record<Dialect, (CompiledCell | undefined)[]>;
+    for (const dialect of DIALECTS) {
+      cells[dialect] = rules.headers.map((h) => {
+        const cell = table[h.id];
+        if (!cell || (dialect === 's3' && !s3[h.id])) return undefined;
+        return this.compileCell(h, cell, dialect, (code, sev) => reporter(code, cell.provenance, sev));
+      });
     }
+    const checks: CompiledDirection['checks'] = [];
+    let forbidden = 0;
+    for (const rule of rules.rules) {
+      if (!rule.directions.includes(direction) || (rule.operations && !rule.operations.includes(op.id)))
+        continue;
+      // Rules about one append apply only where the position says which append this is.
+      if (rule.appendPosition !== undefined && rule.appendPosition !== position) continue;
+      const kind = CHECK_KINDS.get(rule.kind);
+      // loadRuleSet has checked kinds and their options against each kind's schema.
+      if (!kind) {
+        throw new Error(
+          `${rule.file}: rule "${rule.id}" names check kind "${rule.kind}"; known kinds: ${[...CHECK_KINDS.keys()].join(', ')}`,
+        );
+      }
+      const r = reporter(rule.code, rule.provenance, rule.severity);
+      if (r.severity === 'off') continue;
+      if (rule.kind === 'forbidden') {
+        for (const id of (rule.options as { headers: HeaderId[] }).headers) forbidden |= 1 << ctx.index(id);
+      }
+      checks.push({ check: kind.compile(rule.options as never, ctx), reporter: r });
+    }
+    const takenBy = rules.headers.map((h) =>
+      rules.operations
+        .filter((o) => o[direction][h.id])
+        .map((o) => o.id)
+        .join(', '),
+    );
+    // Register the table's own codes up front so their severities resolve once.
+    const seed = op.seed
+      ? [
+          {
+            source: 'seed' as const,
+            table: op.seed.table,
+            column: op.seed.column,
+            note: 'This cell is "-".',
+          },
+        ]
+      : (op.provenance ?? []);
+    reporters.set('not-allowed', reporter('header/not-allowed', seed));
+    for (const code of ['input/invalid-value', 'header/unknown', 'header/conflicting-values']) {
+      reporters.set(code, reporter(code, ENGINE_PROVENANCE));
+    }
+    for (const code of ['dialect/mixed', 'dialect/mismatch'])
+      reporters.set(code, reporter(code, rules.s3.provenance));
+    const compiled: CompiledDirection = {
+      operation: op,
+      direction,
+      cells,
+      forbidden,
+      takenBy,
+      checks,
+      reporters,
+    };
+    const key = compiledKey(op.id, position);
+    if (!this.compiled.has(key)) this.compiled.set(key, {});
+    this.compiled.get(key)![direction] = compiled;
+    return compiled;
   }
 
   private compileCell(
@@ -249,7 +274,10 @@ export class Checker {
     const c =
       direction === 'request' ? entry?.request : direction === 'response' ? entry?.response : undefined;
     if (c) return c;
-    if (!this.operations.includes(operation as Operation)) {
+    const op = this.rules.operations.find((o) => o.id === operation);
+    if (op && (direction === 'request' || direction === 'response'))
+      return this.compileDirection(op, append, direction);
+    if (!op) {
       throw new TypeError(
         `obs-sse-rules: unknown operation ${JSON.stringify(String(operation).slice(0, 64))}; expected one of ${this.operations.join(', ')}`,
       );

@@ -1,10 +1,16 @@
+import type { DiagnosticCode } from '../../generated/types';
 import type { ReportInput } from '../checks/types';
 import type { CodeDef, HeaderDef } from '../rules/model';
 import type { Diagnostic, Direction, Operation, Provenance, Severity } from '../types';
 import type { ScanState } from './state';
 
-/** Per-code severity overrides; `off` drops the code. */
-export type SeverityOverrides = Readonly<Record<string, Severity | 'off'>>;
+/**
+ * Per-code severity overrides; `off` drops the code. Keys are the codes of rules/codes.json; a checker of
+ * another rule set takes its own codes (type them with the `C` parameter).
+ */
+export type SeverityOverrides<C extends string = DiagnosticCode> = Readonly<
+  Partial<Record<C, Severity | 'off'>>
+>;
 
 // A run long enough to hold a 256-bit key in base64 (43 characters, URL-safe or not) or hex, anywhere in a
 // value, is treated as a secret even outside the key headers: keys pasted into the wrong header must not leak.
@@ -42,7 +48,7 @@ export interface ReportContext {
   /** Slots (both dialects) of the secret headers. */
   secretSlots: readonly number[];
   nameOf(index: number, dialect: 'obs' | 's3'): string;
-  overrides: SeverityOverrides | undefined;
+  overrides: Readonly<Record<string, Severity | 'off' | undefined>> | undefined;
 }
 
 /**

@@ -21,6 +21,12 @@ import { exchangeLogLine, roundMs, safeLog } from './log';
 /** Options of {@link obsSseGuard}. */
 export type ObsSseGuardOptions = GuardHookOptions;
 
+/**
+ * An undici 7 interceptor (`Dispatcher.DispatcherComposeInterceptor`): it returns a dispatch of the type it
+ * wraps. Spelt structurally so that these declarations compile without undici, an optional peer, installed.
+ */
+export type ObsSseInterceptor = <D extends (options: never, handler: never) => boolean>(dispatch: D) => D;
+
 type IncomingHeaders = Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseStart']>>[2];
 
 const MAX_CAPTURED_XML = 64 * 1024;
@@ -301,9 +307,9 @@ function dispatchAfterForm(
  * InitiateMultipartUpload's XML body is read (as it streams to the caller) for its upload id, so later
  * parts are held to its SSE-C key. One log line per exchange, in the proxy's shape.
  */
-export function obsSseGuard(options: ObsSseGuardOptions = {}): Dispatcher.DispatcherComposeInterceptor {
+export function obsSseGuard(options: ObsSseGuardOptions = {}): ObsSseInterceptor {
   const setup = setupHook(options);
-  return (dispatch) =>
+  const interceptor: Dispatcher.DispatcherComposeInterceptor = (dispatch) =>
     function obsSseGuardDispatch(
       opts: Dispatcher.DispatchOptions,
       handler: Dispatcher.DispatchHandler,
@@ -341,4 +347,5 @@ export function obsSseGuard(options: ObsSseGuardOptions = {}): Dispatcher.Dispat
       ex.tDispatch = performance.now();
       return dispatch(opts, new GuardHandler(handler, ex));
     };
+  return interceptor as ObsSseInterceptor;
 }

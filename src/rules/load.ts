@@ -1,6 +1,7 @@
 import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CHECK_KINDS } from '../checks';
 import type { Provenance } from '../types';
 import type {
   Cell,
@@ -128,6 +129,29 @@ function resolveTable(
 }
 
 /**
+ * Each rule names a kind of the closed registry, and its options pass that kind's own schema. Checked here,
+ * at load, so that the checker (and the isomorphic core that compiles the shipped rules) carries no ajv.
+ */
+function checkRuleOptions(ajv: Ajv2020, rules: readonly RuleDef[]): void {
+  const validators = new Map<string, ReturnType<Ajv2020['compile']>>();
+  for (const rule of rules) {
+    const kind = CHECK_KINDS.get(rule.kind);
+    // The pointer counts rules within their own file, as an editor shows them.
+    const i = rules.filter((r) => r.file === rule.file).indexOf(rule);
+    if (!kind) {
+      throw new RuleLoadError(
+        rule.file,
+        `/rules/${i}/kind`,
+        `rule "${rule.id}" names check kind "${rule.kind}"; known kinds: ${[...CHECK_KINDS.keys()].join(', ')}`,
+      );
+    }
+    let validate = validators.get(rule.kind);
+    if (!validate) validators.set(rule.kind, (validate = ajv.compile(kind.optionsSchema)));
+    assertValid(validate, rule.options, rule.file, `/rules/${i}/options`);
+  }
+}
+
+/**
  * Reads every rule file, validates each against its schema in rules/schema/ (ajv), checks the references
  * between files, and resolves defaults (provenance, `like`). Throws RuleLoadError on the first problem.
  */
@@ -219,6 +243,8 @@ export function loadRuleSet(rulesDir: string = defaultRulesDir()): RuleSet {
       }
     }
   });
+
+  checkRuleOptions(ajv, rules);
 
   const s3 = load<DialectDef>(ajv, rulesDir, 'dialect-s3.json', 'dialect');
   return {

@@ -1,4 +1,4 @@
-import * as crypto from 'node:crypto';
+import { md5 } from '../md5';
 
 const ALPHABET = '[A-Za-z0-9+/]';
 // In canonical base64 the unused low bits of the last character are zero, which leaves only these characters.
@@ -57,22 +57,65 @@ export function describeBase64(value: string, bytes: number): string {
     return 'it uses the URL-safe alphabet; use standard base64 (+ and /)';
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value))
     return `it has ${value.length} characters, some outside the base64 alphabet`;
-  const decoded = Buffer.from(value, 'base64').length;
+  const decoded = decodeBase64(value).length;
   if (decoded !== bytes) return `it decodes to ${decoded} bytes, not ${bytes}`;
   return `it has ${value.length} characters; the canonical form has ${base64Length(bytes)}, padded with '='`;
 }
 
 /** Base64 MD5 of the bytes a base64 string decodes to. */
 export function md5OfBase64(value: string): string {
-  // crypto.hash (Node >= 20.12) skips the Hash object, which is most of the cost for a 32-byte input.
-  if (!isCanonicalBase64(value, KEY_BYTES.length))
-    return crypto.hash('md5', Buffer.from(value, 'base64'), 'base64');
-  // The common case, a 256-bit key: decode into a fixed scratch array instead of a new Buffer per request,
+  if (!isCanonicalBase64(value, KEY_BYTES.length)) return encodeBase64(md5(decodeBase64(value)));
+  // The common case, a 256-bit key: decode into a fixed scratch array instead of a new array per request,
   // and wipe it afterwards so no key bytes linger.
   decodeInto(value, KEY_BYTES);
-  const digest = crypto.hash('md5', KEY_BYTES, 'base64');
+  const digest = encodeBase64(md5(KEY_BYTES));
   KEY_BYTES.fill(0);
   return digest;
+}
+
+const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Standard, padded base64 of `bytes`, as `Buffer#toString('base64')` and `btoa` write it. */
+export function encodeBase64(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const rest = bytes.length - i;
+    const bits = (bytes[i]! << 16) | ((rest > 1 ? bytes[i + 1]! : 0) << 8) | (rest > 2 ? bytes[i + 2]! : 0);
+    out += LETTERS[bits >>> 18]! + LETTERS[(bits >>> 12) & 63]!;
+    out += rest > 1 ? LETTERS[(bits >>> 6) & 63]! : '=';
+    out += rest > 2 ? LETTERS[bits & 63]! : '=';
+  }
+  return out;
+}
+
+/**
+ * Decodes base64 leniently, as Node's `Buffer.from(value, 'base64')` does: both alphabets, padding optional,
+ * other characters skipped, and the first `=` ends the data.
+ */
+export function decodeBase64(value: string): Uint8Array {
+  const out = new Uint8Array(Math.ceil((value.length * 3) / 4));
+  let o = 0;
+  let bits = 0;
+  let count = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 61 /* = */) break;
+    const v = c === 45 /* - */ ? 63 : c === 95 /* _ */ ? 64 : SEXTET[c]!;
+    if (v === 0) continue;
+    bits = (bits << 6) | (v - 1);
+    if (++count === 4) {
+      out[o++] = bits >>> 16;
+      out[o++] = (bits >>> 8) & 255;
+      out[o++] = bits & 255;
+      bits = count = 0;
+    }
+  }
+  if (count === 2) out[o++] = bits >>> 4;
+  else if (count === 3) {
+    out[o++] = bits >>> 10;
+    out[o++] = (bits >>> 2) & 255;
+  }
+  return out.subarray(0, o);
 }
 
 const KEY_BYTES = new Uint8Array(32);

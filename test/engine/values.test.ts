@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { CHECK_KINDS } from '../../src/checks';
-import { getChecker } from '../../src';
+import { getChecker, OPERATIONS, validateHeaders } from '../../src';
 import { ScanState } from '../../src/engine/state';
 import * as crypto from 'node:crypto';
 import {
@@ -75,6 +75,14 @@ test('every compiled check passes when none of its trigger headers is present (t
       Record<string, { checks: { check: { triggers: number; test(s: ScanState): boolean } }[] }>
     >;
   };
+  // Operations and directions compile on first use: judge an empty map of each to compile them all.
+  for (const operation of OPERATIONS) {
+    for (const direction of ['request', 'response'] as const) {
+      // AppendObject compiles per append too: position unknown, the first (0), a later one.
+      for (const position of operation === 'AppendObject' ? [undefined, 0, 1] : [undefined])
+        validateHeaders({ operation, direction, headers: {}, position });
+    }
+  }
   let count = 0;
   for (const byDirection of checker.compiled.values()) {
     for (const c of Object.values(byDirection)) {

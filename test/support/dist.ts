@@ -26,8 +26,10 @@ export const BIN = join(ROOT, 'dist', 'cjs', 'src', 'cli', 'main.js');
 const INPUTS = [
   join(ROOT, 'src'),
   join(ROOT, 'generated', 'types.ts'),
+  join(ROOT, 'generated', 'ruleset.ts'),
   join(ROOT, 'tsconfig.json'),
   join(ROOT, 'scripts', 'build.js'),
+  join(ROOT, 'scripts', 'entries.js'),
 ];
 
 const LOCK = join(
