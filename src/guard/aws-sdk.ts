@@ -1,22 +1,15 @@
 /**
  * The guard inside the AWS SDK for JavaScript v3: `client.middlewareStack.use(obsSsePlugin({ mode }))`.
  * A thin adapter: it turns the SDK's serialised request into a {@link GuardRequest}, lets the shared
- * hook judge it (src/guard/hook.ts), and turns the verdict back into the SDK's terms (a thrown
+ * guard core judge it (src/guard/core.ts), and turns the verdict back into the SDK's terms (a thrown
  * {@link ObsSseGuardError}, or the request passed on). `@aws-sdk/client-s3` is an optional peer
  * dependency: the SDK's shapes are described structurally here, so nothing of it is imported.
  */
 import { performance } from 'node:perf_hooks';
 
-import type { GuardRequest, HeaderPairs, UpstreamScheme } from '../proxy/types';
-import {
-  guardError,
-  judgeRequest,
-  setupHook,
-  type GuardHookOptions,
-  type HookSetup,
-  type Judged,
-} from './hook';
-import { exchangeLogLine, roundMs, safeLog } from './log';
+import type { GuardRequest, HeaderPairs, UpstreamScheme } from './contract';
+import { createGuardCore, type GuardCoreOptions, type GuardExchange } from './core';
+import { roundMs } from './log';
 
 /** The parts of the SDK's `HttpRequest` (@smithy/protocol-http) the plugin reads. */
 export interface SdkHttpRequest {
@@ -55,12 +48,10 @@ export interface ObsSsePlugin {
 }
 
 /** Options of {@link obsSsePlugin}: the hooks' options (`mode`, `log`, `guard`, `addressing`, ...). */
-export type ObsSsePluginOptions = GuardHookOptions;
+export type ObsSsePluginOptions = GuardCoreOptions;
 
 /** The name the plugin's middleware has in the stack, e.g. for `client.middlewareStack.remove()`. */
 export const OBS_SSE_MIDDLEWARE = 'obsSseGuardMiddleware';
-
-const NO_CODES: string[] = [];
 
 function isHttpRequest(x: unknown): x is SdkHttpRequest {
   const r = x as Partial<SdkHttpRequest> | null;
@@ -107,29 +98,19 @@ function statusOf(response: unknown): SdkHttpResponse | undefined {
     : undefined;
 }
 
-/** Judges the response head (logged only), and hands a successful initiate's upload id to the sessions. */
-function observe(setup: HookSetup, judged: Judged, response: unknown, output: unknown): string[] {
+/**
+ * Judges the response head (logged only), and hands a successful initiate's upload id to the sessions; the
+ * SDK has parsed and consumed the body by now, so its parsed upload id stands in for the XML.
+ */
+function observe(ex: GuardExchange, response: unknown, output: unknown): number | null {
   const res = statusOf(response);
-  if (!res) return NO_CODES;
-  const head = {
-    status: res.statusCode,
-    headers: Object.entries(res.headers).map(([n, v]) => [n, String(v)] as [string, string]),
-  };
-  try {
-    const findings = setup.guard.checkResponse(judged.req, head, judged.verdict);
-    // The SDK has parsed and consumed the body by now; its parsed upload id stands in for the XML.
-    if (findings.wantBody)
-      setup.guard.observeResponseBody?.(judged.req, head, uploadIdXml(output), judged.verdict);
-    return findings.codes;
-  } catch (err) {
-    safeLog(setup.log, {
-      event: 'guard_error',
-      phase: 'response',
-      time: new Date().toISOString(),
-      error: String(err),
-    });
-    return ['guard/response-check-failed'];
-  }
+  if (!res) return null;
+  ex.response(
+    res.statusCode,
+    Object.entries(res.headers).map(([n, v]) => [n, String(v)] as [string, string]),
+  );
+  ex.responseBody(uploadIdXml(output));
+  return res.statusCode;
 }
 
 /**
@@ -146,61 +127,36 @@ function observe(setup: HookSetup, judged: Judged, response: unknown, output: un
  * CreateMultipartUpload's upload id is remembered, so later parts are held to its SSE-C key.
  */
 export function obsSsePlugin(options: ObsSsePluginOptions = {}): ObsSsePlugin {
-  const setup = setupHook(options);
+  const core = createGuardCore(options);
   const middleware: Middleware = (next) => async (args) => {
     if (!isHttpRequest(args.request)) return next(args);
     const t0 = performance.now();
-    const startedAt = Date.now();
     const r = args.request;
     const req = guardRequestOf(r);
-    const judged = judgeRequest(setup, req, t0);
+    const ex = core.judge(req, t0);
     const url = `${r.protocol.replace(/:$/, '')}://${req.headers.find(([n]) => n.toLowerCase() === 'host')![1]}${req.url}`;
-    const line = (
-      status: number | null,
-      responseCodes: readonly string[],
-      tSent: number,
-      error?: string,
-    ): void =>
-      safeLog(
-        setup.log,
-        exchangeLogLine({
-          startedAt,
-          method: req.method,
-          url,
-          operation: judged.verdict.operation,
-          verdict: judged.label,
-          codes: judged.verdict.codes,
-          responseCodes,
-          diagnostics: judged.verdict.diagnostics,
-          status,
-          upstreamMs: tSent > 0 ? roundMs(performance.now() - tSent) : null,
-          addedMs: roundMs(judged.added),
-          totalMs: roundMs(performance.now() - t0),
-          error,
-        }),
-      );
-    if (judged.label === 'blocked') {
-      line(null, NO_CODES, 0);
-      throw guardError(req, judged.verdict, url);
+    if (ex.refused) {
+      ex.finish({ status: null, url });
+      throw ex.error(url);
     }
     const tSent = performance.now();
+    const upstreamMs = (): number => roundMs(performance.now() - tSent);
     let result: Awaited<ReturnType<Handler>>;
     try {
       result = await next(args);
     } catch (err) {
       // A service error still carries the response: its status is logged, its head judged.
-      const response = (err as { $response?: unknown }).$response;
-      const status = statusOf(response)?.statusCode ?? null;
-      line(
+      const status = observe(ex, (err as { $response?: unknown }).$response, undefined);
+      ex.finish({
         status,
-        status === null ? NO_CODES : observe(setup, judged, response, undefined),
-        tSent,
-        status === null ? String((err as Error).name) : undefined,
-      );
+        url,
+        upstreamMs: upstreamMs(),
+        error: status === null ? String((err as Error).name) : undefined,
+      });
       throw err;
     }
-    const responseCodes = observe(setup, judged, result.response, result.output);
-    line(statusOf(result.response)?.statusCode ?? null, responseCodes, tSent);
+    const status = observe(ex, result.response, result.output);
+    ex.finish({ status, url, upstreamMs: upstreamMs() });
     return result;
   };
   return {
