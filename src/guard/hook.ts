@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 
 import type { GuardRequest, ProxyGuard, ProxyMode, RequestVerdict, VerdictLabel } from '../proxy/types';
 import type { FormScan } from '../traffic/form';
-import { redactUrl } from '../redact';
+import { exchangeSecrets, redactUrl } from '../redact';
 import type { Diagnostic } from '../types';
 import { createEngineGuard, type EngineGuardOptions } from './engine-guard';
 import { ObsSseGuardError } from './error';
@@ -59,6 +59,8 @@ export interface Judged {
   readForm: boolean;
   /** Milliseconds the hook has added to the exchange so far. */
   added: number;
+  /** PostObject's fields once read, so that a key among them is redacted wherever else it shows. */
+  formFields?: FormScan['fields'];
 }
 
 /**
@@ -115,21 +117,31 @@ export function judgeForm(judged: Judged, form: FormScan, since: number): void {
     setup.guard.checkForm ? setup.guard.checkForm(req, form, head) : head,
   );
   judged.verdict = verdict;
+  judged.formFields = form.fields;
   judged.label = labelOf(setup, verdict);
   judged.failed = failed;
   judged.readForm = false;
   judged.added += performance.now() - since;
 }
 
-/** The typed error for a blocking verdict; its message names the codes and headers, never a value. */
-export function guardError(req: GuardRequest, verdict: RequestVerdict, url = req.url): ObsSseGuardError {
+/**
+ * The typed error for a blocking verdict; its message names the codes and headers, never a value, and
+ * its URL has every key of the request (headers, query, `formFields`) redacted.
+ */
+export function guardError(
+  req: GuardRequest,
+  verdict: RequestVerdict,
+  url = req.url,
+  formFields?: FormScan['fields'],
+): ObsSseGuardError {
   const summary = verdict.message ?? 'SSE header check failed';
+  const safeUrl = redactUrl(url, exchangeSecrets({ url, headers: req.headers, fields: formFields }));
   return new ObsSseGuardError({
     codes: verdict.codes,
     diagnostics: verdict.diagnostics as Diagnostic[],
     operation: verdict.operation,
     method: req.method,
-    url: redactUrl(url),
-    message: `obs-sse guard blocked ${req.method} ${redactUrl(url)}: ${summary} [${verdict.codes.join(', ')}]`,
+    url: safeUrl,
+    message: `obs-sse guard blocked ${req.method} ${safeUrl}: ${summary} [${verdict.codes.join(', ')}]`,
   });
 }

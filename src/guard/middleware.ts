@@ -195,7 +195,7 @@ export function obsSseMiddleware(options: ObsSseMiddlewareOptions): ObsSseMiddle
       return;
     }
     if (onBlock === 'next') {
-      next(guardError(judged.req, judged.verdict));
+      next(guardError(judged.req, judged.verdict, judged.req.url, judged.formFields));
     } else if (judged.failed) {
       respond(req, res, 'InternalError', 'The SSE header check failed; the request was not forwarded');
     } else {
@@ -238,6 +238,8 @@ export function obsSseMiddleware(options: ObsSseMiddlewareOptions): ObsSseMiddle
         startedAt,
         method: req.method,
         url: req.url,
+        requestHeaders: req.headers,
+        formFields: judged.formFields,
         operation: verdict.operation,
         verdict: label,
         codes: verdict.codes,

@@ -172,6 +172,8 @@ class GuardHandler implements Dispatcher.DispatchHandler {
         startedAt: ex.startedAt,
         method: ex.req.method,
         url: ex.url,
+        requestHeaders: ex.req.headers,
+        formFields: ex.formFields,
         operation: ex.verdict.operation,
         verdict: ex.label,
         codes: ex.verdict.codes,
@@ -196,6 +198,8 @@ function block(ex: Exchange, handler: Dispatcher.DispatchHandler): void {
       startedAt: ex.startedAt,
       method: req.method,
       url,
+      requestHeaders: req.headers,
+      formFields: ex.formFields,
       operation: verdict.operation,
       verdict: 'blocked',
       codes: verdict.codes,
@@ -207,7 +211,7 @@ function block(ex: Exchange, handler: Dispatcher.DispatchHandler): void {
       totalMs: roundMs(performance.now() - ex.t0),
     }),
   );
-  handler.onResponseError?.(idleController(), guardError(req, verdict, url));
+  handler.onResponseError?.(idleController(), guardError(req, verdict, url, ex.formFields));
 }
 
 /**

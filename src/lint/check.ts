@@ -3,7 +3,7 @@
  * multipart sessions) and the collecting of findings happen where exchanges are merged in order. This
  * split lets worker threads check NDJSON batches in parallel (./parallel.ts).
  */
-import { redactUrl } from '../redact';
+import { exchangeSecrets, redactUrl, type SecretValues } from '../redact';
 import { normalizeEndpoint, presignedSseParams, type Exchange } from '../traffic';
 import {
   inspectRequest,
@@ -36,6 +36,11 @@ export interface Checked {
   response: readonly Diagnostic[];
   /** Set for the multipart operations and appends, whose checks depend on earlier exchanges. */
   session?: { req: RequestInspection; status?: number; body?: string };
+  /**
+   * The exchange's secrets ({@link SecretValues.list}), when it has any: whatever is printed about
+   * it is redacted with them where findings are made (./pipeline.ts), possibly in another thread.
+   */
+  secrets?: string[];
 }
 
 const SESSION_OPS: ReadonlySet<Operation> = new Set([
@@ -48,6 +53,27 @@ const SESSION_OPS: ReadonlySet<Operation> = new Set([
 
 /** `s` shortened to `max` characters. */
 export const clip = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+
+/** The secrets of a recorded exchange: in its URL, headers, form fields and bodies. */
+export function recordedSecrets(ex: Exchange): SecretValues {
+  return exchangeSecrets({
+    url: ex.url,
+    headers: ex.responseHeaders ? [...ex.requestHeaders, ...ex.responseHeaders] : ex.requestHeaders,
+    fields: ex.postData?.params,
+    texts: [ex.postData?.text, ex.responseText],
+  });
+}
+
+/** What an exchange is printed as: redacted with its secrets, and shortened. */
+function printed(ex: Exchange): Pick<Checked, 'method' | 'url' | 'secrets'> {
+  const secrets = recordedSecrets(ex);
+  const p: Pick<Checked, 'method' | 'url' | 'secrets'> = {
+    method: ex.method,
+    url: clip(redactUrl(ex.url, secrets), MAX_URL),
+  };
+  if (secrets.size > 0) p.secrets = secrets.list();
+  return p;
+}
 
 /** Zero counts. */
 export const emptyBatchCounts = (): BatchCounts => ({ exchanges: 0, checked: 0, skipped: {} });
@@ -138,8 +164,7 @@ export class ExchangeChecker {
     if (!keepAll && !session && req.diagnostics.length === 0 && response.length === 0) return undefined;
     const checked: Checked = {
       entry: ex.entry,
-      method: ex.method,
-      url: clip(redactUrl(ex.url), MAX_URL),
+      ...printed(ex),
       operation: c.kind === 'operation' ? c.operation : c.detail,
       request: req.diagnostics,
       response,
@@ -168,8 +193,7 @@ export class ExchangeChecker {
     if (!keepAll) return undefined;
     return {
       entry: ex.entry,
-      method: ex.method,
-      url: clip(redactUrl(ex.url), MAX_URL),
+      ...printed(ex),
       operation: '',
       skipped: { reason, detail },
       request: [],

@@ -5,6 +5,7 @@
  * are checked by worker threads in batches (./parallel.ts) and merged here in input order.
  */
 import { availableParallelism } from 'node:os';
+import { redactByValue, SecretValues } from '../redact';
 import type { Diagnostic } from '../types';
 import {
   detectStream,
@@ -106,7 +107,8 @@ export class Run {
   inputError(e: Omit<InputError, 'file'>): void {
     this.counts.inputErrors++;
     this.total.inputErrors++;
-    this.inputErrors.push({ file: this.file, ...e, message: clip(e.message, MAX_MESSAGE) });
+    // Reader messages quote names (`requestHeaders["…"]`), and a name can hold a key.
+    this.inputErrors.push({ file: this.file, ...e, message: clip(redactByValue(e.message), MAX_MESSAGE) });
   }
 
   /** Checks the reader's items in this thread. */
@@ -142,25 +144,28 @@ export class Run {
 
   /** Merges one checked exchange: its findings, in order with its session step. */
   apply(c: Checked): void {
+    // Everything printed about the exchange goes through its secrets, whatever text carries it.
+    const secrets = c.secrets ? SecretValues.fromList(c.secrets) : undefined;
+    const safe = (text: string): string => redactByValue(text, secrets);
     if (this.exchanges && this.exchanges.length < this.maxFindings) {
-      const r: ExchangeRecord = { file: this.file, entry: c.entry, method: c.method, url: c.url };
+      const r: ExchangeRecord = { file: this.file, entry: c.entry, method: safe(c.method), url: c.url };
       if (this.ndjson) r.line = c.entry + 1;
-      if (c.skipped) r.skipped = c.skipped;
-      else r.operation = c.operation;
+      if (c.skipped) r.skipped = { reason: c.skipped.reason, detail: safe(c.skipped.detail) };
+      else r.operation = safe(c.operation);
       this.exchanges.push(r);
     }
-    if (c.request.length > 0) this.add(c, c.request);
+    if (c.request.length > 0) this.add(c, c.request, safe);
     if (c.session) {
       const diags = this.sessions.request(c.session.req);
-      if (diags.length > 0) this.add(c, diags);
+      if (diags.length > 0) this.add(c, diags, safe);
     }
-    if (c.response.length > 0) this.add(c, c.response);
+    if (c.response.length > 0) this.add(c, c.response, safe);
     if (c.session?.status !== undefined) {
       this.sessions.response(c.session.req, { status: c.session.status, body: c.session.body });
     }
   }
 
-  private add(c: Checked, list: readonly Diagnostic[]): void {
+  private add(c: Checked, list: readonly Diagnostic[], safe: (text: string) => string): void {
     const { counts, total } = this;
     for (const d of list) {
       const key = d.severity === 'error' ? 'errors' : d.severity === 'warning' ? 'warnings' : 'infos';
@@ -173,16 +178,16 @@ export class Run {
       const f: Finding = {
         file: this.file,
         entry: c.entry,
-        operation: d.operation ?? c.operation,
+        operation: safe(d.operation ?? c.operation),
         direction: d.direction ?? 'request',
         code: d.code,
         severity: d.severity,
-        message: clip(d.message, MAX_MESSAGE),
-        method: c.method,
+        message: clip(safe(d.message), MAX_MESSAGE),
+        method: safe(c.method),
         url: c.url,
       };
       if (this.ndjson) f.line = c.entry + 1;
-      if (d.header !== undefined) f.header = d.header;
+      if (d.header !== undefined) f.header = safe(d.header);
       this.findings.push(f);
     }
   }

@@ -627,6 +627,8 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
         startedAt: ex.startedAt,
         method: ex.method,
         url: ex.target,
+        requestHeaders: ex.head.pairs,
+        formFields: ex.formFields,
         operation: ex.verdict?.operation,
         verdict: ex.label,
         codes: ex.verdict?.codes ?? EMPTY,
