@@ -12,7 +12,7 @@
  * of one exchange ({@link exchangeSecrets}) and any run that decodes to 32 bytes are replaced wherever
  * they occur, whatever carries them (see ./redact-values.ts).
  */
-import { percentDecodeAll, redactValues, SecretValues } from './redact-values';
+import { keyRunSpans, percentDecodeAll, redactValues, SecretValues } from './redact-values';
 
 export { SecretValues } from './redact-values';
 
@@ -329,6 +329,33 @@ export function redactText(text: string, secrets?: SecretValues): string {
     isSecretHeader(name) || isSecretQueryParam(name) ? `${pre}${REDACTED}${post}` : m,
   );
   return byValue(out, secrets);
+}
+
+/** True when `value`, percent-decoded, is one 256-bit key in base64 (either alphabet, padded or not). */
+function isBase64Key(value: string): boolean {
+  const v = percentDecodeAll(value);
+  // Hex runs of 64 are left out: a URL carries SHA-256 signatures in hex (`X-Amz-Signature`).
+  return keyRunSpans(v).some(([a, b]) => a === 0 && b === v.length && b !== 64);
+}
+
+/**
+ * The query and fragment parameters of a URL that carry a customer key: a key name (see
+ * {@link isKeyName}) with a value, or a value, or a bare name, that is a 256-bit key in base64. Each is
+ * named as sent but decoded, and redacted by value, so the names never hold the key.
+ */
+export function urlKeyParams(url: string): string[] {
+  const hashAt = url.indexOf('#');
+  const beforeHash = hashAt < 0 ? url : url.slice(0, hashAt);
+  const queryAt = beforeHash.indexOf('?');
+  const query = queryAt < 0 ? '' : beforeHash.slice(queryAt + 1);
+  const fragment = hashAt < 0 ? '' : url.slice(hashAt + 1);
+  const out: string[] = [];
+  for (const [name, value] of [...params(query), ...params(fragment)]) {
+    const carries =
+      value !== '' ? (isKeyName(name) && value.trim() !== '') || isBase64Key(value) : isBase64Key(name);
+    if (carries) out.push(redactByValue(name));
+  }
+  return out;
 }
 
 /** What an exchange is made of, as far as secrets go; every part is optional. */

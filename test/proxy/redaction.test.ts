@@ -203,6 +203,18 @@ it('every placement reached the proxy, and the upstream really echoed a key', ()
   expect(answers.join('\n')).toContain('<ArgumentValue>');
 });
 
+it('the guard refuses every key it finds in the URL, with sse-c/key-in-url', () => {
+  const lines = proxy!.logs().filter((l) => l.event === 'exchange');
+  for (const file of ['minio.bin', 'semi.bin', 'frag.bin', 'dbl.bin']) {
+    const line = lines.find((l) => String(l.url).includes(file));
+    expect({ file, verdict: line?.verdict, codes: line?.codes }).toMatchObject({
+      file,
+      verdict: 'blocked',
+      codes: expect.arrayContaining(['sse-c/key-in-url']) as unknown,
+    });
+  }
+});
+
 it('the stdout log lines and stderr carry no key', () => {
   expectNoLeak('proxy stdout', proxy!.stdout(), KEYS);
   expectNoLeak('proxy stderr', proxy!.stderr(), KEYS);
