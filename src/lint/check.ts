@@ -75,6 +75,15 @@ function printed(ex: Exchange): Pick<Checked, 'method' | 'url' | 'secrets'> {
   return p;
 }
 
+/**
+ * The message of an exchange that could not be checked: an exception in parsing or classifying it
+ * (a form part that breaks the form parser, say) costs that entry only. `where` is `entry 3` or `line 4`.
+ */
+export function uncheckedMessage(where: string, err: unknown): string {
+  const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return `${where}: could not be checked (${what}); the other exchanges are`;
+}
+
 /** Zero counts. */
 export const emptyBatchCounts = (): BatchCounts => ({ exchanges: 0, checked: 0, skipped: {} });
 

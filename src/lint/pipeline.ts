@@ -13,7 +13,6 @@ import {
   unwrapContainers,
   HarScanner,
   LOG_PRESETS,
-  NdjsonSplitter,
   TRAFFIC_FORMATS,
   type ByteSource,
   type TrafficFormat,
@@ -25,9 +24,11 @@ import {
   emptyBatchCounts,
   ExchangeChecker,
   runInspectOptions,
+  uncheckedMessage,
   type BatchCounts,
   type Checked,
 } from './check';
+import { lintSplitter } from './batch';
 import { toBuffer, type LintInput } from './inputs';
 import { lintNdjsonInWorkers, workerScript } from './parallel';
 import {
@@ -44,7 +45,7 @@ import {
 
 /** The synchronous cores of the two readers, which skip a per-record async step. */
 interface Scanner {
-  /** HarScanner answers false once the input is malformed; NdjsonSplitter answers nothing. */
+  /** False once the input cannot be read on: a malformed HAR, an NDJSON line over the bound. */
   push(chunk: Buffer, out: TrafficItem[]): unknown;
   end(out: TrafficItem[]): unknown;
 }
@@ -116,7 +117,13 @@ export class Run {
     for (let i = 0; i < out.length; i++) {
       const item = out[i] as TrafficItem;
       if (item.kind === 'exchange') {
-        const checked = this.checker.check(item.exchange, this.local, this.keepAll);
+        let checked: Checked | undefined;
+        try {
+          checked = this.checker.check(item.exchange, this.local, this.keepAll);
+        } catch (err) {
+          this.uncheckable(item.exchange.entry, err);
+          continue;
+        }
         if (checked) this.apply(checked);
       } else {
         const e: Omit<InputError, 'file'> = { message: item.message, ...item.position };
@@ -142,8 +149,24 @@ export class Run {
     c.skipped = {};
   }
 
-  /** Merges one checked exchange: its findings, in order with its session step. */
+  /** An exchange that threw while being checked: an input error for that entry, and reading goes on. */
+  private uncheckable(entry: number, err: unknown): void {
+    const e: Omit<InputError, 'file'> = { entry, message: '' };
+    if (this.ndjson) e.line = entry + 1;
+    e.message = uncheckedMessage(this.ndjson ? `line ${entry + 1}` : `entry ${entry}`, err);
+    this.inputError(e);
+  }
+
+  /** Merges one checked exchange: its findings, in order with its session step; a throw costs that entry. */
   apply(c: Checked): void {
+    try {
+      this.merge(c);
+    } catch (err) {
+      this.uncheckable(c.entry, err);
+    }
+  }
+
+  private merge(c: Checked): void {
     // Everything printed about the exchange goes through its secrets, whatever text carries it.
     const secrets = c.secrets ? SecretValues.fromList(c.secrets) : undefined;
     const safe = (text: string): string => redactByValue(text, secrets);
@@ -275,7 +298,7 @@ export async function lint(inputs: readonly LintInput[], options: LintOptions = 
       const scanner: Scanner =
         format === 'har'
           ? new HarScanner()
-          : new NdjsonSplitter(format === 'ndjson' ? {} : { records: LOG_PRESETS[format] });
+          : lintSplitter(options.maxLineBytes, format === 'ndjson' ? undefined : LOG_PRESETS[format]);
       const out: TrafficItem[] = [];
       for await (const chunk of source) {
         const buf = toBuffer(chunk);
@@ -283,7 +306,7 @@ export async function lint(inputs: readonly LintInput[], options: LintOptions = 
         const ok = scanner.push(buf, out);
         run.drain(out);
         options.onProgress?.({ file, bytes, size, exchanges: counts.exchanges });
-        // A malformed HAR cannot be resynchronised; leaving the loop closes the file.
+        // A malformed HAR cannot be resynchronised, an over-long line may never end: leaving the loop closes the file.
         if (ok === false) break;
       }
       scanner.end(out);
