@@ -112,8 +112,13 @@ function isHexSpan(s: string, a: number, b: number): boolean {
  * alphabet, with the `=` that pads them) or 64 hex digits. A candidate starts and ends at the edge of a
  * run of base64 characters or next to one of `+ / - _`, so a key joined to a path (`/bucket/KEY`) or
  * a word (`x-KEY`) is found too.
+ *
+ * `glued` also takes any longer run that looks random (both cases, not a hyphenated name), the way the
+ * engine redacts diagnostics: a key glued to other characters (`KEYabc`) is found, and so is any long
+ * random token, an S3 upload id among them. For text people read; a recording that a tool reads back
+ * keeps its upload ids (see {@link SecretValues.recording}).
  */
-export function keyRunSpans(s: string): Array<[number, number]> {
+export function keyRunSpans(s: string, glued = false): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
   const n = s.length;
   for (let i = 0; i < n;) {
@@ -123,7 +128,10 @@ export function keyRunSpans(s: string): Array<[number, number]> {
     }
     let end = i;
     while (end < n && isRunChar(s.charCodeAt(end))) end++;
-    if (end - i >= KEY_BASE64_CHARS) findInRun(s, i, end, spans);
+    if (end - i >= KEY_BASE64_CHARS) {
+      findInRun(s, i, end, spans);
+      if (glued && end - i > KEY_BASE64_CHARS && looksRandomBase64(s, i, end)) spans.push([i, end]);
+    }
     i = end;
   }
   return spans;
@@ -157,6 +165,12 @@ const HEX = /^(?:[0-9a-fA-F]{2})+$/;
  * they are redacted where they were sent, but words that short occur everywhere.
  */
 export class SecretValues {
+  /**
+   * Redacting a recording (a HAR) that tools read back: only runs that decode to exactly 32 bytes are
+   * taken by shape, so that upload ids survive for the session checks. Otherwise (the default, for
+   * text people read) longer random runs are taken too (`glued` in {@link keyRunSpans}).
+   */
+  recording = false;
   private readonly exact = new Set<string>();
   /** Hex spellings, lower-case, compared case-insensitively. */
   private readonly hex = new Set<string>();
@@ -228,14 +242,14 @@ export class SecretValues {
 }
 
 /**
- * `raw` with every run that decodes to 32 bytes, and every spelling of `secrets`, replaced by
- * `replacement`. Matching happens on the percent-decoded text; the replacement covers the raw
+ * `raw` with every run that decodes to 32 bytes (and, unless `secrets` is a recording's, every longer
+ * random run), and every spelling of `secrets`, replaced by `replacement`. Matching happens on the percent-decoded text; the replacement covers the raw
  * characters (escapes included) the match came from, and everything else is kept byte for byte.
  */
 export function redactValues(raw: string, secrets: SecretValues | undefined, replacement: string): string {
   if (raw === '') return raw;
   const view = decodedView(raw);
-  const spans = keyRunSpans(view.text);
+  const spans = keyRunSpans(view.text, secrets?.recording !== true);
   if (secrets !== undefined) spans.push(...secrets.spans(view.text));
   if (spans.length === 0) return raw;
   spans.sort((x, y) => x[0] - y[0] || y[1] - x[1]);

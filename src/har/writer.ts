@@ -196,12 +196,15 @@ function entrySecrets(entry: HarEntry): SecretValues {
   const { request, response } = entry;
   const pairs = (list: readonly HarNameValue[]): Array<[string, string]> =>
     list.map((h) => [h.name, h.value]);
-  return exchangeSecrets({
+  const secrets = exchangeSecrets({
     url: request.url,
     headers: [...pairs(request.headers), ...pairs(response.headers)],
     fields: [...(request.postData?.params ?? []), ...request.queryString],
     texts: [request.postData?.text, response.content.text, response.redirectURL],
   });
+  // `obs-sse lint` reads the recording back: upload ids must stay to tie parts to their upload.
+  secrets.recording = true;
+  return secrets;
 }
 
 /**

@@ -15,7 +15,8 @@ import {
   redactUrl,
   REDACTED,
 } from '../../src/redact';
-import { keyRunSpans } from '../../src/redact-values';
+import { toHarEntry } from '../../src/har/writer';
+import { keyRunSpans, SecretValues } from '../../src/redact-values';
 import { rules } from '../support/arbitraries';
 import { leaksIn, type TestKey } from '../support/leaks';
 
@@ -97,11 +98,24 @@ describe('a 256-bit key is found by its shape alone', () => {
     }
   });
 
-  it('leaves upload ids and digests that are not 32 bytes alone', () => {
+  it('in a recording, leaves upload ids alone; in printed text, takes long random runs too', () => {
     const obsUploadId = '000001648453845DBB78F2340DD460D8';
     const s3UploadId = 'VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA';
     const url = `/b/k?uploadId=${obsUploadId}&partNumber=1&x=${s3UploadId}`;
-    expect(redactUrl(url)).toBe(url);
+    const recording = new SecretValues();
+    recording.recording = true;
+    expect(redactUrl(url, recording)).toBe(url);
+    expect(redactUrl(url)).toBe(`/b/k?uploadId=${obsUploadId}&partNumber=1&x=%5BREDACTED%5D`);
+  });
+
+  it('in printed text, finds a key glued to other characters', () => {
+    fc.assert(
+      fc.property(anyKey(), fc.stringMatching(/^[A-Za-z0-9]{1,8}$/), (k, glue) => {
+        for (const text of [`${k.b64.replace(/=+$/, '')}${glue}`, `${glue}${k.url}`]) {
+          expect(leaksIn(redactByValue(text), { k })).toEqual([]);
+        }
+      }),
+    );
   });
 });
 
@@ -167,4 +181,22 @@ it('an XML error that echoes a secret argument loses the value, whatever the val
   expect(redactText(xml)).toContain(`<ArgumentValue>${REDACTED}</ArgumentValue>`);
   const other = xml.replace('customer-key', 'customer-algorithm');
   expect(redactText(other)).toBe(other);
+});
+
+it('a HAR keeps the upload ids lint needs to tie parts to their upload, and loses the keys', () => {
+  const k = keyOf(Buffer.alloc(32, 9));
+  const id = 'VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA';
+  const entry = toHarEntry({
+    startedDateTime: new Date(0),
+    method: 'PUT',
+    url: `https://b.obs.example.com/o?partNumber=1&uploadId=${id}&note=${encodeURIComponent(k.b64)}`,
+    requestHeaders: [['x-obs-server-side-encryption-customer-key', k.b64]],
+    status: 200,
+    responseHeaders: [['Content-Type', 'application/xml']],
+    responseBodyText: `<InitiateMultipartUploadResult><UploadId>${id}</UploadId><Echo>${k.hex}</Echo></InitiateMultipartUploadResult>`,
+  });
+  const text = JSON.stringify(entry);
+  expect(entry.request.url).toContain(`uploadId=${id}`);
+  expect(entry.response.content.text).toContain(`<UploadId>${id}</UploadId>`);
+  expect(leaksIn(text, { k })).toEqual([]);
 });
