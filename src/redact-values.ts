@@ -88,17 +88,18 @@ const KEY_BASE64_CHARS = 43;
 /** Characters in a hex spelling of 32 bytes. */
 const KEY_HEX_CHARS = 64;
 
-// A piece of a hyphenated name: a lower-case, Title-case or upper-case word, or a number (`MD5`).
-const WORD = /^(?:[A-Z]?[a-z0-9]*|[A-Z0-9]+)$/;
+// A piece of a header name: a word in lower, Title or upper case, or a digest's name (`MD5`, `sha256`).
+const WORD = /^(?:[A-Za-z][a-z]*|[A-Z]+|md5|MD5|sha\d+|SHA\d+)$/;
 
 function looksRandomBase64(s: string, a: number, b: number): boolean {
+  // A key is anything but a name of words joined by hyphens, as header names are: 43 characters is the
+  // length of `x-amz-server-side-encryption-aws-kms-key-id` and of `amz-server-side-encryption-customer-
+  // key-MD5`. Random base64 that only `-` cuts into pieces that all read as words has odds far below
+  // 1e-9, and keys of one repeated byte (`/Pz8/Pz8…`, `-vr6-vr6…`) fail the test by their `/`, `+`, `_`
+  // or digits; only a key chosen to spell such a name is not found by its shape.
   const text = s.slice(a, b);
-  // A key's base64 has both cases (a 43-character run without one has odds below 1e-9)...
-  if (!/[A-Z]/.test(text) || !/[a-z]/.test(text)) return false;
-  // ...and is not a hyphenated name made of words, as header names are: 43 characters is the length of
-  // `x-amz-server-side-encryption-aws-kms-key-id` and of `amz-server-side-encryption-customer-key-MD5`.
-  // A random 43 characters cut by `+ / - _` into pieces that all read as words has odds far below 1e-9.
-  const pieces = text.split(/[+/_-]/);
+  if (/[+/_]/.test(text)) return true;
+  const pieces = text.split('-');
   return pieces.length === 1 || !pieces.every((p) => WORD.test(p));
 }
 

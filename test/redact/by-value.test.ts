@@ -30,7 +30,14 @@ const keyOf = (bytes: Uint8Array): TestKey => {
     url: b.toString('base64url'),
   };
 };
-const anyKey = (size = 32) => fc.uint8Array({ minLength: size, maxLength: size }).map(keyOf);
+// Random keys, and keys of one repeated byte (`AAAA…`, `/Pz8/Pz8…`), which people do use in tests.
+const anyKey = (size = 32) =>
+  fc
+    .oneof(
+      fc.uint8Array({ minLength: size, maxLength: size }),
+      fc.integer({ min: 0, max: 255 }).map((b) => new Uint8Array(size).fill(b)),
+    )
+    .map(keyOf);
 
 /** Every way a key is written into text: its encodings, escaped once or twice, hex in either case. */
 const written = (k: TestKey): fc.Arbitrary<string> =>
