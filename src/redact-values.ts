@@ -156,6 +156,21 @@ function findInRun(s: string, start: number, end: number, spans: Array<[number, 
 }
 
 const MIN_SECRET_CHARS = 8;
+
+/**
+ * Whether `s` has 43 characters in a row that base64 or percent-escapes use: without such a run no
+ * key can hide in it, escaped or not. A cheap test that spares the decoding view on most text.
+ */
+function hasKeyLongRun(s: string): boolean {
+  let run = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (isRunChar(c) || c === 37 /* % */ || c === 61 /* = */) {
+      if (++run >= KEY_BASE64_CHARS) return true;
+    } else run = 0;
+  }
+  return false;
+}
 const BASE64ISH = /^[A-Za-z0-9+/_-]+={0,2}$/;
 const HEX = /^(?:[0-9a-fA-F]{2})+$/;
 
@@ -201,10 +216,13 @@ export class SecretValues {
     const v = (value.indexOf('%') < 0 ? value : percentDecodeAll(value)).trim();
     if (v.length < MIN_SECRET_CHARS || v === '[REDACTED]') return;
     this.addExact(v);
-    let bytes: Buffer | undefined;
-    if (HEX.test(v)) bytes = Buffer.from(v, 'hex');
-    else if (BASE64ISH.test(v)) bytes = Buffer.from(v, 'base64'); // either alphabet
-    if (bytes === undefined || bytes.length < 6) return;
+    // `AAAA…` is hex and base64 at once: the bytes of either reading are spelt both ways.
+    if (HEX.test(v)) this.addBytes(Buffer.from(v, 'hex'));
+    if (BASE64ISH.test(v)) this.addBytes(Buffer.from(v, 'base64')); // either alphabet
+  }
+
+  private addBytes(bytes: Buffer): void {
+    if (bytes.length < 6) return;
     const url = bytes.toString('base64url');
     this.exact.add(url);
     this.addExact(url.replace(/-/g, '+').replace(/_/g, '/'));
@@ -248,7 +266,9 @@ export class SecretValues {
  * characters (escapes included) the match came from, and everything else is kept byte for byte.
  */
 export function redactValues(raw: string, secrets: SecretValues | undefined, replacement: string): string {
-  if (raw === '') return raw;
+  // Fast path, as every log line passes here: nothing to search for, and no run long enough for a key.
+  if (raw.length < MIN_SECRET_CHARS) return raw;
+  if ((secrets === undefined || secrets.size === 0) && !hasKeyLongRun(raw)) return raw;
   const view = decodedView(raw);
   const spans = keyRunSpans(view.text, secrets?.recording !== true);
   if (secrets !== undefined) spans.push(...secrets.spans(view.text));

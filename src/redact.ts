@@ -101,14 +101,34 @@ const plainName = (name: string): string => percentDecodeAll(name).trim().toLowe
  */
 export function isKeyName(name: string): boolean {
   // Most names have neither `customer` nor an escape: they are answered without decoding (a hot path).
-  if (name.indexOf('%') < 0 && !/customer/i.test(name)) return false;
+  if (name.indexOf('%') < 0 && !hasCustomer(name)) return false;
   const compact = plainName(name).replace(/[^a-z0-9]/g, '');
   return compact.includes('customerkey') && !compact.endsWith('md5');
 }
 
+const CUSTOMER = 'customer';
+
+/** Whether `name` contains `customer` in any case, without building a lower-cased copy. */
+function hasCustomer(name: string): boolean {
+  const last = name.length - CUSTOMER.length;
+  outer: for (let i = 0; i <= last; i++) {
+    for (let j = 0; j < CUSTOMER.length; j++) {
+      if ((name.charCodeAt(i + j) | 32) !== CUSTOMER.charCodeAt(j)) continue outer;
+    }
+    return true;
+  }
+  return false;
+}
+
+// Lengths of the secret header names: most names are answered by their length alone (a hot path).
+const secretHeaderLengths = new Set(SECRET_HEADER_NAMES.map((n) => n.length));
+
 /** True when a header of this name (any case) carries a secret value. */
 export function isSecretHeader(name: string): boolean {
-  return secretHeaders.has(name.trim().toLowerCase()) || isKeyName(name);
+  const trimmed = name.charCodeAt(0) > 32 && name.charCodeAt(name.length - 1) > 32 ? name : name.trim();
+  return (
+    (secretHeaderLengths.has(trimmed.length) && secretHeaders.has(trimmed.toLowerCase())) || isKeyName(name)
+  );
 }
 
 /** True when a query parameter of this name (any case, percent-encoded or not) carries a secret value. */
@@ -213,6 +233,10 @@ function params(query: string): Array<[string, string]> {
  */
 export function redactUrl(url: string, secrets?: SecretValues): string {
   if (typeof url !== 'string' || url === '') return url;
+  // Fast path: no query, fragment or userinfo leaves only the by-value search, which has its own.
+  if (url.indexOf('?') < 0 && url.indexOf('#') < 0 && url.indexOf('@') < 0) {
+    return redactValues(url, secrets, ENCODED_REDACTED);
+  }
   const hashAt = url.indexOf('#');
   const beforeHash = hashAt < 0 ? url : url.slice(0, hashAt);
   const fragment = hashAt < 0 ? '' : url.slice(hashAt);
@@ -331,6 +355,12 @@ export function redactText(text: string, secrets?: SecretValues): string {
   return byValue(out, secrets);
 }
 
+/** True when `value`, percent-decoded, is one 256-bit key (base64 of either alphabet, or hex). */
+function isWholeKey(value: string): boolean {
+  return WHOLE_KEY.test(percentDecodeAll(value).trim());
+}
+const WHOLE_KEY = /^(?:[A-Za-z0-9+/_-]{43}=?|[0-9a-fA-F]{64})$/;
+
 /** True when `value`, percent-decoded, is one 256-bit key in base64 (either alphabet, padded or not). */
 function isBase64Key(value: string): boolean {
   const v = percentDecodeAll(value);
@@ -369,16 +399,20 @@ export interface ExchangeParts {
   /** Bodies kept as text (XML, urlencoded forms): only their key-shaped runs are taken. */
   texts?: ReadonlyArray<string | undefined> | undefined;
   /**
-   * `false` takes header and field values by name only. Enough when only the URL is written (a log
-   * line): a key-shaped run is found in the URL by its own shape, so reading every header value for
-   * one would only cost time.
+   * `false` takes header and field values by name only, and leaves out values that are 256-bit keys
+   * themselves. Enough when only printed text is written (a log line): a key is found there by its
+   * own shape in any of its spellings, so searching for it, or reading every header value for one,
+   * would only cost time on every exchange.
    */
   keyRuns?: boolean;
 }
 
 function addPair(s: SecretValues, name: string, value: string, secret: boolean, keyRuns: boolean): void {
+  if (!keyRuns) {
+    if (secret && !isWholeKey(value)) s.add(value);
+    return;
+  }
   if (secret) s.add(value);
-  if (!keyRuns) return;
   s.addKeyRuns(name);
   s.addKeyRuns(value);
 }
@@ -408,8 +442,9 @@ export function exchangeSecrets(parts: ExchangeParts): SecretValues {
         ? ''
         : url.slice(queryAt + 1, hashAt < 0 ? undefined : hashAt);
     const fragment = hashAt < 0 ? '' : url.slice(hashAt + 1);
-    for (const [name, value] of [...params(query), ...params(fragment)]) {
-      if (isSecretQueryParam(name)) s.add(value);
+    for (const part of [query, fragment]) {
+      if (part === '') continue;
+      for (const [name, value] of params(part)) if (isSecretQueryParam(name)) s.add(value);
     }
     if (runs) s.addKeyRuns(url);
   }

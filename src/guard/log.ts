@@ -64,7 +64,7 @@ export function exchangeLogLine(f: ExchangeLogFields): ExchangeLogLine {
   const line: ExchangeLogLine = {
     event: 'exchange',
     time: isoTime(typeof f.startedAt === 'number' ? f.startedAt : f.startedAt.getTime()),
-    method: redactByValue(f.method, secrets),
+    method: secrets.size > 0 ? redactByValue(f.method, secrets) : f.method,
     url: redactUrl(f.url, secrets),
     operation: f.operation ?? null,
     verdict: f.verdict,
