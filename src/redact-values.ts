@@ -6,6 +6,7 @@
  * Text is read through a percent-decoding view (`%2B`, and `%252B` as a double-encoding leaves it, read
  * as `+`), so a key is found however a URL or a tool escaped it, and replaced in the original text.
  */
+import { decodeBase64, encodeBase64 } from './values/base64';
 
 /** A string read with its percent-escapes decoded (repeatedly), and where each decoded character came from. */
 interface DecodedView {
@@ -157,6 +158,20 @@ function findInRun(s: string, start: number, end: number, spans: Array<[number, 
 
 const MIN_SECRET_CHARS = 8;
 
+// The package root runs without Node built-ins (browsers, edge runtimes), so no Buffer here.
+function decodeHex(v: string): Uint8Array {
+  const out = new Uint8Array(v.length >> 1);
+  for (let i = 0; i < out.length; i++)
+    out[i] = hexValue(v.charCodeAt(2 * i)) * 16 + hexValue(v.charCodeAt(2 * i + 1));
+  return out;
+}
+
+function encodeHex(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += (b < 16 ? '0' : '') + b.toString(16);
+  return out;
+}
+
 /**
  * Whether `s` has 43 characters in a row that base64 or percent-escapes use: without such a run no
  * key can hide in it, escaped or not. A cheap test that spares the decoding view on most text.
@@ -217,16 +232,16 @@ export class SecretValues {
     if (v.length < MIN_SECRET_CHARS || v === '[REDACTED]') return;
     this.addExact(v);
     // `AAAA…` is hex and base64 at once: the bytes of either reading are spelt both ways.
-    if (HEX.test(v)) this.addBytes(Buffer.from(v, 'hex'));
-    if (BASE64ISH.test(v)) this.addBytes(Buffer.from(v, 'base64')); // either alphabet
+    if (HEX.test(v)) this.addBytes(decodeHex(v));
+    if (BASE64ISH.test(v)) this.addBytes(decodeBase64(v)); // either alphabet
   }
 
-  private addBytes(bytes: Buffer): void {
+  private addBytes(bytes: Uint8Array): void {
     if (bytes.length < 6) return;
-    const url = bytes.toString('base64url');
-    this.exact.add(url);
-    this.addExact(url.replace(/-/g, '+').replace(/_/g, '/'));
-    this.hex.add(bytes.toString('hex'));
+    const std = encodeBase64(bytes).replace(/=+$/, '');
+    this.exact.add(std.replace(/\+/g, '-').replace(/\//g, '_'));
+    this.addExact(std);
+    this.hex.add(encodeHex(bytes));
   }
 
   private addExact(v: string): void {
