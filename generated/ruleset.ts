@@ -2072,6 +2072,13 @@ export const RULE_SET: RuleSet = {
    "help": "UploadPart and UploadPartCopy must carry the same SSE-C algorithm, key and MD5 as the InitiateMultipartUpload that opened the upload. Only a checker that sees the whole session (a recording, a proxy) can tell.",
    "examples": {}
   },
+  "session/unknown-upload": {
+   "severity": "warning",
+   "summary": "A part or completion for an upload the session store does not know, so its SSE-C key was not compared.",
+   "message": "{operation} names upload {other}, which the session store does not hold (never seen, evicted or expired); its SSE-C settings were not compared with the initiate's.",
+   "help": "The guard remembers each multipart upload's SSE-C fingerprint (algorithm and key MD5) from its InitiateMultipartUpload, in a bounded store (50 000 uploads, 24 h idle by default). A part or CompleteMultipartUpload naming an upload it does not hold (opened before the guard started, through another guard without a shared store, or evicted as newer uploads arrived) cannot be held to session/key-mismatch. For example a part sent after 50 000 newer uploads evicted its upload. Share one store between guards, or raise this code with --rule session/unknown-upload=error to refuse such parts.",
+   "examples": {}
+  },
   "append/sse-kms-after-first": {
    "severity": "error",
    "summary": "A later append (position > 0) carries SSE-KMS headers, which only the first append may set.",
@@ -2128,11 +2135,32 @@ export const RULE_SET: RuleSet = {
    "help": "Only the operations of the two tables (plus HeadObject and AppendObject) take SSE headers.",
    "examples": {}
   },
+  "operation/invalid-sse": {
+   "severity": "error",
+   "summary": "An SSE header that no SSE operation accepts, on a request the guard could not map to an operation.",
+   "message": "{header} on {operation} has an error under every operation that takes SSE headers ({received}).",
+   "help": "A request with a non-canonical path (//bucket/key), an unknown method or a sub-resource is not one of the SSE operations to the classifier, but OBS may still route it to one that reads its SSE headers. Its SSE headers are therefore judged under every operation of the tables; when each finds an error, the request is refused in enforce mode instead of being forwarded with an operation/unlisted-sse warning. For example PUT //photos/a.jpg with x-obs-server-side-encryption: KMSX. Fix the header value, or send the request to its canonical path.",
+   "examples": {}
+  },
   "form/unchecked": {
    "severity": "error",
    "summary": "A PostObject form's SSE fields could not be read before its file part, so they were not checked.",
    "message": "The SSE form fields of {operation} were not checked: {received}.",
    "help": "PostObject carries its SSE settings as form fields in the body. A guard in the path of traffic (the proxy, the undici interceptor, the middleware) reads the fields that come before the file part, at most 64 KiB, without holding the file, and checks them before anything is forwarded. A form it cannot read that way (more than 64 KiB before the file part, a body that is not valid multipart/form-data, a body that ends or breaks off first) was not checked, and enforce mode stops it. Send the file field last, as OBS requires, and keep the other fields small; or lower this code with --rule form/unchecked=warning to forward such forms unchecked.",
+   "examples": {}
+  },
+  "guard/check-failed": {
+   "severity": "error",
+   "summary": "The guard's own check of a request threw, so the request was not checked.",
+   "message": "The SSE check of {operation} failed inside the guard; the request was not checked.",
+   "help": "The proxy, the undici interceptor and the middleware run the same guard core. When the guard itself throws on a request (a bug, or an injected guard that fails), the exchange carries this code and enforce mode refuses the request (500 InternalError from the proxy and the middleware, an ObsSseGuardError from the interceptor): an unchecked request is exactly what enforce mode promises not to forward. Report mode forwards it and logs the code. The guard_error log event names the phase (request or form) and the error's class, never a message that could quote a value. For example an injected ProxyGuard whose checkRequest throws.",
+   "examples": {}
+  },
+  "guard/response-check-failed": {
+   "severity": "warning",
+   "summary": "The guard's own check of a response threw; the response went to the client unchanged.",
+   "message": "The SSE check of the response to {operation} failed inside the guard.",
+   "help": "Response findings are only ever logged, so a failing response check changes nothing the client receives: the exchange's responseCodes carry this code and a guard_error event names the phase (response or response-body). Multipart session tracking may miss the upload whose initiate response it was. For example an injected ProxyGuard whose checkResponse throws.",
    "examples": {}
   }
  },

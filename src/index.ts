@@ -3,18 +3,12 @@
  * package root now) and the Node parts that have their own subpaths now (./entries). The CLI and the tests
  * import from here; package users import `obs-sse-rules` and its subpaths (docs/package.md).
  */
-import { createChecker as createCoreChecker } from './core';
-import type { Checker, CheckerOptions } from './engine/checker';
-import { loadRuleSet } from './rules/load';
-import type { RuleSet } from './rules/model';
-
 export * from './core';
-
-/** Compiles a checker with options (severity overrides), for another rule set or another rules directory. */
-export function createChecker(options: CheckerOptions & { rules?: RuleSet | string } = {}): Checker {
-  const { rules } = options;
-  return createCoreChecker({ ...options, rules: typeof rules === 'string' ? loadRuleSet(rules) : rules });
-}
+// Takes a rules directory too, which the isomorphic core cannot read; this one wins over core's export.
+export { createChecker } from './engine/default';
+// Both the core (redaction helpers, read-only pairs) and the guard contract name a HeaderPairs: the root keeps
+// the core's, as 0.1 did; `obs-sse-rules/guard` has the contract's.
+export type { HeaderPairs } from './core';
 
 export * from './entries/rules';
 export * from './entries/ajv';

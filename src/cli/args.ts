@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { SeverityOverrides } from '../engine/report';
-import { getChecker } from '../index';
+import { getChecker } from '../engine/default';
 import { defaultRulesDir } from '../rules/load';
 import type { Severity } from '../types';
 import { UsageError } from './io';

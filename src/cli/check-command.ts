@@ -1,5 +1,5 @@
 /** `obs-sse check`: the checks of one message given as flags or as raw HTTP text on standard input. */
-import { OPERATIONS } from '../index';
+import { OPERATIONS } from '../../generated/types';
 import { FORMATTERS, type FormatName } from '../formatters';
 import { checkerFor, inspectRequest, withoutHiddenKeyContent, type InspectOptions } from '../inspect';
 import { emptySummary, STDIN_NAME, type Finding, type LintResult } from '../lint';

@@ -4,7 +4,7 @@
  */
 import Ajv2020 from 'ajv/dist/2020';
 import { readFileSync } from 'node:fs';
-import { getChecker } from '../index';
+import { getChecker } from '../engine/default';
 import { assertValid, RuleLoadError } from '../rules/load';
 import type { SeverityOverrides } from '../engine/report';
 import type { Addressing } from '../traffic';

@@ -4,7 +4,7 @@
  */
 import { sseCHeaders } from '../sse-c';
 import type { InspectCode } from '../inspect';
-import type { GuardRequest } from '../proxy/types';
+import type { GuardRequest } from '../guard/contract';
 import type { FormScan } from '../traffic/form';
 
 /** One recorded exchange of an example, in the NDJSON input shape. */
@@ -32,7 +32,10 @@ const xml = (id: string): string =>
   `<InitiateMultipartUploadResult><Bucket>photos</Bucket><Key>big.bin</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`;
 
 /** The exchange-level codes a recording can show; `form/unchecked` comes only from a live body's reading. */
-export type RecordedInspectCode = Exclude<InspectCode, 'form/unchecked'>;
+export type RecordedInspectCode = Exclude<
+  InspectCode,
+  'form/unchecked' | 'guard/check-failed' | 'guard/response-check-failed'
+>;
 
 /** The example of each exchange-level code the linter raises. */
 export const EXCHANGE_EXAMPLES: Readonly<Record<RecordedInspectCode, ExchangeExample>> = {
@@ -68,6 +71,12 @@ export const EXCHANGE_EXAMPLES: Readonly<Record<RecordedInspectCode, ExchangeExa
         ],
       },
       { method: 'POST', url: `${HOST}/app.log?append&position=1024`, requestHeaders: keyB },
+    ],
+  },
+  'session/unknown-upload': {
+    title: 'A part for an upload whose InitiateMultipartUpload the session store does not hold',
+    exchanges: [
+      { method: 'PUT', url: `${HOST}/big.bin?partNumber=2&uploadId=0000018C2F4A7B1E`, requestHeaders: keyA },
     ],
   },
   'response/md5-mismatch': {
@@ -109,6 +118,16 @@ export const EXCHANGE_EXAMPLES: Readonly<Record<RecordedInspectCode, ExchangeExa
       },
     ],
   },
+  'operation/invalid-sse': {
+    title: 'A non-canonical path carrying an SSE-KMS header with a misspelt method',
+    exchanges: [
+      {
+        method: 'PUT',
+        url: `https://obs.cn-north-4.myhuaweicloud.com//photos/report.pdf`,
+        requestHeaders: [['x-obs-server-side-encryption', 'KMSX']],
+      },
+    ],
+  },
 };
 
 /** The example of `form/unchecked`: a live PostObject whose fields the guard cannot read in time. */
@@ -132,4 +151,21 @@ export const FORM_EXAMPLE: {
   },
   form: { fields: [['key', 'holiday.jpg']], unread: 'limit' },
   body: 'key, then a 70 KiB x-obs-meta-notes field, then x-obs-server-side-encryption, then the file',
+};
+
+/** The examples of the guard's own failure codes: an injected guard that throws. */
+export const GUARD_FAILURE_EXAMPLES: Readonly<
+  Record<
+    'guard/check-failed' | 'guard/response-check-failed',
+    { title: string; phase: 'request' | 'response' }
+  >
+> = {
+  'guard/check-failed': {
+    title: 'An injected guard whose checkRequest throws, in enforce mode',
+    phase: 'request',
+  },
+  'guard/response-check-failed': {
+    title: 'An injected guard whose checkResponse throws on a 200 response',
+    phase: 'response',
+  },
 };

@@ -1,7 +1,7 @@
 /** `obs-sse rules` (every code at a glance) and `obs-sse explain <code>` (one code in full). */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { getChecker } from '../index';
+import { getChecker } from '../engine/default';
 import {
   codeCatalogue,
   describeProvenance,
@@ -15,9 +15,11 @@ import { REDACTED, redactHeaders, redactUrl } from '../redact';
 import type { Diagnostic } from '../types';
 import { oneOf, parse } from './args';
 import { createEngineGuard } from '../guard/engine-guard';
+import { createGuardCore } from '../guard/core';
 import {
   EXCHANGE_EXAMPLES,
   FORM_EXAMPLE,
+  GUARD_FAILURE_EXAMPLES,
   type ExampleExchange,
   type RecordedInspectCode,
 } from './exchange-examples';
@@ -141,6 +143,36 @@ function formExample(): string[] {
   ];
 }
 
+/** The guard's failure codes come from the core's one fail-closed policy, so their example runs it. */
+function guardFailureExample(code: keyof typeof GUARD_FAILURE_EXAMPLES): string[] {
+  const { title, phase } = GUARD_FAILURE_EXAMPLES[code];
+  const fail = (): never => {
+    throw new Error('example failure');
+  };
+  const core = createGuardCore({
+    log: () => undefined,
+    guard: {
+      checkRequest: phase === 'request' ? fail : () => ({ block: false, codes: [], diagnostics: [] }),
+      checkResponse: fail,
+    },
+  });
+  const g = core.judge({ method: 'PUT', url: '/photos/a.jpg', headers: [], upstreamScheme: 'https' });
+  if (!g.refused) g.response(200, []);
+  const defs = getChecker().rules.codes;
+  const yielded = [...g.verdict.codes, ...g.responseCodes].map((c) => ({
+    code: c,
+    severity: defs[c]?.severity ?? 'error',
+    message: defs[c]?.summary ?? '',
+  }));
+  return [
+    `Example: ${title}`,
+    '    PUT /photos/a.jpg',
+    '',
+    `The guard core yields${g.refused ? ` (refused: ${g.refusal().status} ${g.refusal().code})` : ''}:`,
+    ...diagnosticLines(yielded, code),
+  ];
+}
+
 async function exchangeExample(code: RecordedInspectCode): Promise<string[]> {
   const example = EXCHANGE_EXAMPLES[code];
   const ndjson = example.exchanges.map((e) => JSON.stringify(e)).join('\n');
@@ -203,6 +235,8 @@ export async function explainCommand(argv: string[], io: CliIo): Promise<number>
     out.push(...(await exchangeExample(info.code as RecordedInspectCode)));
   } else if (info.code === FORM_EXAMPLE.code) {
     out.push(...formExample());
+  } else if (info.code in GUARD_FAILURE_EXAMPLES) {
+    out.push(...guardFailureExample(info.code as keyof typeof GUARD_FAILURE_EXAMPLES));
   }
   io.stdout.write(`${out.join('\n')}\n`);
   return EXIT.ok;

@@ -14,4 +14,4 @@ export type {
   RequestVerdict,
   ResponseFindings,
   UpstreamScheme,
-} from '../proxy/types';
+} from '../guard/contract';

@@ -23,7 +23,7 @@ import type {
   ProxyGuard,
   RequestVerdict,
   ResponseFindings,
-} from '../proxy/types';
+} from './contract';
 import type { Addressing as ClassifierAddressing } from '../traffic/classify';
 import { MemoryUploadSessionStore, type UploadSessionStore } from '../traffic/upload-id';
 import type { Diagnostic, Dialect } from '../types';
@@ -80,6 +80,7 @@ export interface EngineGuard extends ProxyGuard {
   ): void;
   /** The multipart session store in use. */
   readonly store: UploadSessionStore;
+  sessionEvictions(): number;
 }
 
 const NO_CODES: string[] = [];
@@ -184,6 +185,10 @@ export function createEngineGuard(options: EngineGuardOptions = {}): EngineGuard
 
   return {
     store,
+
+    sessionEvictions(): number {
+      return store instanceof MemoryUploadSessionStore ? store.evictions : 0;
+    },
 
     checkRequest(req: GuardRequest): EngineVerdict {
       const inspection = inspect(req, undefined);

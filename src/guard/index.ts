@@ -13,7 +13,19 @@ export {
   type GuardAddressing,
 } from './engine-guard';
 export { ObsSseGuardError, OBS_SSE_BLOCKED, guardErrorOf, type ObsSseGuardErrorInit } from './error';
-export { GUARD_FAILED, type GuardHookOptions } from './hook';
+export {
+  createGuardCore,
+  GUARD_FAILED,
+  GuardExchange,
+  RESPONSE_CHECK_FAILED,
+  type ExchangeOutcome,
+  type ExchangeRequest,
+  type GuardCore,
+  type GuardCoreOptions,
+  type GuardCoreOptions as GuardHookOptions,
+  type Refusal,
+} from './core';
+export type * from './contract';
 export { defaultLog, exchangeLogLine, type ExchangeLogFields } from './log';
 export {
   obsSseMiddleware,

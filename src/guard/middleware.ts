@@ -9,15 +9,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 
-import { blockedMessage, newRequestId, obsErrorXml, type ProxyErrorCode } from '../proxy/errors';
-import { toPairs } from '../proxy/headers';
-import type { GuardRequest, HeaderPairs, UpstreamScheme } from '../proxy/types';
+import { newRequestId, obsErrorXml } from '../proxy/errors';
 import { peekFormFields, scanFormBytes, type FormScan } from '../traffic/form';
-import { guardError, judgeForm, judgeRequest, setupHook, type GuardHookOptions, type Judged } from './hook';
-import { exchangeLogLine, roundMs, safeLog } from './log';
+import type { HeaderPairs, UpstreamScheme } from './contract';
+import { createGuardCore, type GuardCoreOptions, type GuardExchange, type Refusal } from './core';
+import { toPairs } from './headers';
+import { safeLog } from './log';
 
 /** Options of {@link obsSseMiddleware}. */
-export interface ObsSseMiddlewareOptions extends GuardHookOptions {
+export interface ObsSseMiddlewareOptions extends GuardCoreOptions {
   /**
    * The scheme of the gateway's hop to OBS. Required: the transport rules are about that hop, and the
    * client-facing connection says nothing about it.
@@ -40,8 +40,6 @@ export type NextFunction = (err?: unknown) => void;
 
 /** The middleware's signature: node:http, Connect and Express all call it this way. */
 export type ObsSseMiddleware = (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void;
-
-const NO_CODES: readonly string[] = [];
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
@@ -118,7 +116,7 @@ function responsePairs(res: ServerResponse): HeaderPairs {
  * One log line per exchange, in the proxy's shape; `upstreamMs` is null (the gateway forwards, not this).
  */
 export function obsSseMiddleware(options: ObsSseMiddlewareOptions): ObsSseMiddleware {
-  const setup = setupHook(options);
+  const core = createGuardCore(options);
   const scheme = options.upstreamScheme;
   if (scheme !== 'http' && scheme !== 'https') {
     throw new TypeError(`upstreamScheme must be 'http' or 'https', got '${String(scheme)}'`);
@@ -126,8 +124,8 @@ export function obsSseMiddleware(options: ObsSseMiddlewareOptions): ObsSseMiddle
   const onBlock = options.onBlock ?? 'respond';
   const maxDrainBytes = options.maxDrainBytes ?? 64 * 1024;
 
-  function respond(req: IncomingMessage, res: ServerResponse, code: ProxyErrorCode, message: string): void {
-    const doc = obsErrorXml(code, message, newRequestId());
+  function respond(req: IncomingMessage, res: ServerResponse, refusal: Refusal): void {
+    const doc = obsErrorXml(refusal.code, refusal.message, newRequestId());
     const length = req.headers['content-length'];
     const small =
       req.headers['transfer-encoding'] === undefined &&
@@ -137,7 +135,7 @@ export function obsSseMiddleware(options: ObsSseMiddlewareOptions): ObsSseMiddle
     res.setHeader('Content-Type', 'application/xml');
     res.setHeader('Content-Length', Buffer.byteLength(doc.body));
     res.setHeader('x-obs-request-id', doc.requestId);
-    res.setHeader('x-obs-sse-proxy', code === 'InvalidArgument' ? 'blocked' : 'error');
+    res.setHeader('x-obs-sse-proxy', refusal.code === 'InvalidArgument' ? 'blocked' : 'error');
     // An unread body leaves the connection's framing unknown; only a small, announced one is drained.
     if (small) req.resume();
     else res.setHeader('Connection', 'close');
@@ -149,108 +147,56 @@ export function obsSseMiddleware(options: ObsSseMiddlewareOptions): ObsSseMiddle
     res: ServerResponse,
     next: NextFunction,
   ): void {
-    const t0 = performance.now();
-    const startedAt = new Date();
-    const greq: GuardRequest = {
+    const g = core.judge({
       method: req.method ?? 'GET',
       url: req.url ?? '/',
       headers: toPairs(req.rawHeaders),
       upstreamScheme: scheme,
-    };
+    });
     // The exchange is logged with the verdict that counts when the response closes.
-    const judged = judgeRequest(setup, greq, t0);
-    res.once('close', () => finish(res, judged, startedAt, t0));
-    if (!judged.readForm) {
-      decide(req, res, next, judged);
+    res.once('close', () => finish(res, g));
+    if (!g.needsForm) {
+      decide(req, res, next, g);
       return;
     }
     const t = performance.now();
     formOf(req)
       .catch((): FormScan => ({ fields: [], unread: 'incomplete' }))
       .then((form) => {
-        judgeForm(judged, form, t);
+        g.judgeForm(form, t);
         // The client left while its form was read: nobody to answer, nothing whole to forward.
         if (res.destroyed) return;
         try {
-          decide(req, res, next, judged);
+          decide(req, res, next, g);
         } catch (err) {
           // What Express does with a handler that throws, here where no router can catch it.
           next(err);
         }
       })
       .catch((err: unknown) =>
-        safeLog(setup.log, {
+        safeLog(core.log, {
           event: 'guard_error',
           phase: 'form',
           time: new Date().toISOString(),
-          error: String(err),
+          error: err instanceof Error ? err.name : typeof err,
         }),
       );
   };
 
-  /** Blocks or passes a request on its verdict, as its label says. */
-  function decide(req: IncomingMessage, res: ServerResponse, next: NextFunction, judged: Judged): void {
-    if (judged.label !== 'blocked') {
-      next();
-      return;
-    }
-    if (onBlock === 'next') {
-      next(guardError(judged.req, judged.verdict, judged.req.url, judged.formFields));
-    } else if (judged.failed) {
-      respond(req, res, 'InternalError', 'The SSE header check failed; the request was not forwarded');
-    } else {
-      respond(
-        req,
-        res,
-        'InvalidArgument',
-        blockedMessage(judged.verdict.codes, judged.verdict.message, 'obs-sse middleware'),
-      );
-    }
+  /** Refuses or passes a request on its verdict. */
+  function decide(req: IncomingMessage, res: ServerResponse, next: NextFunction, g: GuardExchange): void {
+    if (!g.refused) next();
+    else if (onBlock === 'next') next(g.error());
+    else respond(req, res, g.refusal('obs-sse middleware'));
   }
 
-  function finish(res: ServerResponse, judged: Judged, startedAt: Date, t0: number): void {
-    const { req, verdict, label } = judged;
-    let added = judged.added;
-    let responseCodes: readonly string[] = NO_CODES;
+  function finish(res: ServerResponse, g: GuardExchange): void {
     const status = res.headersSent ? res.statusCode : null;
-    if (label !== 'blocked' && status !== null) {
-      const t = performance.now();
-      const head = { status, headers: responsePairs(res) };
-      try {
-        const findings = setup.guard.checkResponse(req, head, verdict);
-        responseCodes = findings.codes;
-        // No body to read here: the guard falls back to learning the upload id from the first part.
-        if (findings.wantBody) setup.guard.observeResponseBody?.(req, head, undefined, verdict);
-      } catch (err) {
-        responseCodes = ['guard/response-check-failed'];
-        safeLog(setup.log, {
-          event: 'guard_error',
-          phase: 'response',
-          time: new Date().toISOString(),
-          error: String(err),
-        });
-      }
-      added += performance.now() - t;
+    if (!g.refused && status !== null) {
+      g.response(status, responsePairs(res));
+      // No body to read here: the guard falls back to learning the upload id from the first part.
+      g.responseBody(undefined);
     }
-    safeLog(
-      setup.log,
-      exchangeLogLine({
-        startedAt,
-        method: req.method,
-        url: req.url,
-        requestHeaders: req.headers,
-        formFields: judged.formFields,
-        operation: verdict.operation,
-        verdict: label,
-        codes: verdict.codes,
-        responseCodes,
-        diagnostics: verdict.diagnostics,
-        status,
-        upstreamMs: null,
-        addedMs: roundMs(added),
-        totalMs: roundMs(performance.now() - t0),
-        error: res.writableFinished ? undefined : 'client_aborted',
-      }),
-    );
+    g.finish({ status, error: res.writableFinished ? undefined : 'client_aborted' });
   }
 }

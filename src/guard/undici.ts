@@ -12,14 +12,14 @@ import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 
-import type { GuardRequest, GuardResponse, UpstreamScheme } from '../proxy/types';
+import type { UpstreamScheme } from './contract';
+import { createGuardCore, type GuardCoreOptions, type GuardExchange } from './core';
 import { readFormBody } from './dispatch-body';
 import { headerPairs, firstValue } from './headers';
-import { guardError, judgeForm, judgeRequest, setupHook, type GuardHookOptions, type Judged } from './hook';
-import { exchangeLogLine, roundMs, safeLog } from './log';
+import { roundMs, safeLog } from './log';
 
 /** Options of {@link obsSseGuard}. */
-export type ObsSseGuardOptions = GuardHookOptions;
+export type ObsSseGuardOptions = GuardCoreOptions;
 
 /**
  * An undici 7 interceptor (`Dispatcher.DispatcherComposeInterceptor`): it returns a dispatch of the type it
@@ -30,7 +30,6 @@ export type ObsSseInterceptor = <D extends (options: never, handler: never) => b
 type IncomingHeaders = Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseStart']>>[2];
 
 const MAX_CAPTURED_XML = 64 * 1024;
-const NO_CODES: readonly string[] = [];
 
 /** A controller for a request that never started: blocking happens before undici has one. */
 function idleController(): Dispatcher.DispatchController {
@@ -56,10 +55,10 @@ function pathWithQuery(path: string, query: Record<string, unknown> | undefined)
   return `${path}${path.includes('?') ? '&' : '?'}${q}`;
 }
 
-interface Exchange extends Judged {
+/** The core's exchange plus what the interceptor adds for its log line. */
+interface Exchange {
+  g: GuardExchange;
   url: string;
-  startedAt: Date;
-  t0: number;
   tDispatch: number;
   tResponse: number;
 }
@@ -67,11 +66,8 @@ interface Exchange extends Judged {
 /** Wraps the caller's handler to check the response head, learn upload ids, and log the exchange. */
 class GuardHandler implements Dispatcher.DispatchHandler {
   private status: number | null = null;
-  private responseCodes: readonly string[] = NO_CODES;
   private chunks: Buffer[] | undefined;
   private captured = 0;
-  private responseHead: GuardResponse | undefined;
-  private logged = false;
 
   constructor(
     private readonly handler: Dispatcher.DispatchHandler,
@@ -98,30 +94,15 @@ class GuardHandler implements Dispatcher.DispatchHandler {
     statusMessage?: string,
   ): void {
     if (statusCode >= 200) {
-      const t = performance.now();
-      const { setup, req, verdict } = this.ex;
-      this.ex.tResponse = t;
+      const g = this.ex.g;
+      this.ex.tResponse = performance.now();
       this.status = statusCode;
-      const head: GuardResponse = { status: statusCode, headers: headerPairs(headers) };
-      this.responseHead = head;
-      try {
-        const findings = setup.guard.checkResponse(req, head, verdict);
-        this.responseCodes = findings.codes;
-        const type = firstValue(head.headers, 'content-type') ?? '';
-        if (findings.wantBody && setup.guard.observeResponseBody) {
-          this.chunks = /xml/i.test(type) ? [] : undefined;
-          if (this.chunks === undefined) setup.guard.observeResponseBody(req, head, undefined, verdict);
-        }
-      } catch (err) {
-        this.responseCodes = ['guard/response-check-failed'];
-        setup.log({
-          event: 'guard_error',
-          phase: 'response',
-          time: new Date().toISOString(),
-          error: String(err),
-        });
+      const pairs = headerPairs(headers);
+      g.response(statusCode, pairs);
+      if (g.wantBody) {
+        if (/xml/i.test(firstValue(pairs, 'content-type') ?? '')) this.chunks = [];
+        else g.responseBody(undefined);
       }
-      this.ex.added += performance.now() - t;
     }
     this.handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
   }
@@ -135,22 +116,12 @@ class GuardHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(controller: Dispatcher.DispatchController, trailers: IncomingHeaders): void {
-    if (this.chunks !== undefined && this.responseHead) {
-      const { setup, req, verdict } = this.ex;
+    if (this.chunks !== undefined) {
       const body =
         this.captured <= MAX_CAPTURED_XML ? Buffer.concat(this.chunks).toString('utf8') : undefined;
       this.chunks = undefined;
-      try {
-        // Before the caller sees the end: its next request may be the first part of this upload.
-        setup.guard.observeResponseBody?.(req, this.responseHead, body, verdict);
-      } catch (err) {
-        setup.log({
-          event: 'guard_error',
-          phase: 'response-body',
-          time: new Date().toISOString(),
-          error: String(err),
-        });
-      }
+      // Before the caller sees the end: its next request may be the first part of this upload.
+      this.ex.g.responseBody(body);
     }
     this.log(undefined);
     this.handler.onResponseEnd?.(controller, trailers);
@@ -162,56 +133,20 @@ class GuardHandler implements Dispatcher.DispatchHandler {
   }
 
   private log(error: string | undefined): void {
-    if (this.logged) return;
-    this.logged = true;
-    const { ex } = this;
-    const end = performance.now();
-    safeLog(
-      ex.setup.log,
-      exchangeLogLine({
-        startedAt: ex.startedAt,
-        method: ex.req.method,
-        url: ex.url,
-        requestHeaders: ex.req.headers,
-        formFields: ex.formFields,
-        operation: ex.verdict.operation,
-        verdict: ex.label,
-        codes: ex.verdict.codes,
-        responseCodes: this.responseCodes,
-        diagnostics: ex.verdict.diagnostics,
-        status: this.status,
-        upstreamMs: ex.tResponse > 0 ? roundMs(ex.tResponse - ex.tDispatch) : null,
-        addedMs: roundMs(ex.added),
-        totalMs: roundMs(end - ex.t0),
-        error,
-      }),
-    );
+    const ex = this.ex;
+    ex.g.finish({
+      status: this.status,
+      url: ex.url,
+      upstreamMs: ex.tResponse > 0 ? roundMs(ex.tResponse - ex.tDispatch) : null,
+      error,
+    });
   }
 }
 
-/** Logs a blocked exchange and fails the request with its {@link ObsSseGuardError}; nothing was sent. */
+/** Logs a refused exchange and fails the request with its {@link ObsSseGuardError}; nothing was sent. */
 function block(ex: Exchange, handler: Dispatcher.DispatchHandler): void {
-  const { setup, req, verdict, url } = ex;
-  safeLog(
-    setup.log,
-    exchangeLogLine({
-      startedAt: ex.startedAt,
-      method: req.method,
-      url,
-      requestHeaders: req.headers,
-      formFields: ex.formFields,
-      operation: verdict.operation,
-      verdict: 'blocked',
-      codes: verdict.codes,
-      responseCodes: NO_CODES,
-      diagnostics: verdict.diagnostics,
-      status: null,
-      upstreamMs: null,
-      addedMs: roundMs(ex.added),
-      totalMs: roundMs(performance.now() - ex.t0),
-    }),
-  );
-  handler.onResponseError?.(idleController(), guardError(req, verdict, url, ex.formFields));
+  ex.g.finish({ status: null, url: ex.url });
+  handler.onResponseError?.(idleController(), ex.g.error(ex.url));
 }
 
 /**
@@ -223,10 +158,10 @@ async function judgeFormBody(
   ex: Exchange,
 ): Promise<Dispatcher.DispatchOptions | undefined> {
   const t = performance.now();
-  const read = await readFormBody(opts.body, firstValue(ex.req.headers, 'content-type'));
+  const read = await readFormBody(opts.body, firstValue(ex.g.request.headers, 'content-type'));
   // Waiting for the body's first bytes is latency the guard adds, too.
-  judgeForm(ex, read.form, t);
-  if (ex.label === 'blocked') {
+  ex.g.judgeForm(read.form, t);
+  if (ex.g.refused) {
     // The caller's body is partly read and cannot be sent again: release what the wrapper holds.
     read.wrapper?.destroy();
     return undefined;
@@ -244,13 +179,14 @@ function asError(err: unknown): Error {
  * rejection: every outcome ends at the caller's handler, and a failure of the guard's own is logged.
  */
 function dispatchAfterForm(
+  core: { log: (line: object) => void },
   dispatch: Dispatcher.Dispatch,
   opts: Dispatcher.DispatchOptions,
   handler: Dispatcher.DispatchHandler,
   ex: Exchange,
 ): void {
   const logFailure = (err: unknown): void =>
-    safeLog(ex.setup.log, {
+    safeLog(core.log, {
       event: 'guard_error',
       phase: 'form',
       time: new Date().toISOString(),
@@ -312,14 +248,13 @@ function dispatchAfterForm(
  * parts are held to its SSE-C key. One log line per exchange, in the proxy's shape.
  */
 export function obsSseGuard(options: ObsSseGuardOptions = {}): ObsSseInterceptor {
-  const setup = setupHook(options);
+  const core = createGuardCore(options);
   const interceptor: Dispatcher.DispatcherComposeInterceptor = (dispatch) =>
     function obsSseGuardDispatch(
       opts: Dispatcher.DispatchOptions,
       handler: Dispatcher.DispatchHandler,
     ): boolean {
       const t0 = performance.now();
-      const startedAt = new Date();
       let origin: URL;
       try {
         origin = new URL(String(opts.origin));
@@ -331,20 +266,17 @@ export function obsSseGuard(options: ObsSseGuardOptions = {}): ObsSseInterceptor
       const path = pathWithQuery(opts.path, opts.query);
       const headers = headerPairs(opts.headers);
       if (firstValue(headers, 'host') === undefined) headers.push(['host', origin.host]);
-      const req: GuardRequest = { method: opts.method, url: path, headers, upstreamScheme: scheme };
       const ex: Exchange = {
-        ...judgeRequest(setup, req, t0),
+        g: core.judge({ method: opts.method, url: path, headers, upstreamScheme: scheme }, t0),
         url: `${origin.origin}${path}`,
-        startedAt,
-        t0,
         tDispatch: 0,
         tResponse: 0,
       };
-      if (ex.readForm) {
-        dispatchAfterForm(dispatch, opts, handler, ex);
+      if (ex.g.needsForm) {
+        dispatchAfterForm(core, dispatch, opts, handler, ex);
         return true;
       }
-      if (ex.label === 'blocked') {
+      if (ex.g.refused) {
         block(ex, handler);
         return true;
       }

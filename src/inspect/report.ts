@@ -3,7 +3,7 @@
  * sessions, SSE on operations outside the tables). They use the engine's shape, message table and
  * severity overrides, so a proxy, the linter and the engine all report alike.
  */
-import { createChecker, getChecker } from '../index';
+import { createChecker, getChecker } from '../engine/default';
 import type { Checker } from '../engine/checker';
 import { renderMessage, shortName, type SeverityOverrides } from '../engine/report';
 import type { Diagnostic, Dialect, Direction, Operation, Provenance, Scheme } from '../types';
@@ -16,7 +16,11 @@ export type InspectCode =
   | 'response/md5-mismatch'
   | 'response/method-mismatch'
   | 'operation/unlisted-sse'
-  | 'form/unchecked';
+  | 'operation/invalid-sse'
+  | 'session/unknown-upload'
+  | 'form/unchecked'
+  | 'guard/check-failed'
+  | 'guard/response-check-failed';
 
 /** Where each exchange-level check comes from (reference page, cross-header facts). */
 export const INSPECT_PROVENANCE: Readonly<Record<InspectCode, readonly Provenance[]>> = {
@@ -48,6 +52,30 @@ export const INSPECT_PROVENANCE: Readonly<Record<InspectCode, readonly Provenanc
     {
       source: 'extension',
       note: 'Only the operations of the two seed tables, HeadObject and AppendObject take SSE headers; elsewhere OBS may ignore them, so this is a warning.',
+    },
+  ],
+  'operation/invalid-sse': [
+    {
+      source: 'extension',
+      note: 'A request the classifier cannot map to an operation may still reach an operation that reads its SSE headers (OBS routes //bucket/key, unknown methods and sub-resources its own way); a header no SSE operation would accept is refused rather than forwarded with a warning.',
+    },
+  ],
+  'session/unknown-upload': [
+    {
+      source: 'extension',
+      note: "A part or completion whose upload the session store does not hold (never seen, evicted, expired) cannot be held to the initiate's SSE-C key; saying so keeps an eviction from failing open in silence.",
+    },
+  ],
+  'guard/check-failed': [
+    {
+      source: 'extension',
+      note: 'An unchecked request is what enforce mode promises not to forward, so a guard that fails refuses (fail closed).',
+    },
+  ],
+  'guard/response-check-failed': [
+    {
+      source: 'extension',
+      note: 'Response findings are only logged; a failing response check is logged the same way.',
     },
   ],
   'form/unchecked': [

@@ -118,6 +118,53 @@ function summarize(pairs: HeaderList, names: CatalogueNames): RequestedSse {
 const PRESIGNED_HINT = /x(?:-|%2d)(?:obs|amz)(?:-|%2d)/i;
 
 /**
+ * The SSE errors of a request the classifier could not map to an operation (a non-canonical path such
+ * as `//bucket/key`, an unknown method, a sub-resource): its SSE headers are judged under every
+ * operation of the tables, and when each one finds an error, the errors of the operation that finds
+ * the fewest become `operation/invalid-sse` on their headers. A guard then refuses what no SSE
+ * operation would accept, whatever OBS makes of the request, instead of forwarding it with a warning.
+ */
+function invalidEverywhere(
+  pairs: HeaderList,
+  scheme: Scheme | undefined,
+  dialect: Dialect | 'auto',
+  options: InspectOptions | undefined,
+  operationName: string,
+): Diagnostic[] {
+  if (pairs.length === 0) return [];
+  const checker = checkerFor(options);
+  let best: Diagnostic[] | undefined;
+  for (const op of checker.rules.operations) {
+    const v = validateWith(options, op.id, 'request', pairs, scheme, dialect);
+    const kept = withoutHiddenKeyContent(v.diagnostics, pairs, checker, options?.redactionMarkers);
+    const errors = kept.filter((d) => d.severity === 'error');
+    if (errors.length === 0) return [];
+    if (best === undefined || errors.length < best.length) best = errors;
+  }
+  const byHeader = new Map<string, string[]>();
+  for (const d of best ?? []) {
+    const codes = byHeader.get(d.header ?? '') ?? [];
+    if (!codes.includes(d.code)) codes.push(d.code);
+    byHeader.set(d.header ?? '', codes);
+  }
+  const out: Diagnostic[] = [];
+  for (const [header, codes] of byHeader) {
+    const d = report(
+      'operation/invalid-sse',
+      {
+        header: header === '' ? undefined : header,
+        operationName,
+        direction: 'request',
+        received: codes.join(', '),
+      },
+      options,
+    );
+    if (d) out.push(d);
+  }
+  return out;
+}
+
+/**
  * Checks one request: classifies it (src/traffic/classify), gathers its SSE settings from the headers,
  * from pre-signed query parameters, or for PostObject from the form fields, and runs the engine with
  * the URL's scheme for the transport rules. A request outside the SSE tables that still carries SSE
@@ -160,7 +207,14 @@ export function inspectRequest(input: RequestInput, options?: InspectOptions): R
       );
       if (d) warnings.push(d);
     }
-    result.diagnostics = warnings;
+    const invalid = invalidEverywhere(
+      pairs,
+      scheme,
+      dialectOption,
+      options,
+      skippedName(classification.detail),
+    );
+    result.diagnostics = invalid.length === 0 ? warnings : [...invalid, ...warnings];
     return result;
   }
 

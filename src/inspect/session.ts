@@ -60,8 +60,10 @@ export class SessionTracker {
 
   /**
    * For UploadPart and UploadPartCopy of a known upload: `session/key-mismatch` when the part's SSE-C
-   * key MD5 or algorithm differs from the initiate's, or when only one of them carries SSE-C. Parts of
-   * uploads the tracker never saw open are not judged.
+   * key MD5 or algorithm differs from the initiate's, or when only one of them carries SSE-C. A part or
+   * CompleteMultipartUpload of an upload the tracker does not hold (never seen open, evicted, expired)
+   * is `session/unknown-upload`: it cannot be compared, and saying so keeps an eviction from failing
+   * open in silence.
    */
   request(req: RequestInspection): Diagnostic[] {
     const c = req.classification;
@@ -72,18 +74,26 @@ export class SessionTracker {
       const first = this.store.get(appendKey(req));
       return first ? this.mismatch(req, first, 'append/key-mismatch', String(c.position)) : [];
     }
-    if (c.operation !== 'UploadPart' && c.operation !== 'UploadPartCopy') return [];
+    const part = c.operation === 'UploadPart' || c.operation === 'UploadPartCopy';
+    if (!part && c.operation !== 'CompleteMultipartUpload') return [];
     const uploadId = c.uploadId;
     if (uploadId === undefined) return [];
     let opened = this.store.get(uploadId);
     if (!opened) {
       const key = objectKey(req);
       opened = key === undefined ? undefined : this.pending.get(key);
-      if (!opened) return [];
+      if (!opened) {
+        const d = report(
+          'session/unknown-upload',
+          { operation: c.operation, direction: 'request', other: uploadId },
+          this.options,
+        );
+        return d ? [d] : [];
+      }
       this.store.set(uploadId, opened);
       this.pending.delete(key as string);
     }
-    return this.mismatch(req, opened, 'session/key-mismatch', uploadId);
+    return part ? this.mismatch(req, opened, 'session/key-mismatch', uploadId) : [];
   }
 
   /**

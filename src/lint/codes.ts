@@ -2,7 +2,7 @@
  * The diagnostic codes as `obs-sse rules`, `obs-sse explain` and the SARIF rule list present them:
  * the codes table of rules/codes.json plus where each code comes from.
  */
-import { getChecker } from '../index';
+import { getChecker } from '../engine/default';
 import { INSPECT_PROVENANCE, type InspectCode } from '../inspect';
 import type { CodeDef } from '../rules/model';
 import type { Diagnostic, Provenance } from '../types';

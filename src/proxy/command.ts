@@ -11,7 +11,7 @@ import { HarWriter } from '../har/writer';
 import { toHarExchange } from './har';
 import { parseProxyArgs, PROXY_USAGE, runProxy, UsageError, type ProxyArgs } from './main';
 import type { ObsSseProxy } from './server';
-import type { ProxyExchange } from './types';
+import type { ProxyExchange } from '../guard/contract';
 import { keepWebAssemblyOnBaselineTier } from './upstream-undici';
 
 /** Extras for {@link startProxyCommand}. */

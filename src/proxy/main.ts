@@ -9,7 +9,7 @@ import type { SeverityOverrides } from '../engine/report';
 import { RuleLoadError } from '../rules/load';
 import { createProxy, defaultLog, installSignalHandlers, type Addressing, type ObsSseProxy } from './server';
 import type { Dialect } from '../types';
-import type { ProxyExchange, ProxyGuard, ProxyMode } from './types';
+import type { ProxyExchange, ProxyGuard, ProxyMode } from '../guard/contract';
 
 /** Usage text of `obs-sse proxy`. */
 export const PROXY_USAGE = `Usage: obs-sse proxy --listen HOST:PORT --upstream URL [options]

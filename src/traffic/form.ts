@@ -57,8 +57,14 @@ class FormScanner {
       this.unread = 'malformed';
       return;
     }
-    this.bb.on('field', (name: string, value: string, info: busboy.FieldInfo) => {
+    this.bb.on('field', (name: string | undefined, value: string, info: busboy.FieldInfo) => {
       if (this.fileSeen && this.stopAtFile) return;
+      // busboy hands over `undefined` for a part without a plain `name=` (`form-data` alone, or RFC 5987
+      // `name*=`); what OBS makes of such a part is unknown, so the form cannot be vouched for.
+      if (typeof name !== 'string') {
+        this.unread ??= 'malformed';
+        return;
+      }
       if (info.valueTruncated || info.nameTruncated) this.unread ??= 'limit';
       const lower = name.toLowerCase();
       if (lower !== 'file') this.fields.push([lower, value]);
@@ -84,7 +90,13 @@ class FormScanner {
     const room = this.limit - this.fed;
     const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
     this.fed += part.length;
-    this.bb.write(part);
+    try {
+      this.bb.write(part);
+    } catch {
+      // busboy runs its listeners inside write(); whatever throws there (a parser bug on hostile input
+      // included) must become a verdict on this form, never an exception in a stream's event handler.
+      this.unread ??= 'malformed';
+    }
     if (!this.decided && this.fed >= this.limit) this.unread = 'limit';
   }
 
@@ -97,7 +109,12 @@ class FormScanner {
     return new Promise((resolve) => {
       bb.once('error', () => resolve());
       bb.once('close', () => resolve());
-      bb.end();
+      try {
+        bb.end();
+      } catch {
+        this.unread ??= 'malformed';
+        resolve();
+      }
     });
   }
 

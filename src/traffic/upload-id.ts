@@ -98,6 +98,7 @@ export class MemoryUploadSessionStore implements UploadSessionStore {
   private readonly max: number;
   private readonly ttl: number;
   private readonly now: () => number;
+  private evicted = 0;
 
   constructor(options: MemoryUploadSessionStoreOptions = {}) {
     this.max = Math.max(1, options.maxEntries ?? 50_000);
@@ -148,9 +149,16 @@ export class MemoryUploadSessionStore implements UploadSessionStore {
    * With a fixed TTL refreshed on every use, the least recently used slot is also the first to
    * expire, so expired slots sit at the front of the map.
    */
+  /** Sessions dropped so far to stay within `maxEntries` (not counting idle expiry). */
+  get evictions(): number {
+    return this.evicted;
+  }
+
   private purge(now: number): void {
     for (const [id, slot] of this.map) {
       if (slot.expires > now && this.map.size <= this.max) break;
+      // Expired sessions are forgotten as documented; only live ones pushed out by newer ones count.
+      if (slot.expires > now) this.evicted += 1;
       this.map.delete(id);
     }
   }

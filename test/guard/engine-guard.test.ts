@@ -50,7 +50,6 @@ describe('request verdicts', () => {
       ]),
       'InitiateMultipartUpload',
     ],
-    ['CompleteMultipartUpload', req('POST', '/b/k?uploadId=U'), 'CompleteMultipartUpload'],
     ['CreateBucket SSE-OBS', req('PUT', '/b', [['x-obs-server-side-encryption', 'obs']]), 'CreateBucket'],
   ])('%s passes', (_name, request, operation) => {
     expect(guard.checkRequest(request)).toEqual({ block: false, codes: [], diagnostics: [], operation });
@@ -123,16 +122,35 @@ describe('request verdicts', () => {
     expect(v.message).toBeUndefined();
   });
 
-  test('operations the classifier skips pass untouched (at most a warning)', () => {
+  test('a CompleteMultipartUpload for an upload the store does not hold passes with session/unknown-upload', () => {
+    expect(guard.checkRequest(req('POST', '/b/k?uploadId=U'))).toMatchObject({
+      block: false,
+      codes: ['session/unknown-upload'],
+      operation: 'CompleteMultipartUpload',
+    });
+  });
+
+  test('operations the classifier skips pass with at most a warning when their SSE headers are valid', () => {
     expect(guard.checkRequest(req('GET', '/b?encryption'))).toEqual({
       block: false,
       codes: [],
       diagnostics: [],
     });
     expect(guard.checkRequest(req('GET', '/'))).toEqual({ block: false, codes: [], diagnostics: [] });
-    const del = guard.checkRequest(req('DELETE', '/b/k', [['x-obs-server-side-encryption', 'KMS']]));
+    const del = guard.checkRequest(req('DELETE', '/b/k', [['x-obs-server-side-encryption', 'kms']]));
     expect(del).toMatchObject({ block: false, codes: ['operation/unlisted-sse'] });
     expect(del.operation).toBeUndefined();
+  });
+
+  test.each([
+    ['a non-canonical path', 'PUT', '//b/k'],
+    ['an unknown method', 'FOO', '/b/k'],
+    ['a sub-resource', 'PUT', '/b/k?acl'],
+    ['an object delete', 'DELETE', '/b/k'],
+  ])('an SSE header no operation accepts blocks on %s (operation/invalid-sse)', (_name, method, url) => {
+    const v = guard.checkRequest(req(method, url, [['x-obs-server-side-encryption', 'KMSX']]));
+    expect(v).toMatchObject({ block: true, codes: ['operation/invalid-sse', 'operation/unlisted-sse'] });
+    expect(v.operation).toBeUndefined();
   });
 
   test('errors first in the codes, then warnings', () => {

@@ -162,7 +162,7 @@ describe('report mode', () => {
     expect(res.status).toBe(200);
     expect(upstream.received).toHaveLength(1);
     await proxy.waitForExchanges(1);
-    expect(proxy.logs.find((l) => l.event === 'exchange')!.codes).toEqual(['proxy/guard-failed']);
+    expect(proxy.logs.find((l) => l.event === 'exchange')!.codes).toEqual(['guard/check-failed']);
   });
 });
 
@@ -200,7 +200,7 @@ describe('response checking', () => {
     expect(res.body).toBe('ok');
     await proxy.waitForExchanges(1);
     expect(proxy.logs.find((l) => l.event === 'exchange')!.responseCodes).toEqual([
-      'proxy/response-check-failed',
+      'guard/response-check-failed',
     ]);
   });
 });
