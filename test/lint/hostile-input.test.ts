@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { Run } from '../../src/lint/pipeline';
+import type { Finding } from '../../src/lint/types';
 import type { Exchange } from '../../src/traffic';
 import { runCli } from '../cli/helpers';
 import { H } from '../helpers';
@@ -131,7 +132,15 @@ describe('an entry whose checking throws', () => {
   });
 
   it('becomes an input error for that entry, and the next entry is still checked', () => {
-    const run = new Run({});
+    const findings: Finding[] = [];
+    const run = new Run(
+      {},
+      {
+        exchange: (x) => findings.push(...x.findings),
+        inputError() {},
+        fileDone() {},
+      },
+    );
     run.startFile('hostile.ndjson');
     run.setFormat('ndjson');
     const hostile = { entry: 0, method: 'PUT', url: `${HOST}/a.bin` } as Exchange;
@@ -150,7 +159,7 @@ describe('an entry whose checking throws', () => {
       { kind: 'exchange', exchange: hostile },
       { kind: 'exchange', exchange: fine },
     ]);
-    const result = run.result();
+    const result = run.outcome();
     expect(result.inputErrors).toEqual([
       {
         file: 'hostile.ndjson',
@@ -160,7 +169,7 @@ describe('an entry whose checking throws', () => {
           'line 1: could not be checked (TypeError: a header list that cannot be read); the other exchanges are',
       },
     ]);
-    expect(result.findings.map((f) => [f.entry, f.code])).toEqual([[1, 'value/not-allowed']]);
+    expect(findings.map((f) => [f.entry, f.code])).toEqual([[1, 'value/not-allowed']]);
   });
 
   it('costs that line only in worker threads too (the compiled CLI, --jobs 2)', async () => {
