@@ -1606,6 +1606,17 @@ export const RULE_SET: RuleSet = {
    "file": "rules/cross-header.json"
   },
   {
+   "id": "no-key-in-url",
+   "code": "sse-c/key-in-url",
+   "kind": "key-in-url",
+   "directions": [
+    "request"
+   ],
+   "options": {},
+   "provenance": [{"source":"extension","note":"The reference page carries the SSE-C key in the x-obs-server-side-encryption-customer-key header only; a key in the URL (as minio-js's getObject sends it) lands in every access log, proxy and history that keeps URLs."}],
+   "file": "rules/cross-header.json"
+  },
+  {
    "id": "bucket-key-needs-key-id",
    "code": "sse-kms/bucket-key-requires-key-id",
    "kind": "requires",
@@ -2048,6 +2059,36 @@ export const RULE_SET: RuleSet = {
       "x-obs-server-side-encryption-customer-key": "K7QkYpBkM5+hcs27fsNkUnNVaobncnLht/rCB2o/9Cw=",
       "x-obs-server-side-encryption-customer-key-MD5": "4XvB3tbNTN+tIEVa0/fGaQ=="
      }
+    }
+   }
+  },
+  "sse-c/key-in-url": {
+   "severity": "error",
+   "summary": "A request URL carries a customer key.",
+   "message": "{header} in the request URL carries a customer key: URLs are kept by every access log, proxy and browser history on the way. Send the key in the x-obs-server-side-encryption-customer-key header only.",
+   "help": "A key in the query or the fragment (minio-js's getObject sends `?SSECustomerAlgorithm=AES256&SSECustomerKey=…` next to the headers) is written wherever URLs are: load balancer and CDN access logs, proxies, OBS's own access logs, browser history. The key must travel only as the customer-key header, over HTTPS. Parameters are recognised by name however spelt or escaped (`SSECustomerKey`, `x-obs-server-side-encryption-customer-key`, `customer%252Dkey`) and by value (a 256-bit key in base64); the diagnostic names the parameter, never the key.",
+   "examples": {
+    "valid": {
+     "operation": "GetObject",
+     "direction": "request",
+     "url": "/photos/cat.jpg?versionId=1",
+     "headers": {
+      "x-obs-server-side-encryption-customer-algorithm": "AES256",
+      "x-obs-server-side-encryption-customer-key": "K7QkYpBkM5+hcs27fsNkUnNVaobncnLht/rCB2o/9Cw=",
+      "x-obs-server-side-encryption-customer-key-MD5": "4XvB3tbNTN+tIEVa0/fGaQ=="
+     },
+     "scheme": "https"
+    },
+    "invalid": {
+     "operation": "GetObject",
+     "direction": "request",
+     "url": "/photos/cat.jpg?SSECustomerAlgorithm=AES256&SSECustomerKey=K7QkYpBkM5%2Bhcs27fsNkUnNVaobncnLht%2FrCB2o%2F9Cw%3D",
+     "headers": {
+      "x-obs-server-side-encryption-customer-algorithm": "AES256",
+      "x-obs-server-side-encryption-customer-key": "K7QkYpBkM5+hcs27fsNkUnNVaobncnLht/rCB2o/9Cw=",
+      "x-obs-server-side-encryption-customer-key-MD5": "4XvB3tbNTN+tIEVa0/fGaQ=="
+     },
+     "scheme": "https"
     }
    }
   },

@@ -33,6 +33,8 @@ Checks the SSE headers of every exchange in HAR files or NDJSON logs.
       --no-config                         ignore ${DEFAULT_CONFIG_FILE}
       --ignore-url GLOB                   skip exchanges whose URL or path matches (repeatable)
       --max-findings N                    list at most N findings (default: all; all are counted)
+      --max-line-bytes N                  longest NDJSON line read (default 67108864, 64 MiB); a longer
+                                          one is an input error and ends the reading of its input
       --jobs N                            worker threads for NDJSON inputs (default: 1 below four cores,
                                           else up to 3 for inputs of 32 MB or more and pipes)
       --color, --no-color                 force colours on or off (default: on for a terminal)
@@ -59,6 +61,7 @@ const OPTIONS = {
   'no-config': { type: 'boolean' },
   'ignore-url': { type: 'string', multiple: true },
   'max-findings': { type: 'string' },
+  'max-line-bytes': { type: 'string' },
   jobs: { type: 'string' },
   color: { type: 'boolean' },
   'no-color': { type: 'boolean' },
@@ -126,6 +129,14 @@ export async function lintCommand(argv: string[], io: CliIo): Promise<number> {
       LINT_USAGE,
     );
   }
+  const maxLineBytes =
+    values['max-line-bytes'] === undefined ? config.maxLineBytes : Number(values['max-line-bytes']);
+  if (maxLineBytes !== undefined && !(Number.isSafeInteger(maxLineBytes) && maxLineBytes >= 1)) {
+    throw new UsageError(
+      `--max-line-bytes must be a whole number of bytes, at least 1; got '${values['max-line-bytes']}'`,
+      LINT_USAGE,
+    );
+  }
   const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
     throw new UsageError(`--jobs must be a whole number from 1 to 64; got '${values.jobs}'`, LINT_USAGE);
@@ -174,6 +185,7 @@ export async function lintCommand(argv: string[], io: CliIo): Promise<number> {
       severity: Object.keys(severity).length > 0 ? severity : undefined,
       ignoreUrls: [...(config.ignoreUrls ?? []), ...(values['ignore-url'] ?? [])],
       maxFindings,
+      maxLineBytes,
       jobs,
       keepExchanges: format === 'junit',
       onProgress: progress.report,

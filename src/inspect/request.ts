@@ -12,7 +12,7 @@ import type { HarKeyCheck } from '../har/types';
 import { keyCheckDiagnostics } from './key-facts';
 import { catalogueNames, type CatalogueNames, type SseMethod } from './names';
 import { splitHeaders } from './headers';
-import { checkerFor, report, validateWith, type InspectOptions } from './report';
+import { checkerFor, checkUrlWith, report, validateWith, withUrlChecks, type InspectOptions } from './report';
 import { withoutHiddenKeyContent } from './redacted';
 
 /** Header pairs as recorded or received; repeated headers are repeated pairs. */
@@ -205,7 +205,7 @@ export function inspectRequest(input: RequestInput, options?: InspectOptions): R
   if (scheme) result.scheme = scheme;
 
   if (classification.kind === 'skipped') {
-    const warnings: Diagnostic[] = [];
+    const warnings: Diagnostic[] = checkUrlWith(options, input.url);
     for (const header of sseLike(pairs, names.sseLike)) {
       const d = report(
         'operation/unlisted-sse',
@@ -227,14 +227,11 @@ export function inspectRequest(input: RequestInput, options?: InspectOptions): R
 
   const operation = classification.operation;
   result.operation = operation;
-  const v = validateWith(
+  const v = withUrlChecks(
     options,
     operation,
-    'request',
-    pairs,
-    scheme,
-    dialectOption,
-    classification.position,
+    input.url,
+    validateWith(options, operation, 'request', pairs, scheme, dialectOption, classification.position),
   );
   result.dialect = v.dialect;
   if (pairs.length === 0) {

@@ -15,7 +15,7 @@ import {
 import type { Diagnostic, Operation } from '../types';
 import type { ExchangeContext } from './aggregate';
 import { clientOf, userAgentOf } from './client';
-import { exampleOf, withoutKeyLikeRuns } from './example';
+import { exampleOf, recordedSecrets, withoutKeyLikeRuns } from './example';
 import { urlIgnorer } from './ignore';
 import { clip, MAX_URL, type LintOptions, type SkippedReason } from './types';
 
@@ -51,6 +51,11 @@ export interface Checked {
   context: ExchangeContext;
   /** Set for the multipart operations and appends, whose checks depend on earlier exchanges. */
   session?: { req: RequestInspection; status?: number; body?: string };
+  /**
+   * The exchange's secrets ({@link SecretValues.list}), when it has any: whatever is printed about
+   * it is redacted with them where findings are made (./pipeline.ts), possibly in another thread.
+   */
+  secrets?: string[];
 }
 
 const SESSION_OPS: ReadonlySet<Operation> = new Set([
@@ -60,6 +65,26 @@ const SESSION_OPS: ReadonlySet<Operation> = new Set([
   'CompleteMultipartUpload',
   'AppendObject',
 ]);
+
+/** What an exchange is printed as: redacted with its secrets, and shortened. */
+function printed(ex: Exchange): Pick<Checked, 'method' | 'url' | 'secrets'> {
+  const secrets = recordedSecrets(ex);
+  const p: Pick<Checked, 'method' | 'url' | 'secrets'> = {
+    method: ex.method,
+    url: clip(redactUrl(ex.url, secrets), MAX_URL),
+  };
+  if (secrets.size > 0) p.secrets = secrets.list();
+  return p;
+}
+
+/**
+ * The message of an exchange that could not be checked: an exception in parsing or classifying it
+ * (a form part that breaks the form parser, say) costs that entry only. `where` is `entry 3` or `line 4`.
+ */
+export function uncheckedMessage(where: string, err: unknown): string {
+  const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return `${where}: could not be checked (${what}); the other exchanges are`;
+}
 
 /** Zero counts. */
 export const emptyBatchCounts = (): BatchCounts => ({
@@ -194,8 +219,7 @@ export class ExchangeChecker {
     if (ex.startedDateTime !== undefined) context.time = clip(ex.startedDateTime, 40);
     const checked: Checked = {
       entry: ex.entry,
-      method: ex.method,
-      url: clip(redactUrl(ex.url), MAX_URL),
+      ...printed(ex),
       operation,
       request: this.transfer ? slim(req.diagnostics) : req.diagnostics,
       response: this.transfer ? slim(response) : response,
@@ -255,8 +279,7 @@ export class ExchangeChecker {
     if (!keepAll) return undefined;
     return {
       entry: ex.entry,
-      method: ex.method,
-      url: clip(redactUrl(ex.url), MAX_URL),
+      ...printed(ex),
       operation: '',
       skipped: { reason, detail },
       request: [],

@@ -2,7 +2,7 @@
  * The example exchange a group of the aggregate shows: its request and response headers, redacted and
  * bounded, so that a report shows what was sent without ever showing a key or a credential.
  */
-import { redactHeaders, redactUrl, REDACTED } from '../redact';
+import { exchangeSecrets, redactHeaders, redactUrl, REDACTED, type SecretValues } from '../redact';
 import type { Exchange } from '../traffic';
 import { clip, MAX_URL } from './types';
 
@@ -32,25 +32,40 @@ export function withoutKeyLikeRuns(s: string, pattern = KEY_LIKE): string {
   return s.length < 43 ? s : s.replace(pattern, REDACTED);
 }
 
-function side(headers: ReadonlyArray<readonly [string, string]>, omitted: { n: number }): [string, string][] {
+function side(
+  headers: ReadonlyArray<readonly [string, string]>,
+  omitted: { n: number },
+  secrets: SecretValues,
+): [string, string][] {
   const kept = headers.slice(0, MAX_HEADERS);
   omitted.n += headers.length - kept.length;
-  return redactHeaders(kept).map(([name, value]) => [
+  return redactHeaders(kept, secrets).map(([name, value]) => [
     clip(withoutKeyLikeRuns(name, KEY_LIKE_NAME), MAX_NAME),
     clip(withoutKeyLikeRuns(value), MAX_VALUE),
   ]);
 }
 
-/** The redacted example of one exchange. */
+/** The secrets of a recorded exchange: in its URL, headers, form fields and bodies. */
+export function recordedSecrets(ex: Exchange): SecretValues {
+  return exchangeSecrets({
+    url: ex.url,
+    headers: ex.responseHeaders ? [...ex.requestHeaders, ...ex.responseHeaders] : ex.requestHeaders,
+    fields: ex.postData?.params,
+    texts: [ex.postData?.text, ex.responseText],
+  });
+}
+
+/** The redacted example of one exchange: every key it carries is redacted wherever it shows. */
 export function exampleOf(ex: Exchange): ExchangeExample {
   const omitted = { n: 0 };
+  const secrets = recordedSecrets(ex);
   const out: ExchangeExample = {
     method: clip(ex.method, 32),
-    url: clip(redactUrl(ex.url), MAX_URL),
-    requestHeaders: side(ex.requestHeaders, omitted),
+    url: clip(redactUrl(ex.url, secrets), MAX_URL),
+    requestHeaders: side(ex.requestHeaders, omitted, secrets),
   };
   if (ex.status !== undefined) out.status = ex.status;
-  if (ex.responseHeaders) out.responseHeaders = side(ex.responseHeaders, omitted);
+  if (ex.responseHeaders) out.responseHeaders = side(ex.responseHeaders, omitted, secrets);
   if (omitted.n > 0) out.headersOmitted = omitted.n;
   return out;
 }

@@ -6,13 +6,13 @@
  * (./parallel.ts) and merged here in input order.
  */
 import { availableParallelism } from 'node:os';
+import { redactByValue, SecretValues } from '../redact';
 import {
   detectStream,
   formatFromFileName,
   unwrapContainers,
   HarScanner,
   LOG_PRESETS,
-  NdjsonSplitter,
   TRAFFIC_FORMATS,
   type ByteSource,
   type TrafficFormat,
@@ -24,10 +24,12 @@ import {
   emptyBatchCounts,
   ExchangeChecker,
   runInspectOptions,
+  uncheckedMessage,
   type BatchCounts,
   type Checked,
   type FoundDiagnostic,
 } from './check';
+import { lintSplitter } from './batch';
 import { toBuffer, type LintInput } from './inputs';
 import { lintNdjsonInWorkers, workerScript } from './parallel';
 import {
@@ -48,7 +50,7 @@ import {
 
 /** The synchronous cores of the two readers, which skip a per-record async step. */
 interface Scanner {
-  /** HarScanner answers false once the input is malformed; NdjsonSplitter answers nothing. */
+  /** False once the input cannot be read on: a malformed HAR, an NDJSON line over the bound. */
   push(chunk: Buffer, out: TrafficItem[]): unknown;
   end(out: TrafficItem[]): unknown;
 }
@@ -128,7 +130,8 @@ export class Run {
       this.inputErrorsOmitted++;
       return;
     }
-    const error: InputError = { file: this.file, ...e, message: clip(e.message, MAX_MESSAGE) };
+    // Reader messages quote names (`requestHeaders["…"]`), and a name can hold a key.
+    const error: InputError = { file: this.file, ...e, message: clip(redactByValue(e.message), MAX_MESSAGE) };
     this.inputErrors.push(error);
     this.sink.inputError(error);
   }
@@ -138,7 +141,13 @@ export class Run {
     for (let i = 0; i < out.length; i++) {
       const item = out[i] as TrafficItem;
       if (item.kind === 'exchange') {
-        const checked = this.checker.check(item.exchange, this.local, this.keepAll);
+        let checked: Checked | undefined;
+        try {
+          checked = this.checker.check(item.exchange, this.local, this.keepAll);
+        } catch (err) {
+          this.uncheckable(item.exchange.entry, err);
+          continue;
+        }
         if (checked) this.apply(checked);
       } else {
         const e: Omit<InputError, 'file'> = { message: item.message, ...item.position };
@@ -166,19 +175,41 @@ export class Run {
     c.byOperation = {};
   }
 
-  /** Merges one checked exchange: its findings, in order with its session step, to the aggregate and the sink. */
+  /** An exchange that threw while being checked: an input error for that entry, and reading goes on. */
+  private uncheckable(entry: number, err: unknown): void {
+    const e: Omit<InputError, 'file'> = { entry, message: '' };
+    if (this.ndjson) e.line = entry + 1;
+    e.message = uncheckedMessage(this.ndjson ? `line ${entry + 1}` : `entry ${entry}`, err);
+    this.inputError(e);
+  }
+
+  /**
+   * Merges one checked exchange: its findings, in order with its session step, to the aggregate and the
+   * sink; a throw costs that entry only.
+   */
   apply(c: Checked): void {
-    const record: ExchangeRecord = { file: this.file, entry: c.entry, method: c.method, url: c.url };
+    try {
+      this.merge(c);
+    } catch (err) {
+      this.uncheckable(c.entry, err);
+    }
+  }
+
+  private merge(c: Checked): void {
+    // Everything printed about the exchange goes through its secrets, whatever text carries it.
+    const secrets = c.secrets ? SecretValues.fromList(c.secrets) : undefined;
+    const safe = (text: string): string => redactByValue(text, secrets);
+    const record: ExchangeRecord = { file: this.file, entry: c.entry, method: safe(c.method), url: c.url };
     if (this.ndjson) record.line = c.entry + 1;
-    if (c.skipped) record.skipped = c.skipped;
-    else record.operation = c.operation;
+    if (c.skipped) record.skipped = { reason: c.skipped.reason, detail: safe(c.skipped.detail) };
+    else record.operation = safe(c.operation);
     const findings: Finding[] = [];
-    if (c.request.length > 0) this.add(c, c.request, findings);
+    if (c.request.length > 0) this.add(c, c.request, findings, safe);
     if (c.session) {
       const diags = this.sessions.request(c.session.req);
-      if (diags.length > 0) this.add(c, diags, findings);
+      if (diags.length > 0) this.add(c, diags, findings, safe);
     }
-    if (c.response.length > 0) this.add(c, c.response, findings);
+    if (c.response.length > 0) this.add(c, c.response, findings, safe);
     if (c.session?.status !== undefined) {
       this.sessions.response(c.session.req, { status: c.session.status, body: c.session.body });
     }
@@ -196,7 +227,12 @@ export class Run {
     if (shown.length > 0 || this.keepAll) this.sink.exchange({ ...record, findings: shown });
   }
 
-  private add(c: Checked, list: readonly FoundDiagnostic[], out: Finding[]): void {
+  private add(
+    c: Checked,
+    list: readonly FoundDiagnostic[],
+    out: Finding[],
+    safe: (text: string) => string,
+  ): void {
     const { counts, total } = this;
     for (const d of list) {
       const key = severityCount[d.severity];
@@ -205,16 +241,16 @@ export class Run {
       const f: Finding = {
         file: this.file,
         entry: c.entry,
-        operation: d.operation ?? c.operation,
+        operation: safe(d.operation ?? c.operation),
         direction: d.direction ?? 'request',
         code: d.code,
         severity: d.severity,
-        message: clip(d.message, MAX_MESSAGE),
-        method: c.method,
+        message: clip(safe(d.message), MAX_MESSAGE),
+        method: safe(c.method),
         url: c.url,
       };
       if (this.ndjson) f.line = c.entry + 1;
-      if (d.header !== undefined) f.header = d.header;
+      if (d.header !== undefined) f.header = safe(d.header);
       out.push(f);
     }
   }
@@ -342,7 +378,7 @@ async function lintInput(run: Run, input: LintInput, options: LintOptions): Prom
     const scanner: Scanner =
       format === 'har'
         ? new HarScanner()
-        : new NdjsonSplitter(format === 'ndjson' ? {} : { records: LOG_PRESETS[format] });
+        : lintSplitter(options.maxLineBytes, format === 'ndjson' ? undefined : LOG_PRESETS[format]);
     const out: TrafficItem[] = [];
     for await (const chunk of source) {
       const buf = toBuffer(chunk);

@@ -174,6 +174,11 @@ export interface LintOptions {
   batchBytes?: number;
   /** Bounds on what a gzip, zlib or zip input may expand to (zip bombs are refused). */
   containerLimits?: ContainerLimits;
+  /**
+   * The longest NDJSON line read, in bytes; a longer one is an input error naming its line, and ends
+   * the reading of that input (its end may never come: `/dev/zero`). Default 64 MiB.
+   */
+  maxLineBytes?: number;
 }
 
 /** The longest message a finding keeps. */

@@ -7,5 +7,5 @@ const setup = workerData as WorkerSetup;
 const checker = new ExchangeChecker(setup.options, runInspectOptions(setup.options), true);
 
 parentPort?.on('message', (req: BatchRequest) => {
-  parentPort?.postMessage(checkBatch(req, checker, setup.keepAll));
+  parentPort?.postMessage(checkBatch(req, checker, setup.keepAll, setup.options.maxLineBytes));
 });

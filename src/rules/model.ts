@@ -93,6 +93,8 @@ export interface CodeExample {
   dialect?: 'obs' | 's3' | 'auto';
   /** AppendObject's position, for examples of the rules about one append. */
   position?: number;
+  /** The request-target, for codes about the URL. */
+  url?: string;
 }
 
 export interface CodeDef {
