@@ -13,20 +13,12 @@
  * for inputs of 32 MB or more, up to 4); `ndjson-lint-1-thread` passes `--jobs 1`. The generated files are deleted at the end unless
  * BENCH_KEEP=1.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  createReadStream,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeGenerated, writeHar } from './support/generate';
+import { ensureDist, measureInChild, ndjsonFloor, peakRssMb, runDistCli } from './support/lint-run';
 
 const dir = path.join(os.tmpdir(), 'obs-sse-bench-lint');
 const ndjsonMb = Number(process.env.BENCH_NDJSON_MB ?? 1000);
@@ -34,21 +26,6 @@ const harMb = Number(process.env.BENCH_HAR_MB ?? 200);
 const ndjsonFile = path.join(dir, `lint-${ndjsonMb}mb.ndjson`);
 const harFile = path.join(dir, `lint-${harMb}mb.har`);
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
-const ROOT = path.join(__dirname, '..');
-// Users run the compiled CLI; source run through tsx measured some 35% slower, so the bench uses dist/.
-const DIST_MAIN = path.join(ROOT, 'dist', 'cjs', 'src', 'cli', 'main.js');
-
-/** True when dist/ is at least as new as every source file. */
-function distIsFresh(): boolean {
-  if (!existsSync(DIST_MAIN)) return false;
-  const built = statSync(DIST_MAIN).mtimeMs;
-  const newer = (dir: string): boolean =>
-    readdirSync(dir, { withFileTypes: true }).some((e) =>
-      e.isDirectory() ? newer(path.join(dir, e.name)) : statSync(path.join(dir, e.name)).mtimeMs > built,
-    );
-  return !newer(path.join(ROOT, 'src')) && !newer(path.join(ROOT, 'rules'));
-}
-
 const KEY = Buffer.alloc(32, 7);
 const KEY_B64 = KEY.toString('base64');
 const KEY_MD5 = createHash('md5').update(KEY).digest('base64');
@@ -239,43 +216,25 @@ interface Result {
 async function child(mode: string): Promise<void> {
   const file = mode.startsWith('ndjson') ? ndjsonFile : harFile;
   const t0 = process.hrtime.bigint();
-  let entries = 0;
+  let entries: number;
   let errors: number | undefined;
   if (mode === 'ndjson-floor') {
-    let carry = '';
-    for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024, encoding: 'utf8' })) {
-      const t = carry + (chunk as string);
-      let a = 0;
-      for (let b = t.indexOf('\n'); b !== -1; b = t.indexOf('\n', a)) {
-        if (b > a) {
-          JSON.parse(t.slice(a, b));
-          entries++;
-        }
-        a = b + 1;
-      }
-      carry = t.slice(a);
-    }
-    if (carry.trim() !== '') {
-      JSON.parse(carry);
-      entries++;
-    }
+    entries = await ndjsonFloor(file);
   } else if (mode === 'har-floor') {
     entries = (JSON.parse(readFileSync(file, 'utf8')) as { log: { entries: unknown[] } }).log.entries.length;
   } else {
-    // The compiled build, loaded at run time: its path is only known once dist/ exists.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { run } = require(DIST_MAIN) as typeof import('../src/cli/main');
-    let report = '';
     const jobs = mode.endsWith('-1-thread') ? ['--jobs', '1'] : [];
-    const code = await run(['lint', '--format', 'json', '--fail-on', 'never', ...jobs, file], {
-      stdout: { write: (s: string) => (report += s) },
-      stderr: { write: (s: string) => process.stderr.write(s) },
-      stdin: process.stdin,
-      cwd: process.cwd(),
-      env: {},
-    });
+    const { code, stdout } = await runDistCli([
+      'lint',
+      '--format',
+      'json',
+      '--fail-on',
+      'never',
+      ...jobs,
+      file,
+    ]);
     if (code !== 0) throw new Error(`lint exited ${code}`);
-    const summary = (JSON.parse(report) as { summary: { exchanges: number; errors: number } }).summary;
+    const summary = (JSON.parse(stdout) as { summary: { exchanges: number; errors: number } }).summary;
     entries = summary.exchanges;
     errors = summary.errors;
   }
@@ -285,35 +244,20 @@ async function child(mode: string): Promise<void> {
     entries,
     seconds,
     mb: statSync(file).size / 1e6,
-    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    maxRssMb: peakRssMb(),
   };
   if (errors !== undefined) result.errors = errors;
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 function measure(mode: string): Result {
-  let best: Result | undefined;
-  for (let k = 0; k < Math.max(1, RUNS); k++) {
-    const r = spawnSync(process.execPath, [...process.execArgv, __filename, 'child', mode], {
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`);
-    const result = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Result;
-    const peak = Math.max(result.maxRssMb, best?.maxRssMb ?? 0);
-    if (!best || result.seconds < best.seconds) best = result;
-    best.maxRssMb = peak;
-  }
-  return best as Result;
+  return measureInChild<Result>(__filename, [mode], RUNS);
 }
 
 async function main(): Promise<void> {
   const [cmd, mode] = process.argv.slice(2);
   if (cmd === 'child' && mode) return child(mode);
-  if (!distIsFresh()) {
-    console.log('dist/ is missing or older than src/: building it (npm run build)');
-    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.js')], { cwd: ROOT, stdio: 'inherit' });
-  }
+  ensureDist();
   const t0 = Date.now();
   await generate();
   console.log(`generated ${ndjsonFile} and ${harFile} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);

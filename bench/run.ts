@@ -13,6 +13,10 @@ const SECTIONS: Record<string, { title: string; file: string; args?: string[] }>
   package: { title: 'Package: cold start, pure MD5, core bundle size', file: 'package.ts' },
   readers: { title: 'Traffic readers: MB/s against the read+JSON.parse floor', file: 'traffic-readers.ts' },
   lint: { title: 'obs-sse lint: 1 GB NDJSON and 200 MB HAR', file: 'lint.ts' },
+  'lint-findings': {
+    title: 'obs-sse lint on a findings-heavy NDJSON (a quarter of exchanges with errors), every format',
+    file: 'lint-findings.ts',
+  },
   proxy: { title: 'obs-sse proxy under load (autocannon, 64 connections, 10 s)', file: 'proxy-load.ts' },
   scale: { title: 'Scale: obs-sse authz inside nginx, proxy workers, bulk bodies', file: 'scale.ts' },
 };

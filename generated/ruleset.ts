@@ -6,68 +6,80 @@ const p0: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-en
 const p1: Provenance[] = [p0];
 const p2: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-data-encryption","column":"API for Creating a Bucket","note":"If this header is not included, the AES-256 algorithm is used."};
 const p3: Provenance[] = [p2];
-const p4: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption","column":"API for Uploading an Object - PUT"};
-const p5: Provenance[] = [p4];
-const p6: Provenance = {"source":"per-API","page":"PUT上传, POST上传, 复制对象, 初始化上传段任务: x-obs-server-side-data-encryption (\"有效值为SM4\", the valid value is SM4)","note":"The seed lists SM4 only for PUT/POST uploads but AES256 and SM4 for copy and initiate; the per-API pages say SM4 for all object operations. The seed is followed."};
-const p7: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-data-encryption","column":"API for Uploading an Object - PUT"};
-const p8: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-kms-key-id","column":"API for Uploading an Object - PUT"};
-const p9: Provenance = {"source":"sdk","ref":"esdk-obs-nodejs 3.26.8 lib/obsModel.js:2123 (PutObject), and 2587 (AppendObject, which reads its cells from PutObject here): SseKmsProjectId, sentAs 'sse-kms-key-project-id' withPrefix","note":"No per-API page lists x-obs-sse-kms-key-project-id on an object write (the seed lists it for CreateBucket requests only), but the official SDK sends it when asked to. Refusing the official SDK's requests would help nobody, so it is accepted with a warning that says the tables do not list it (reference fact 6). PostObject differs: the SDK has no PostObject call (forms are built by hand and createPostSignatureSync signs whatever fields it is given), so nothing backs a project id form field and it stays header/not-allowed."};
-const p10: Provenance = {"source":"seed","table":1,"header":"x-obs-sse-kms-key-project-id","column":"API for Uploading an Object - PUT","note":"The seed's cell is \"-\"; this project accepts the header beyond it."};
-const p11: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-customer-algorithm","column":"API for Uploading an Object - PUT"};
-const p12: Provenance[] = [p11];
-const p13: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-customer-key","column":"API for Uploading an Object - PUT"};
-const p14: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-customer-key-MD5","column":"API for Uploading an Object - PUT"};
-const p15: Provenance[] = [p14];
-const p16: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-kms-key-id","column":"API for Uploading an Object - PUT","note":"The key ID is returned for both default keys and custom keys."};
-const p17: Provenance = {"source":"seed","table":1,"header":"x-obs-sse-kms-key-project-id","column":"API for Uploading an Object - PUT","note":"The project ID is returned only for custom keys."};
-const p18: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption","column":"API for Uploading an Object - POST"};
-const p19: Provenance[] = [p18];
-const p20: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-data-encryption","column":"API for Uploading an Object - POST"};
-const p21: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-customer-algorithm","column":"API for Uploading an Object - POST"};
-const p22: Provenance[] = [p21];
-const p23: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-customer-key-MD5","column":"API for Uploading an Object - POST"};
-const p24: Provenance[] = [p23];
-const p25: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-customer-algorithm","column":"API for Downloading an Object"};
+const p4: Provenance = {"source":"extension","fact":14,"note":"Huawei's API model (huaweicloud-sdk-java-v3 3.1.189 and later, services/obs, com.huaweicloud.sdk.obs.v1.model: CreateBucketRequest, PutObjectRequest, CopyObjectRequest) lists x-obs-server-side-encryption-bucket-key-enabled as the SSE-KMS bucket-key switch; true requires x-obs-server-side-encryption-kms-key-id."};
+const p5: Provenance = {"source":"extension","fact":14,"note":"OBS documents the bucket-key switch on CreateBucket, PutObject and CopyObject requests only (huaweicloud-sdk-java-v3 3.1.189 and later, services/obs, com.huaweicloud.sdk.obs.v1.model); S3 returns it on object responses, and OBS's S3 endpoint may too; OBS documents no response header for it. It only saves KMS calls, so a server that ignores it still encrypts as asked: a warning."};
+const p6: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption","column":"API for Uploading an Object - PUT"};
+const p7: Provenance[] = [p6];
+const p8: Provenance = {"source":"per-API","page":"PUT上传, POST上传, 复制对象, 初始化上传段任务: x-obs-server-side-data-encryption (\"有效值为SM4\", the valid value is SM4)","note":"The seed lists SM4 only for PUT/POST uploads but AES256 and SM4 for copy and initiate; the per-API pages say SM4 for all object operations. The seed is followed."};
+const p9: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-data-encryption","column":"API for Uploading an Object - PUT"};
+const p10: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-kms-key-id","column":"API for Uploading an Object - PUT"};
+const p11: Provenance = {"source":"sdk","ref":"esdk-obs-nodejs 3.26.8 lib/obsModel.js:2123 (PutObject), and 2587 (AppendObject, which reads its cells from PutObject here): SseKmsProjectId, sentAs 'sse-kms-key-project-id' withPrefix","note":"No per-API page lists x-obs-sse-kms-key-project-id on an object write (the seed lists it for CreateBucket requests only), but the official SDK sends it when asked to. Refusing the official SDK's requests would help nobody, so it is accepted with a warning that says the tables do not list it (reference fact 6). PostObject differs: the SDK has no PostObject call (forms are built by hand and createPostSignatureSync signs whatever fields it is given), so nothing backs a project id form field and it stays header/not-allowed."};
+const p12: Provenance = {"source":"seed","table":1,"header":"x-obs-sse-kms-key-project-id","column":"API for Uploading an Object - PUT","note":"The seed's cell is \"-\"; this project accepts the header beyond it."};
+const p13: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-customer-algorithm","column":"API for Uploading an Object - PUT"};
+const p14: Provenance[] = [p13];
+const p15: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-customer-key","column":"API for Uploading an Object - PUT"};
+const p16: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-customer-key-MD5","column":"API for Uploading an Object - PUT"};
+const p17: Provenance[] = [p16];
+const p18: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-bucket-key-enabled","column":"API for Uploading an Object - PUT"};
+const p19: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-kms-key-id","column":"API for Uploading an Object - PUT","note":"The key ID is returned for both default keys and custom keys."};
+const p20: Provenance = {"source":"seed","table":1,"header":"x-obs-sse-kms-key-project-id","column":"API for Uploading an Object - PUT","note":"The project ID is returned only for custom keys."};
+const p21: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-bucket-key-enabled","column":"API for Uploading an Object - PUT","note":"The seed's cell is \"-\"; this project accepts the header beyond it."};
+const p22: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption","column":"API for Uploading an Object - POST"};
+const p23: Provenance[] = [p22];
+const p24: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-data-encryption","column":"API for Uploading an Object - POST"};
+const p25: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-customer-algorithm","column":"API for Uploading an Object - POST"};
 const p26: Provenance[] = [p25];
-const p27: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-customer-key","column":"API for Downloading an Object"};
-const p28: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-customer-key-MD5","column":"API for Downloading an Object"};
-const p29: Provenance[] = [p28];
-const p30: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption","column":"API for Downloading an Object"};
-const p31: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-data-encryption","column":"API for Downloading an Object"};
-const p32: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-kms-key-id","column":"API for Downloading an Object","note":"The key ID is returned for both default keys and custom keys."};
-const p33: Provenance = {"source":"seed","table":1,"header":"x-obs-sse-kms-key-project-id","column":"API for Downloading an Object","note":"The project ID is returned only for custom keys."};
-const p34: Provenance = {"source":"per-API","note":"HeadObject (object metadata) takes the SSE-C triple and returns the SSE headers as GetObject does; it is not a column of the seed tables."};
-const p35: Provenance[] = [p34, p25];
-const p36: Provenance[] = [p34, p28];
-const p37: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption","column":"API for Copying an Object"};
-const p38: Provenance[] = [p37];
-const p39: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-kms-key-id","column":"API for Copying an Object"};
-const p40: Provenance[] = [p39];
-const p41: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-algorithm","column":"API for Copying an Object"};
-const p42: Provenance[] = [p41];
-const p43: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-key-MD5","column":"API for Copying an Object"};
-const p44: Provenance[] = [p43];
-const p45: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption","column":"API for Initiating a Multipart Upload"};
-const p46: Provenance[] = [p45];
-const p47: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-kms-key-id","column":"API for Initiating a Multipart Upload"};
-const p48: Provenance[] = [p47];
-const p49: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-algorithm","column":"API for Initiating a Multipart Upload"};
-const p50: Provenance[] = [p49];
-const p51: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-key-MD5","column":"API for Initiating a Multipart Upload"};
-const p52: Provenance[] = [p51];
-const p53: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-algorithm","column":"API for Uploading Parts"};
-const p54: Provenance[] = [p53];
-const p55: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-key-MD5","column":"API for Uploading Parts"};
-const p56: Provenance[] = [p55];
-const p57: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-algorithm","column":"API for Copying Parts"};
-const p58: Provenance[] = [p57];
-const p59: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-key-MD5","column":"API for Copying Parts"};
-const p60: Provenance[] = [p59];
-const p61: Provenance = {"source":"per-API","page":"追加写对象 (AppendObject), Table 3 服务端加密请求消息头 and Table 4 附加响应消息头","note":"\"该操作支持服务端加密功能\" (the operation supports server-side encryption). Table 3 lists x-obs-server-side-encryption (kms), x-obs-server-side-data-encryption (SM4), x-obs-server-side-encryption-kms-key-id and the SSE-C triple; Table 4 returns the same with x-obs-next-append-position. These are PutObject's cells, so AppendObject reads PutObject's; it is not a column of the seed tables. Which append may carry which headers (constraints 2 and 3) is rule append-sse-kms-first-only."};
-const p62: Provenance = {"source":"extension","note":"Read from PutObject beyond the page: AES256 (SSE-OBS) and the project id. No page lists AES256 on AppendObject (the SSE-OBS page names PUT, POST, copy and initiate only): it is accepted because the reference reads AppendObject as PutObject and nothing says OBS refuses it, and the official SDK's appendObject passes SseKms through the same adapter as putObject (esdk-obs-nodejs 3.26.8 lib/obsModel.js, AppendObject). The project id is the SDK's, as on PutObject."};
-const p63: Provenance[] = [p61, p62, p4];
-const p64: Provenance[] = [p61, p62, p11];
-const p65: Provenance[] = [p61, p62, p14];
+const p27: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-customer-key-MD5","column":"API for Uploading an Object - POST"};
+const p28: Provenance[] = [p27];
+const p29: Provenance = {"source":"extension","fact":14,"note":"OBS documents the bucket-key switch on CreateBucket, PutObject and CopyObject requests only (huaweicloud-sdk-java-v3 3.1.189 and later, services/obs, com.huaweicloud.sdk.obs.v1.model); OBS lists nothing for it on this request. It only saves KMS calls, so a server that ignores it still encrypts as asked: a warning."};
+const p30: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-bucket-key-enabled","column":"API for Uploading an Object - POST","note":"The seed's cell is \"-\"; this project accepts the header beyond it."};
+const p31: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-customer-algorithm","column":"API for Downloading an Object"};
+const p32: Provenance[] = [p31];
+const p33: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-customer-key","column":"API for Downloading an Object"};
+const p34: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-customer-key-MD5","column":"API for Downloading an Object"};
+const p35: Provenance[] = [p34];
+const p36: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-bucket-key-enabled","column":"API for Downloading an Object","note":"The seed's cell is \"-\"; this project accepts the header beyond it."};
+const p37: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption","column":"API for Downloading an Object"};
+const p38: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-data-encryption","column":"API for Downloading an Object"};
+const p39: Provenance = {"source":"seed","table":1,"header":"x-obs-server-side-encryption-kms-key-id","column":"API for Downloading an Object","note":"The key ID is returned for both default keys and custom keys."};
+const p40: Provenance = {"source":"seed","table":1,"header":"x-obs-sse-kms-key-project-id","column":"API for Downloading an Object","note":"The project ID is returned only for custom keys."};
+const p41: Provenance = {"source":"per-API","note":"HeadObject (object metadata) takes the SSE-C triple and returns the SSE headers as GetObject does; it is not a column of the seed tables."};
+const p42: Provenance[] = [p41, p31];
+const p43: Provenance[] = [p41, p34];
+const p44: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption","column":"API for Copying an Object"};
+const p45: Provenance[] = [p44];
+const p46: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-kms-key-id","column":"API for Copying an Object"};
+const p47: Provenance[] = [p46];
+const p48: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-algorithm","column":"API for Copying an Object"};
+const p49: Provenance[] = [p48];
+const p50: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-key-MD5","column":"API for Copying an Object"};
+const p51: Provenance[] = [p50];
+const p52: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption","column":"API for Initiating a Multipart Upload"};
+const p53: Provenance[] = [p52];
+const p54: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-kms-key-id","column":"API for Initiating a Multipart Upload"};
+const p55: Provenance[] = [p54];
+const p56: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-algorithm","column":"API for Initiating a Multipart Upload"};
+const p57: Provenance[] = [p56];
+const p58: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-key-MD5","column":"API for Initiating a Multipart Upload"};
+const p59: Provenance[] = [p58];
+const p60: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-bucket-key-enabled","column":"API for Initiating a Multipart Upload","note":"The seed's cell is \"-\"; this project accepts the header beyond it."};
+const p61: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-algorithm","column":"API for Uploading Parts"};
+const p62: Provenance[] = [p61];
+const p63: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-key-MD5","column":"API for Uploading Parts"};
+const p64: Provenance[] = [p63];
+const p65: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-bucket-key-enabled","column":"API for Uploading Parts","note":"The seed's cell is \"-\"; this project accepts the header beyond it."};
+const p66: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-algorithm","column":"API for Copying Parts"};
+const p67: Provenance[] = [p66];
+const p68: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-key-MD5","column":"API for Copying Parts"};
+const p69: Provenance[] = [p68];
+const p70: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-bucket-key-enabled","column":"API for Copying Parts","note":"The seed's cell is \"-\"; this project accepts the header beyond it."};
+const p71: Provenance = {"source":"extension","fact":13,"note":"The S3 API reference documents the SSE-C triple on CompleteMultipartUpload requests (x-amz-server-side-encryption-customer-algorithm, -key, -key-MD5; needed there when the upload used a checksum). @aws-sdk/lib-storage's Upload and boto3 1.43's s3transfer repeat the upload's own triple on it; the OBS tables list nothing for this request. A matching triple is a warning; a malformed one, or one naming another key than the upload's (session/key-mismatch), stays an error."};
+const p72: Provenance = {"source":"seed","table":2,"header":"x-obs-server-side-encryption-bucket-key-enabled","column":"API for Completing a Multipart Upload","note":"The seed's cell is \"-\"; this project accepts the header beyond it."};
+const p73: Provenance = {"source":"per-API","page":"追加写对象 (AppendObject), Table 3 服务端加密请求消息头 and Table 4 附加响应消息头","note":"\"该操作支持服务端加密功能\" (the operation supports server-side encryption). Table 3 lists x-obs-server-side-encryption (kms), x-obs-server-side-data-encryption (SM4), x-obs-server-side-encryption-kms-key-id and the SSE-C triple; Table 4 returns the same with x-obs-next-append-position. These are PutObject's cells, so AppendObject reads PutObject's; it is not a column of the seed tables. Which append may carry which headers (constraints 2 and 3) is rule append-sse-kms-first-only."};
+const p74: Provenance = {"source":"extension","note":"Read from PutObject beyond the page: AES256 (SSE-OBS) and the project id. No page lists AES256 on AppendObject (the SSE-OBS page names PUT, POST, copy and initiate only): it is accepted because the reference reads AppendObject as PutObject and nothing says OBS refuses it, and the official SDK's appendObject passes SseKms through the same adapter as putObject (esdk-obs-nodejs 3.26.8 lib/obsModel.js, AppendObject). The project id is the SDK's, as on PutObject."};
+const p75: Provenance[] = [p73, p74, p6];
+const p76: Provenance[] = [p73, p74, p13];
+const p77: Provenance[] = [p73, p74, p16];
 
 /** rules/ as loadRuleSet validates and resolves it: what getChecker() and validateHeaders() compile. */
 export const RULE_SET: RuleSet = {
@@ -198,6 +210,16 @@ export const RULE_SET: RuleSet = {
    "valueKind": "base64-md5",
    "secret": false,
    "description": "Specifies the Base64-encoded MD5 value of the key used for object copies when SSE-C is used."
+  },
+  {
+   "id": "bucketKey",
+   "name": "x-obs-server-side-encryption-bucket-key-enabled",
+   "families": [
+    "SSE-KMS"
+   ],
+   "valueKind": "enumeration",
+   "secret": false,
+   "description": "Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False."
   }
  ],
  "valueKinds": {
@@ -226,6 +248,13 @@ export const RULE_SET: RuleSet = {
   }
  },
  "sseLikePattern": "^x-(?:obs|amz)-(?!meta-)(?:[a-z0-9-]*-)?(?:server-side|sse|encryption)",
+ "foreignHeaders": [
+  {
+   "name": "x-amz-server-side-encryption-context",
+   "code": "sse-kms/encryption-context-dropped",
+   "provenance": [{"source":"extension","fact":15,"note":"The AWS SDK's SSEKMSEncryptionContext: an SSE-KMS encryption context that OBS does not document in either dialect."}]
+  }
+ ],
  "operations": [
   {
    "id": "CreateBucket",
@@ -256,6 +285,17 @@ export const RULE_SET: RuleSet = {
     },
     "project": {
      "provenance": [{"source":"seed","table":1,"header":"x-obs-sse-kms-key-project-id","column":"API for Creating a Bucket"}]
+    },
+    "bucketKey": {
+     "values": [
+      "true",
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
+     ],
+     "provenance": [p4, {"source":"seed","table":1,"header":"x-obs-server-side-encryption-bucket-key-enabled","column":"API for Creating a Bucket"}]
     }
    },
    "response": {
@@ -281,6 +321,19 @@ export const RULE_SET: RuleSet = {
     "project": {
      "note": "The project ID is returned only for custom keys.",
      "provenance": [{"source":"seed","table":1,"header":"x-obs-sse-kms-key-project-id","column":"API for Creating a Bucket","note":"The project ID is returned only for custom keys."}]
+    },
+    "bucketKey": {
+     "values": [
+      "true",
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
+     ],
+     "severity": "warning",
+     "code": "header/unlisted",
+     "provenance": [p5, {"source":"seed","table":1,"header":"x-obs-server-side-encryption-bucket-key-enabled","column":"API for Creating a Bucket","note":"The seed's cell is \"-\"; this project accepts the header beyond it."}]
     }
    }
   },
@@ -298,33 +351,44 @@ export const RULE_SET: RuleSet = {
       "kms",
       "AES256"
      ],
-     "provenance": p5
+     "provenance": p7
     },
     "data": {
      "values": [
       "SM4"
      ],
-     "provenance": [p6, p7]
+     "provenance": [p8, p9]
     },
     "kmsKey": {
-     "provenance": [p8]
+     "provenance": [p10]
     },
     "project": {
      "severity": "warning",
      "code": "sse-kms/project-id-unlisted",
-     "provenance": [p9, p10]
+     "provenance": [p11, p12]
     },
     "cAlg": {
      "values": [
       "AES256"
      ],
-     "provenance": p12
+     "provenance": p14
     },
     "cKey": {
-     "provenance": [p13]
+     "provenance": [p15]
     },
     "cMd5": {
-     "provenance": p15
+     "provenance": p17
+    },
+    "bucketKey": {
+     "values": [
+      "true",
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
+     ],
+     "provenance": [p4, p18]
     }
    },
    "response": {
@@ -333,30 +397,43 @@ export const RULE_SET: RuleSet = {
       "kms",
       "AES256"
      ],
-     "provenance": p5
+     "provenance": p7
     },
     "data": {
      "values": [
       "SM4"
      ],
-     "provenance": [p7]
+     "provenance": [p9]
     },
     "kmsKey": {
      "note": "The key ID is returned for both default keys and custom keys.",
-     "provenance": [p16]
+     "provenance": [p19]
     },
     "project": {
      "note": "The project ID is returned only for custom keys.",
-     "provenance": [p17]
+     "provenance": [p20]
     },
     "cAlg": {
      "values": [
       "AES256"
      ],
-     "provenance": p12
+     "provenance": p14
     },
     "cMd5": {
-     "provenance": p15
+     "provenance": p17
+    },
+    "bucketKey": {
+     "values": [
+      "true",
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
+     ],
+     "severity": "warning",
+     "code": "header/unlisted",
+     "provenance": [p5, p21]
     }
    }
   },
@@ -374,13 +451,13 @@ export const RULE_SET: RuleSet = {
       "kms",
       "AES256"
      ],
-     "provenance": p19
+     "provenance": p23
     },
     "data": {
      "values": [
       "SM4"
      ],
-     "provenance": [p6, p20]
+     "provenance": [p8, p24]
     },
     "kmsKey": {
      "provenance": [{"source":"seed","table":1,"header":"x-obs-server-side-encryption-kms-key-id","column":"API for Uploading an Object - POST"}]
@@ -389,13 +466,26 @@ export const RULE_SET: RuleSet = {
      "values": [
       "AES256"
      ],
-     "provenance": p22
+     "provenance": p26
     },
     "cKey": {
      "provenance": [{"source":"seed","table":1,"header":"x-obs-server-side-encryption-customer-key","column":"API for Uploading an Object - POST"}]
     },
     "cMd5": {
-     "provenance": p24
+     "provenance": p28
+    },
+    "bucketKey": {
+     "values": [
+      "true",
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
+     ],
+     "severity": "warning",
+     "code": "header/unlisted",
+     "provenance": [p29, p30]
     }
    },
    "response": {
@@ -404,13 +494,13 @@ export const RULE_SET: RuleSet = {
       "kms",
       "AES256"
      ],
-     "provenance": p19
+     "provenance": p23
     },
     "data": {
      "values": [
       "SM4"
      ],
-     "provenance": [p20]
+     "provenance": [p24]
     },
     "kmsKey": {
      "note": "The key ID is returned for both default keys and custom keys.",
@@ -424,10 +514,23 @@ export const RULE_SET: RuleSet = {
      "values": [
       "AES256"
      ],
-     "provenance": p22
+     "provenance": p26
     },
     "cMd5": {
-     "provenance": p24
+     "provenance": p28
+    },
+    "bucketKey": {
+     "values": [
+      "true",
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
+     ],
+     "severity": "warning",
+     "code": "header/unlisted",
+     "provenance": [p5, p30]
     }
    }
   },
@@ -444,13 +547,26 @@ export const RULE_SET: RuleSet = {
      "values": [
       "AES256"
      ],
-     "provenance": p26
+     "provenance": p32
     },
     "cKey": {
-     "provenance": [p27]
+     "provenance": [p33]
     },
     "cMd5": {
-     "provenance": p29
+     "provenance": p35
+    },
+    "bucketKey": {
+     "values": [
+      "true",
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
+     ],
+     "severity": "warning",
+     "code": "header/unlisted",
+     "provenance": [p29, p36]
     }
    },
    "response": {
@@ -459,30 +575,43 @@ export const RULE_SET: RuleSet = {
       "kms",
       "AES256"
      ],
-     "provenance": [p30]
+     "provenance": [p37]
     },
     "data": {
      "values": [
       "SM4"
      ],
-     "provenance": [p31]
+     "provenance": [p38]
     },
     "kmsKey": {
      "note": "The key ID is returned for both default keys and custom keys.",
-     "provenance": [p32]
+     "provenance": [p39]
     },
     "project": {
      "note": "The project ID is returned only for custom keys.",
-     "provenance": [p33]
+     "provenance": [p40]
     },
     "cAlg": {
      "values": [
       "AES256"
      ],
-     "provenance": p26
+     "provenance": p32
     },
     "cMd5": {
-     "provenance": p29
+     "provenance": p35
+    },
+    "bucketKey": {
+     "values": [
+      "true",
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
+     ],
+     "severity": "warning",
+     "code": "header/unlisted",
+     "provenance": [p5, p36]
     }
    }
   },
@@ -491,19 +620,32 @@ export const RULE_SET: RuleSet = {
    "target": "object",
    "http": "HEAD /{bucket}/{key}",
    "like": "GetObject",
-   "provenance": [p34],
+   "provenance": [p41],
    "request": {
     "cAlg": {
      "values": [
       "AES256"
      ],
-     "provenance": p35
+     "provenance": p42
     },
     "cKey": {
-     "provenance": [p34, p27]
+     "provenance": [p41, p33]
     },
     "cMd5": {
-     "provenance": p36
+     "provenance": p43
+    },
+    "bucketKey": {
+     "values": [
+      "true",
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
+     ],
+     "severity": "warning",
+     "code": "header/unlisted",
+     "provenance": [p41, p29, p36]
     }
    },
    "response": {
@@ -512,30 +654,43 @@ export const RULE_SET: RuleSet = {
       "kms",
       "AES256"
      ],
-     "provenance": [p34, p30]
+     "provenance": [p41, p37]
     },
     "data": {
      "values": [
       "SM4"
      ],
-     "provenance": [p34, p31]
+     "provenance": [p41, p38]
     },
     "kmsKey": {
      "note": "The key ID is returned for both default keys and custom keys.",
-     "provenance": [p34, p32]
+     "provenance": [p41, p39]
     },
     "project": {
      "note": "The project ID is returned only for custom keys.",
-     "provenance": [p34, p33]
+     "provenance": [p41, p40]
     },
     "cAlg": {
      "values": [
       "AES256"
      ],
-     "provenance": p35
+     "provenance": p42
     },
     "cMd5": {
-     "provenance": p36
+     "provenance": p43
+    },
+    "bucketKey": {
+     "values": [
+      "true",
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
+     ],
+     "severity": "warning",
+     "code": "header/unlisted",
+     "provenance": [p41, p5, p36]
     }
    }
   },
@@ -553,17 +708,17 @@ export const RULE_SET: RuleSet = {
       "kms",
       "AES256"
      ],
-     "provenance": p38
+     "provenance": p45
     },
     "data": {
      "values": [
       "AES256",
       "SM4"
      ],
-     "provenance": [p6, {"source":"seed","table":2,"header":"x-obs-server-side-data-encryption","column":"API for Copying an Object"}]
+     "provenance": [p8, {"source":"seed","table":2,"header":"x-obs-server-side-data-encryption","column":"API for Copying an Object"}]
     },
     "kmsKey": {
-     "provenance": p40
+     "provenance": p47
     },
     "project": {
      "severity": "warning",
@@ -574,13 +729,13 @@ export const RULE_SET: RuleSet = {
      "values": [
       "AES256"
      ],
-     "provenance": p42
+     "provenance": p49
     },
     "cKey": {
      "provenance": [{"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-key","column":"API for Copying an Object"}]
     },
     "cMd5": {
-     "provenance": p44
+     "provenance": p51
     },
     "srcAlg": {
      "values": [
@@ -593,6 +748,17 @@ export const RULE_SET: RuleSet = {
     },
     "srcMd5": {
      "provenance": [{"source":"seed","table":2,"header":"x-obs-copy-source-server-side-encryption-customer-key-MD5","column":"API for Copying an Object"}]
+    },
+    "bucketKey": {
+     "values": [
+      "true",
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
+     ],
+     "provenance": [p4, {"source":"seed","table":2,"header":"x-obs-server-side-encryption-bucket-key-enabled","column":"API for Copying an Object"}]
     }
    },
    "response": {
@@ -601,10 +767,10 @@ export const RULE_SET: RuleSet = {
       "kms",
       "AES256"
      ],
-     "provenance": p38
+     "provenance": p45
     },
     "kmsKey": {
-     "provenance": p40
+     "provenance": p47
     },
     "project": {
      "note": "The project ID is returned only for custom keys.",
@@ -614,10 +780,23 @@ export const RULE_SET: RuleSet = {
      "values": [
       "AES256"
      ],
-     "provenance": p42
+     "provenance": p49
     },
     "cMd5": {
-     "provenance": p44
+     "provenance": p51
+    },
+    "bucketKey": {
+     "values": [
+      "true",
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
+     ],
+     "severity": "warning",
+     "code": "header/unlisted",
+     "provenance": [p5, {"source":"seed","table":2,"header":"x-obs-server-side-encryption-bucket-key-enabled","column":"API for Copying an Object","note":"The seed's cell is \"-\"; this project accepts the header beyond it."}]
     }
    }
   },
@@ -635,17 +814,17 @@ export const RULE_SET: RuleSet = {
       "kms",
       "AES256"
      ],
-     "provenance": p46
+     "provenance": p53
     },
     "data": {
      "values": [
       "AES256",
       "SM4"
      ],
-     "provenance": [p6, {"source":"seed","table":2,"header":"x-obs-server-side-data-encryption","column":"API for Initiating a Multipart Upload"}]
+     "provenance": [p8, {"source":"seed","table":2,"header":"x-obs-server-side-data-encryption","column":"API for Initiating a Multipart Upload"}]
     },
     "kmsKey": {
-     "provenance": p48
+     "provenance": p55
     },
     "project": {
      "severity": "warning",
@@ -656,13 +835,26 @@ export const RULE_SET: RuleSet = {
      "values": [
       "AES256"
      ],
-     "provenance": p50
+     "provenance": p57
     },
     "cKey": {
      "provenance": [{"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-key","column":"API for Initiating a Multipart Upload"}]
     },
     "cMd5": {
-     "provenance": p52
+     "provenance": p59
+    },
+    "bucketKey": {
+     "values": [
+      "true",
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
+     ],
+     "severity": "warning",
+     "code": "header/unlisted",
+     "provenance": [{"source":"extension","fact":14,"note":"OBS documents the bucket-key switch on CreateBucket, PutObject and CopyObject requests only (huaweicloud-sdk-java-v3 3.1.189 and later, services/obs, com.huaweicloud.sdk.obs.v1.model); S3 takes it on CreateMultipartUpload and clients send it there; elsewhere OBS lists nothing for it. It only saves KMS calls, so a server that ignores it still encrypts as asked: a warning."}, p60]
     }
    },
    "response": {
@@ -671,10 +863,10 @@ export const RULE_SET: RuleSet = {
       "kms",
       "AES256"
      ],
-     "provenance": p46
+     "provenance": p53
     },
     "kmsKey": {
-     "provenance": p48
+     "provenance": p55
     },
     "project": {
      "note": "The project ID is returned only for custom keys.",
@@ -684,10 +876,23 @@ export const RULE_SET: RuleSet = {
      "values": [
       "AES256"
      ],
-     "provenance": p50
+     "provenance": p57
     },
     "cMd5": {
-     "provenance": p52
+     "provenance": p59
+    },
+    "bucketKey": {
+     "values": [
+      "true",
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
+     ],
+     "severity": "warning",
+     "code": "header/unlisted",
+     "provenance": [p5, p60]
     }
    }
   },
@@ -704,13 +909,26 @@ export const RULE_SET: RuleSet = {
      "values": [
       "AES256"
      ],
-     "provenance": p54
+     "provenance": p62
     },
     "cKey": {
      "provenance": [{"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-key","column":"API for Uploading Parts"}]
     },
     "cMd5": {
-     "provenance": p56
+     "provenance": p64
+    },
+    "bucketKey": {
+     "values": [
+      "true",
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
+     ],
+     "severity": "warning",
+     "code": "header/unlisted",
+     "provenance": [p29, p65]
     }
    },
    "response": {
@@ -732,10 +950,23 @@ export const RULE_SET: RuleSet = {
      "values": [
       "AES256"
      ],
-     "provenance": p54
+     "provenance": p62
     },
     "cMd5": {
-     "provenance": p56
+     "provenance": p64
+    },
+    "bucketKey": {
+     "values": [
+      "true",
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
+     ],
+     "severity": "warning",
+     "code": "header/unlisted",
+     "provenance": [p5, p65]
     }
    }
   },
@@ -752,13 +983,13 @@ export const RULE_SET: RuleSet = {
      "values": [
       "AES256"
      ],
-     "provenance": p58
+     "provenance": p67
     },
     "cKey": {
      "provenance": [{"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-key","column":"API for Copying Parts"}]
     },
     "cMd5": {
-     "provenance": p60
+     "provenance": p69
     },
     "srcAlg": {
      "values": [
@@ -771,6 +1002,19 @@ export const RULE_SET: RuleSet = {
     },
     "srcMd5": {
      "provenance": [{"source":"seed","table":2,"header":"x-obs-copy-source-server-side-encryption-customer-key-MD5","column":"API for Copying Parts"}]
+    },
+    "bucketKey": {
+     "values": [
+      "true",
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
+     ],
+     "severity": "warning",
+     "code": "header/unlisted",
+     "provenance": [p29, p70]
     }
    },
    "response": {
@@ -792,10 +1036,23 @@ export const RULE_SET: RuleSet = {
      "values": [
       "AES256"
      ],
-     "provenance": p58
+     "provenance": p67
     },
     "cMd5": {
-     "provenance": p60
+     "provenance": p69
+    },
+    "bucketKey": {
+     "values": [
+      "true",
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
+     ],
+     "severity": "warning",
+     "code": "header/unlisted",
+     "provenance": [p5, p70]
     }
    }
   },
@@ -807,7 +1064,39 @@ export const RULE_SET: RuleSet = {
     "table": 2,
     "column": "API for Completing a Multipart Upload"
    },
-   "request": {},
+   "request": {
+    "cAlg": {
+     "values": [
+      "AES256"
+     ],
+     "severity": "warning",
+     "code": "header/unlisted",
+     "provenance": [p71, {"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-algorithm","column":"API for Completing a Multipart Upload","note":"The seed's cell is \"-\"; this project accepts the header beyond it."}]
+    },
+    "cKey": {
+     "severity": "warning",
+     "code": "header/unlisted",
+     "provenance": [p71, {"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-key","column":"API for Completing a Multipart Upload","note":"The seed's cell is \"-\"; this project accepts the header beyond it."}]
+    },
+    "cMd5": {
+     "severity": "warning",
+     "code": "header/unlisted",
+     "provenance": [p71, {"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-key-MD5","column":"API for Completing a Multipart Upload","note":"The seed's cell is \"-\"; this project accepts the header beyond it."}]
+    },
+    "bucketKey": {
+     "values": [
+      "true",
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
+     ],
+     "severity": "warning",
+     "code": "header/unlisted",
+     "provenance": [p29, p72]
+    }
+   },
    "response": {
     "sse": {
      "values": [
@@ -831,6 +1120,19 @@ export const RULE_SET: RuleSet = {
     },
     "cMd5": {
      "provenance": [{"source":"seed","table":2,"header":"x-obs-server-side-encryption-customer-key-MD5","column":"API for Completing a Multipart Upload"}]
+    },
+    "bucketKey": {
+     "values": [
+      "true",
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
+     ],
+     "severity": "warning",
+     "code": "header/unlisted",
+     "provenance": [p5, p72]
     }
    }
   },
@@ -839,40 +1141,51 @@ export const RULE_SET: RuleSet = {
    "target": "object",
    "http": "POST /{bucket}/{key}?append&position=P",
    "like": "PutObject",
-   "provenance": [p61, p62],
+   "provenance": [p73, p74],
    "request": {
     "sse": {
      "values": [
       "kms",
       "AES256"
      ],
-     "provenance": p63
+     "provenance": p75
     },
     "data": {
      "values": [
       "SM4"
      ],
-     "provenance": [p61, p62, p6, p7]
+     "provenance": [p73, p74, p8, p9]
     },
     "kmsKey": {
-     "provenance": [p61, p62, p8]
+     "provenance": [p73, p74, p10]
     },
     "project": {
      "severity": "warning",
      "code": "sse-kms/project-id-unlisted",
-     "provenance": [p61, p62, p9, p10]
+     "provenance": [p73, p74, p11, p12]
     },
     "cAlg": {
      "values": [
       "AES256"
      ],
-     "provenance": p64
+     "provenance": p76
     },
     "cKey": {
-     "provenance": [p61, p62, p13]
+     "provenance": [p73, p74, p15]
     },
     "cMd5": {
-     "provenance": p65
+     "provenance": p77
+    },
+    "bucketKey": {
+     "values": [
+      "true",
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
+     ],
+     "provenance": [p73, p74, p4, p18]
     }
    },
    "response": {
@@ -881,30 +1194,43 @@ export const RULE_SET: RuleSet = {
       "kms",
       "AES256"
      ],
-     "provenance": p63
+     "provenance": p75
     },
     "data": {
      "values": [
       "SM4"
      ],
-     "provenance": [p61, p62, p7]
+     "provenance": [p73, p74, p9]
     },
     "kmsKey": {
      "note": "The key ID is returned for both default keys and custom keys.",
-     "provenance": [p61, p62, p16]
+     "provenance": [p73, p74, p19]
     },
     "project": {
      "note": "The project ID is returned only for custom keys.",
-     "provenance": [p61, p62, p17]
+     "provenance": [p73, p74, p20]
     },
     "cAlg": {
      "values": [
       "AES256"
      ],
-     "provenance": p64
+     "provenance": p76
     },
     "cMd5": {
-     "provenance": p65
+     "provenance": p77
+    },
+    "bucketKey": {
+     "values": [
+      "true",
+      "false",
+      "True",
+      "False",
+      "TRUE",
+      "FALSE"
+     ],
+     "severity": "warning",
+     "code": "header/unlisted",
+     "provenance": [p73, p74, p5, p21]
     }
    }
   }
@@ -1277,6 +1603,46 @@ export const RULE_SET: RuleSet = {
     ]
    },
    "provenance": [{"source":"per-API","page":"追加写对象 (AppendObject), 约束 (constraints) 3; the English edition's constraint 3 agrees","note":"\"服务端加密SSE-KMS方式，有且只有第一次上传且桶内不存在同名对象时，才设置诸如x-obs-server-side-encryption之类的请求Header，后续追加上传不携带\": with SSE-KMS, headers such as x-obs-server-side-encryption are set only on the first upload (position=0, no object of that name yet); later appends do not carry them. The encryption of an appendable object is chosen when it is created. x-obs-server-side-encryption is refused whatever its value: AES256 on AppendObject is read from PutObject (no page lists it), and is held to the same first-append rule."}, {"source":"per-API","page":"追加写对象 (AppendObject), 约束 (constraints) 2","note":"\"服务端加密SSE-C方式，那么追加上传和初始化段一样，设置诸如x-obs-server-side-encryption之类的请求Header，后续追加上传也必须携带\": with SSE-C, every append carries the SSE-C headers, as the parts of a multipart upload do. So the SSE-C triple is not refused at any position; that a later append carries the first append's key is checked across exchanges (append/key-mismatch)."}],
+   "file": "rules/cross-header.json"
+  },
+  {
+   "id": "no-key-in-url",
+   "code": "sse-c/key-in-url",
+   "kind": "key-in-url",
+   "directions": [
+    "request"
+   ],
+   "options": {},
+   "provenance": [{"source":"extension","note":"The reference page carries the SSE-C key in the x-obs-server-side-encryption-customer-key header only; a key in the URL (as minio-js's getObject sends it) lands in every access log, proxy and history that keeps URLs."}],
+   "file": "rules/cross-header.json"
+  },
+  {
+   "id": "bucket-key-needs-key-id",
+   "code": "sse-kms/bucket-key-requires-key-id",
+   "kind": "requires",
+   "operations": [
+    "CreateBucket",
+    "PutObject",
+    "CopyObject",
+    "AppendObject"
+   ],
+   "directions": [
+    "request"
+   ],
+   "options": {
+    "if": {
+     "header": "bucketKey",
+     "values": [
+      "true",
+      "True",
+      "TRUE"
+     ]
+    },
+    "then": {
+     "header": "kmsKey"
+    }
+   },
+   "provenance": [p4],
    "file": "rules/cross-header.json"
   },
   {
@@ -1696,6 +2062,36 @@ export const RULE_SET: RuleSet = {
     }
    }
   },
+  "sse-c/key-in-url": {
+   "severity": "error",
+   "summary": "A request URL carries a customer key.",
+   "message": "{header} in the request URL carries a customer key: URLs are kept by every access log, proxy and browser history on the way. Send the key in the x-obs-server-side-encryption-customer-key header only.",
+   "help": "A key in the query or the fragment (minio-js's getObject sends `?SSECustomerAlgorithm=AES256&SSECustomerKey=…` next to the headers) is written wherever URLs are: load balancer and CDN access logs, proxies, OBS's own access logs, browser history. The key must travel only as the customer-key header, over HTTPS. Parameters are recognised by name however spelt or escaped (`SSECustomerKey`, `x-obs-server-side-encryption-customer-key`, `customer%252Dkey`) and by value (a 256-bit key in base64); the diagnostic names the parameter, never the key.",
+   "examples": {
+    "valid": {
+     "operation": "GetObject",
+     "direction": "request",
+     "url": "/photos/cat.jpg?versionId=1",
+     "headers": {
+      "x-obs-server-side-encryption-customer-algorithm": "AES256",
+      "x-obs-server-side-encryption-customer-key": "K7QkYpBkM5+hcs27fsNkUnNVaobncnLht/rCB2o/9Cw=",
+      "x-obs-server-side-encryption-customer-key-MD5": "4XvB3tbNTN+tIEVa0/fGaQ=="
+     },
+     "scheme": "https"
+    },
+    "invalid": {
+     "operation": "GetObject",
+     "direction": "request",
+     "url": "/photos/cat.jpg?SSECustomerAlgorithm=AES256&SSECustomerKey=K7QkYpBkM5%2Bhcs27fsNkUnNVaobncnLht%2FrCB2o%2F9Cw%3D",
+     "headers": {
+      "x-obs-server-side-encryption-customer-algorithm": "AES256",
+      "x-obs-server-side-encryption-customer-key": "K7QkYpBkM5+hcs27fsNkUnNVaobncnLht/rCB2o/9Cw=",
+      "x-obs-server-side-encryption-customer-key-MD5": "4XvB3tbNTN+tIEVa0/fGaQ=="
+     },
+     "scheme": "https"
+    }
+   }
+  },
   "sse/conflicting-methods": {
    "severity": "error",
    "summary": "Two encryption methods on one message.",
@@ -1898,7 +2294,7 @@ export const RULE_SET: RuleSet = {
    "severity": "warning",
    "summary": "A KMS project id on an object write, which the tables do not list.",
    "message": "{header} on {operation} is not listed in the SSE tables (only CreateBucket takes it); the official SDK sends it, so this is a warning.",
-   "help": "The tables and the per-API pages list the project id for CreateBucket only. The official SDK (esdk-obs-nodejs, lib/obsModel.js) sends it on PutObject, AppendObject, CopyObject and InitiateMultipartUpload when asked to, so there it is a warning, not an error. A PostObject form field is not covered: no SDK call sends one, so it stays header/not-allowed.",
+   "help": "The tables and the per-API pages list the project id for CreateBucket only. The official SDK (esdk-obs-nodejs, lib/obsModel.js) sends it on PutObject, AppendObject, CopyObject and InitiateMultipartUpload when asked to, as x-obs-sse-kms-key-project-id or, in S3 mode, x-amz-sse-kms-key-project-id, so there it is a warning, not an error. A PostObject form field is not covered: no SDK call sends one, so it stays header/not-allowed.",
    "examples": {
     "valid": {
      "operation": "PutObject",
@@ -2028,7 +2424,7 @@ export const RULE_SET: RuleSet = {
    "severity": "error",
    "summary": "A part upload uses another SSE-C key than the multipart upload it belongs to.",
    "message": "{header} on {operation} does not match the SSE-C key of the InitiateMultipartUpload that opened upload {other}.",
-   "help": "UploadPart and UploadPartCopy must carry the same SSE-C algorithm, key and MD5 as the InitiateMultipartUpload that opened the upload. Only a checker that sees the whole session (a recording, a proxy) can tell.",
+   "help": "UploadPart and UploadPartCopy must carry the same SSE-C algorithm, key and MD5 as the InitiateMultipartUpload that opened the upload; a CompleteMultipartUpload that repeats the triple (as the S3 API allows) must repeat that one. Only a checker that sees the whole session (a recording, a proxy) can tell.",
    "examples": {}
   },
   "session/unknown-upload": {
@@ -2128,6 +2524,76 @@ export const RULE_SET: RuleSet = {
    "message": "The SSE check of the response to {operation} failed inside the guard.",
    "help": "Response findings are only ever logged, so a failing response check changes nothing the client receives: the exchange's responseCodes carry this code and a guard_error event names the phase (response or response-body). Multipart session tracking may miss the upload whose initiate response it was. For example an injected ProxyGuard whose checkResponse throws.",
    "examples": {}
+  },
+  "header/unlisted": {
+   "severity": "warning",
+   "summary": "A header OBS does not list for this operation, but the S3 API or OBS's own SDKs send there.",
+   "message": "{header} is not listed by OBS for {operation} {direction}s; OBS ignores it, which does not change how the object is encrypted. It is sent there by widely used clients, so this is a warning.",
+   "help": "The S3 API documents the SSE-C triple on CompleteMultipartUpload (@aws-sdk/lib-storage's Upload and boto3's s3transfer repeat the upload's triple there), and the bucket-key switch on more operations than OBS lists. A malformed value, or an SSE-C key other than the upload's, is still an error.",
+   "examples": {
+    "valid": {
+     "operation": "CompleteMultipartUpload",
+     "direction": "request",
+     "headers": {}
+    },
+    "invalid": {
+     "operation": "CompleteMultipartUpload",
+     "direction": "request",
+     "headers": {
+      "x-amz-server-side-encryption-customer-algorithm": "AES256",
+      "x-amz-server-side-encryption-customer-key": "K7QkYpBkM5+hcs27fsNkUnNVaobncnLht/rCB2o/9Cw=",
+      "x-amz-server-side-encryption-customer-key-MD5": "4XvB3tbNTN+tIEVa0/fGaQ=="
+     }
+    }
+   }
+  },
+  "sse-kms/bucket-key-requires-key-id": {
+   "severity": "error",
+   "summary": "The SSE-KMS bucket key is switched on without a KMS key id.",
+   "message": "{header} is true but no {other} is sent; OBS requires the KMS key id when the bucket key is switched on.",
+   "help": "Huawei's API model for CreateBucket, PutObject and CopyObject says: when x-obs-server-side-encryption-bucket-key-enabled is true, x-obs-server-side-encryption-kms-key-id must be set too (in the S3 dialect, x-amz-server-side-encryption-aws-kms-key-id).",
+   "examples": {
+    "valid": {
+     "operation": "PutObject",
+     "direction": "request",
+     "headers": {
+      "x-obs-server-side-encryption": "kms",
+      "x-obs-server-side-encryption-kms-key-id": "cn-north-4:0b2a0a0e53f0422f8bd7f1ed2d4b3a3e:key/4f1cd4de-ab64-4807-920a-47fc42e7f0d0",
+      "x-obs-server-side-encryption-bucket-key-enabled": "true"
+     }
+    },
+    "invalid": {
+     "operation": "PutObject",
+     "direction": "request",
+     "headers": {
+      "x-obs-server-side-encryption": "kms",
+      "x-obs-server-side-encryption-bucket-key-enabled": "true"
+     }
+    }
+   }
+  },
+  "sse-kms/encryption-context-dropped": {
+   "severity": "error",
+   "summary": "An SSE-KMS encryption context, which OBS does not support.",
+   "message": "{header} asks for an SSE-KMS encryption context; OBS does not document it and silently drops it, so the object would not be bound to the context the caller asked for.",
+   "help": "The AWS SDK sends SSEKMSEncryptionContext as x-amz-server-side-encryption-context. S3 binds the object's data key to that context; OBS has no such binding and ignores the header, so a caller relying on the context for authorization or audit loses that property without an error. Drop the header, or enforce the binding another way.",
+   "examples": {
+    "valid": {
+     "operation": "PutObject",
+     "direction": "request",
+     "headers": {
+      "x-amz-server-side-encryption": "aws:kms"
+     }
+    },
+    "invalid": {
+     "operation": "PutObject",
+     "direction": "request",
+     "headers": {
+      "x-amz-server-side-encryption": "aws:kms",
+      "x-amz-server-side-encryption-context": "eyJ0ZWFtIjoiYSJ9"
+     }
+    }
+   }
   }
  },
  "s3": {
@@ -2143,6 +2609,22 @@ export const RULE_SET: RuleSet = {
    },
    "kmsKey": {
     "name": "x-amz-server-side-encryption-aws-kms-key-id"
+   },
+   "project": {
+    "name": "x-amz-sse-kms-key-project-id",
+    "provenance": [{"source":"extension","fact":12,"note":"x-amz-sse-kms-key-project-id is the vendor's own S3 spelling of the project id: esdk-obs-nodejs sends it in S3 mode (SseKmsProjectId, sentAs sse-kms-key-project-id with the x-amz- prefix) and esdk-obs-java's V2 headers build sseKmsProjectIdHeader as the prefix plus sse-kms-key-project-id."}]
+   },
+   "bucketKey": {
+    "name": "x-amz-server-side-encryption-bucket-key-enabled",
+    "values": {
+     "true": "true",
+     "false": "false",
+     "True": "True",
+     "False": "False",
+     "TRUE": "TRUE",
+     "FALSE": "FALSE"
+    },
+    "provenance": [{"source":"extension","fact":14,"note":"x-amz-server-side-encryption-bucket-key-enabled is the S3 API's bucket-key switch (S3 API reference, PutObject, CopyObject, CreateMultipartUpload); the AWS SDK sends it as BucketKeyEnabled, awscli as --bucket-key-enabled."}]
    },
    "cAlg": {
     "name": "x-amz-server-side-encryption-customer-algorithm",

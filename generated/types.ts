@@ -6,12 +6,12 @@ export type Operation = (typeof OPERATIONS)[number];
 export type Direction = "request" | "response";
 
 /** Every diagnostic code of rules/codes.json: the keys `createChecker({ severity })` takes. */
-export type DiagnosticCode = "input/invalid-value" | "header/conflicting-values" | "header/unknown" | "header/not-allowed" | "value/not-allowed" | "sse-c/invalid-key" | "sse-c/invalid-md5" | "sse-c/md5-mismatch" | "sse-c/incomplete" | "sse-c/key-in-response" | "sse/conflicting-methods" | "sse-kms/invalid-key-id" | "sse-kms/bare-key-id-in-response" | "sse-kms/invalid-project-id" | "sse-kms/key-id-requires-kms" | "sse-kms/data-encryption-requires-kms" | "sse-kms/project-id-requires-key-id" | "sse-kms/project-id-requires-kms" | "sse-kms/project-id-unlisted" | "transport/https-required" | "transport/customer-key-in-clear" | "dialect/mixed" | "dialect/mismatch" | "session/key-mismatch" | "session/unknown-upload" | "append/sse-kms-after-first" | "append/key-mismatch" | "session/store-unavailable" | "response/md5-mismatch" | "response/method-mismatch" | "operation/unlisted-sse" | "operation/invalid-sse" | "form/unchecked" | "guard/check-failed" | "guard/response-check-failed";
+export type DiagnosticCode = "input/invalid-value" | "header/conflicting-values" | "header/unknown" | "header/not-allowed" | "value/not-allowed" | "sse-c/invalid-key" | "sse-c/invalid-md5" | "sse-c/md5-mismatch" | "sse-c/incomplete" | "sse-c/key-in-response" | "sse-c/key-in-url" | "sse/conflicting-methods" | "sse-kms/invalid-key-id" | "sse-kms/bare-key-id-in-response" | "sse-kms/invalid-project-id" | "sse-kms/key-id-requires-kms" | "sse-kms/data-encryption-requires-kms" | "sse-kms/project-id-requires-key-id" | "sse-kms/project-id-requires-kms" | "sse-kms/project-id-unlisted" | "transport/https-required" | "transport/customer-key-in-clear" | "dialect/mixed" | "dialect/mismatch" | "session/key-mismatch" | "session/unknown-upload" | "append/sse-kms-after-first" | "append/key-mismatch" | "session/store-unavailable" | "response/md5-mismatch" | "response/method-mismatch" | "operation/unlisted-sse" | "operation/invalid-sse" | "form/unchecked" | "guard/check-failed" | "guard/response-check-failed" | "header/unlisted" | "sse-kms/bucket-key-requires-key-id" | "sse-kms/encryption-context-dropped";
 
 /** The catalogue's OBS header names (rules/headers.json), lower-cased as the engine reads them. */
-export type ObsHeaderName = "x-obs-server-side-encryption" | "x-obs-server-side-data-encryption" | "x-obs-server-side-encryption-kms-key-id" | "x-obs-sse-kms-key-project-id" | "x-obs-server-side-encryption-customer-algorithm" | "x-obs-server-side-encryption-customer-key" | "x-obs-server-side-encryption-customer-key-md5" | "x-obs-copy-source-server-side-encryption-customer-algorithm" | "x-obs-copy-source-server-side-encryption-customer-key" | "x-obs-copy-source-server-side-encryption-customer-key-md5";
+export type ObsHeaderName = "x-obs-server-side-encryption" | "x-obs-server-side-data-encryption" | "x-obs-server-side-encryption-kms-key-id" | "x-obs-sse-kms-key-project-id" | "x-obs-server-side-encryption-customer-algorithm" | "x-obs-server-side-encryption-customer-key" | "x-obs-server-side-encryption-customer-key-md5" | "x-obs-copy-source-server-side-encryption-customer-algorithm" | "x-obs-copy-source-server-side-encryption-customer-key" | "x-obs-copy-source-server-side-encryption-customer-key-md5" | "x-obs-server-side-encryption-bucket-key-enabled";
 /** The S3-dialect spellings of the headers that have one (rules/dialect-s3.json), lower-cased. */
-export type S3HeaderName = "x-amz-server-side-encryption" | "x-amz-server-side-encryption-aws-kms-key-id" | "x-amz-server-side-encryption-customer-algorithm" | "x-amz-server-side-encryption-customer-key" | "x-amz-server-side-encryption-customer-key-md5" | "x-amz-copy-source-server-side-encryption-customer-algorithm" | "x-amz-copy-source-server-side-encryption-customer-key" | "x-amz-copy-source-server-side-encryption-customer-key-md5";
+export type S3HeaderName = "x-amz-server-side-encryption" | "x-amz-server-side-encryption-aws-kms-key-id" | "x-amz-sse-kms-key-project-id" | "x-amz-server-side-encryption-bucket-key-enabled" | "x-amz-server-side-encryption-customer-algorithm" | "x-amz-server-side-encryption-customer-key" | "x-amz-server-side-encryption-customer-key-md5" | "x-amz-copy-source-server-side-encryption-customer-algorithm" | "x-amz-copy-source-server-side-encryption-customer-key" | "x-amz-copy-source-server-side-encryption-customer-key-md5";
 /** Every header name of the catalogue in either dialect, lower-cased. */
 export type HeaderName = ObsHeaderName | S3HeaderName;
 
@@ -38,6 +38,7 @@ type CreateBucketRequestSseHeadersLowerCase = (
       "x-obs-server-side-data-encryption"?: never;
       "x-obs-server-side-encryption-kms-key-id"?: never;
       "x-obs-sse-kms-key-project-id"?: never;
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
   | {
@@ -45,6 +46,7 @@ type CreateBucketRequestSseHeadersLowerCase = (
       "x-obs-server-side-data-encryption"?: "AES256" | "SM4";
       "x-obs-server-side-encryption-kms-key-id": string;
       "x-obs-sse-kms-key-project-id"?: string;
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "TRUE" | "True" | "false" | "true";
       [k: string]: unknown;
     }
   | {
@@ -52,6 +54,7 @@ type CreateBucketRequestSseHeadersLowerCase = (
       "x-obs-server-side-data-encryption": "AES256";
       "x-obs-server-side-encryption-kms-key-id"?: never;
       "x-obs-sse-kms-key-project-id"?: never;
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
   | {
@@ -59,6 +62,7 @@ type CreateBucketRequestSseHeadersLowerCase = (
       "x-obs-server-side-data-encryption": "SM4";
       "x-obs-server-side-encryption-kms-key-id"?: never;
       "x-obs-sse-kms-key-project-id"?: never;
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
 ) & {
@@ -102,6 +106,10 @@ type CreateBucketRequestSseHeadersLowerCase = (
    * x-obs-copy-source-server-side-encryption-customer-key-MD5: not taken by CreateBucket requests.
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
+  /**
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False.
+   */
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -185,6 +193,10 @@ type CreateBucketResponseSseHeadersLowerCase = (
    * x-obs-copy-source-server-side-encryption-customer-key-MD5: not taken by CreateBucket responses.
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
+  /**
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
+   */
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -207,6 +219,7 @@ type PutObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
   | {
@@ -217,6 +230,7 @@ type PutObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm": "AES256";
       "x-obs-server-side-encryption-customer-key": string;
       "x-obs-server-side-encryption-customer-key-md5": string;
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
   | {
@@ -227,6 +241,7 @@ type PutObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "TRUE" | "True" | "false" | "true";
       [k: string]: unknown;
     }
   | {
@@ -237,6 +252,7 @@ type PutObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
 ) & {
@@ -280,6 +296,10 @@ type PutObjectRequestSseHeadersLowerCase = (
    * x-obs-copy-source-server-side-encryption-customer-key-MD5: not taken by PutObject requests.
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
+  /**
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False.
+   */
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -371,6 +391,10 @@ type PutObjectResponseSseHeadersLowerCase = (
    * x-obs-copy-source-server-side-encryption-customer-key-MD5: not taken by PutObject responses.
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
+  /**
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
+   */
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -462,6 +486,10 @@ type PostObjectRequestSseHeadersLowerCase = (
    * x-obs-copy-source-server-side-encryption-customer-key-MD5: not taken by PostObject requests.
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
+  /**
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
+   */
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -553,6 +581,10 @@ type PostObjectResponseSseHeadersLowerCase = (
    * x-obs-copy-source-server-side-encryption-customer-key-MD5: not taken by PostObject responses.
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
+  /**
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
+   */
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -620,6 +652,10 @@ type GetObjectRequestSseHeadersLowerCase = (
    * x-obs-copy-source-server-side-encryption-customer-key-MD5: not taken by GetObject requests.
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
+  /**
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
+   */
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -711,6 +747,10 @@ type GetObjectResponseSseHeadersLowerCase = (
    * x-obs-copy-source-server-side-encryption-customer-key-MD5: not taken by GetObject responses.
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
+  /**
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
+   */
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -778,6 +818,10 @@ type HeadObjectRequestSseHeadersLowerCase = (
    * x-obs-copy-source-server-side-encryption-customer-key-MD5: not taken by HeadObject requests.
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
+  /**
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
+   */
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -869,6 +913,10 @@ type HeadObjectResponseSseHeadersLowerCase = (
    * x-obs-copy-source-server-side-encryption-customer-key-MD5: not taken by HeadObject responses.
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
+  /**
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
+   */
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -891,6 +939,7 @@ type CopyObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
   | {
@@ -901,6 +950,7 @@ type CopyObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm": "AES256";
       "x-obs-server-side-encryption-customer-key": string;
       "x-obs-server-side-encryption-customer-key-md5": string;
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
   | {
@@ -911,6 +961,7 @@ type CopyObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "TRUE" | "True" | "false" | "true";
       [k: string]: unknown;
     }
   | {
@@ -921,6 +972,7 @@ type CopyObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
 ) &
@@ -978,6 +1030,10 @@ type CopyObjectRequestSseHeadersLowerCase = (
      * Specifies the Base64-encoded MD5 value of the key used for object copies when SSE-C is used.
      */
     "x-obs-copy-source-server-side-encryption-customer-key-md5"?: string;
+    /**
+     * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False.
+     */
+    "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
     [k: string]: unknown;
   };
 
@@ -1057,6 +1113,10 @@ type CopyObjectResponseSseHeadersLowerCase = (
    * x-obs-copy-source-server-side-encryption-customer-key-MD5: not taken by CopyObject responses.
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
+  /**
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
+   */
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -1152,6 +1212,10 @@ type InitiateMultipartUploadRequestSseHeadersLowerCase = (
    * x-obs-copy-source-server-side-encryption-customer-key-MD5: not taken by InitiateMultipartUpload requests.
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
+  /**
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
+   */
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -1231,6 +1295,10 @@ type InitiateMultipartUploadResponseSseHeadersLowerCase = (
    * x-obs-copy-source-server-side-encryption-customer-key-MD5: not taken by InitiateMultipartUpload responses.
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
+  /**
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
+   */
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -1298,6 +1366,10 @@ type UploadPartRequestSseHeadersLowerCase = (
    * x-obs-copy-source-server-side-encryption-customer-key-MD5: not taken by UploadPart requests.
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
+  /**
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
+   */
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -1377,6 +1449,10 @@ type UploadPartResponseSseHeadersLowerCase = (
    * x-obs-copy-source-server-side-encryption-customer-key-MD5: not taken by UploadPart responses.
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
+  /**
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
+   */
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -1458,6 +1534,10 @@ type UploadPartCopyRequestSseHeadersLowerCase = (
      * Specifies the Base64-encoded MD5 value of the key used for object copies when SSE-C is used.
      */
     "x-obs-copy-source-server-side-encryption-customer-key-md5"?: string;
+    /**
+     * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
+     */
+    "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
     [k: string]: unknown;
   };
 
@@ -1537,6 +1617,10 @@ type UploadPartCopyResponseSseHeadersLowerCase = (
    * x-obs-copy-source-server-side-encryption-customer-key-MD5: not taken by UploadPartCopy responses.
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
+  /**
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
+   */
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -1550,7 +1634,20 @@ export type UploadPartCopyResponseSseHeaders = AsSpelled<UploadPartCopyResponseS
 /**
  * The SSE headers of an OBS CompleteMultipartUpload request (POST /{bucket}/{key}?uploadId=U), lower-cased. Header names outside the catalogue that look like SSE headers are refused.
  */
-interface CompleteMultipartUploadRequestSseHeadersLowerCase {
+type CompleteMultipartUploadRequestSseHeadersLowerCase = (
+  | {
+      "x-obs-server-side-encryption-customer-algorithm"?: never;
+      "x-obs-server-side-encryption-customer-key"?: never;
+      "x-obs-server-side-encryption-customer-key-md5"?: never;
+      [k: string]: unknown;
+    }
+  | {
+      "x-obs-server-side-encryption-customer-algorithm": "AES256";
+      "x-obs-server-side-encryption-customer-key": string;
+      "x-obs-server-side-encryption-customer-key-md5": string;
+      [k: string]: unknown;
+    }
+) & {
   /**
    * x-obs-server-side-encryption: not taken by CompleteMultipartUpload requests.
    */
@@ -1568,17 +1665,17 @@ interface CompleteMultipartUploadRequestSseHeadersLowerCase {
    */
   "x-obs-sse-kms-key-project-id"?: never;
   /**
-   * x-obs-server-side-encryption-customer-algorithm: not taken by CompleteMultipartUpload requests.
+   * Specifies the algorithm for SSE-C. Accepted with a warning (header/unlisted).
    */
-  "x-obs-server-side-encryption-customer-algorithm"?: never;
+  "x-obs-server-side-encryption-customer-algorithm"?: "AES256";
   /**
-   * x-obs-server-side-encryption-customer-key: not taken by CompleteMultipartUpload requests.
+   * Specifies the plaintext key encoded in Base64 when SSE-C is used. Accepted with a warning (header/unlisted). Secret: never log it.
    */
-  "x-obs-server-side-encryption-customer-key"?: never;
+  "x-obs-server-side-encryption-customer-key"?: string;
   /**
-   * x-obs-server-side-encryption-customer-key-MD5: not taken by CompleteMultipartUpload requests.
+   * Specifies the Base64-encoded MD5 value of the key when SSE-C is used. Accepted with a warning (header/unlisted).
    */
-  "x-obs-server-side-encryption-customer-key-md5"?: never;
+  "x-obs-server-side-encryption-customer-key-md5"?: string;
   /**
    * x-obs-copy-source-server-side-encryption-customer-algorithm: not taken by CompleteMultipartUpload requests.
    */
@@ -1591,8 +1688,12 @@ interface CompleteMultipartUploadRequestSseHeadersLowerCase {
    * x-obs-copy-source-server-side-encryption-customer-key-MD5: not taken by CompleteMultipartUpload requests.
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
+  /**
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
+   */
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
-}
+};
 
 /**
  * The SSE headers of an OBS CompleteMultipartUpload request: lower-case names, or the documented spelling where the catalogue
@@ -1670,6 +1771,10 @@ type CompleteMultipartUploadResponseSseHeadersLowerCase = (
    * x-obs-copy-source-server-side-encryption-customer-key-MD5: not taken by CompleteMultipartUpload responses.
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
+  /**
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
+   */
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -1692,6 +1797,7 @@ type AppendObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
   | {
@@ -1702,6 +1808,7 @@ type AppendObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm": "AES256";
       "x-obs-server-side-encryption-customer-key": string;
       "x-obs-server-side-encryption-customer-key-md5": string;
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
   | {
@@ -1712,6 +1819,7 @@ type AppendObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "TRUE" | "True" | "false" | "true";
       [k: string]: unknown;
     }
   | {
@@ -1722,6 +1830,7 @@ type AppendObjectRequestSseHeadersLowerCase = (
       "x-obs-server-side-encryption-customer-algorithm"?: never;
       "x-obs-server-side-encryption-customer-key"?: never;
       "x-obs-server-side-encryption-customer-key-md5"?: never;
+      "x-obs-server-side-encryption-bucket-key-enabled"?: "FALSE" | "False" | "false";
       [k: string]: unknown;
     }
 ) & {
@@ -1765,6 +1874,10 @@ type AppendObjectRequestSseHeadersLowerCase = (
    * x-obs-copy-source-server-side-encryption-customer-key-MD5: not taken by AppendObject requests.
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
+  /**
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False.
+   */
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 
@@ -1856,6 +1969,10 @@ type AppendObjectResponseSseHeadersLowerCase = (
    * x-obs-copy-source-server-side-encryption-customer-key-MD5: not taken by AppendObject responses.
    */
   "x-obs-copy-source-server-side-encryption-customer-key-md5"?: never;
+  /**
+   * Switches the SSE-KMS bucket key on or off (true or false): it saves KMS calls and does not change the encryption method. Beyond the seed tables: Huawei's API model lists it on CreateBucket, PutObject and CopyObject requests, where true requires the KMS key id. The value is a boolean read without regard to case: botocore (boto3, awscli) sends Python's True and False. Accepted with a warning (header/unlisted).
+   */
+  "x-obs-server-side-encryption-bucket-key-enabled"?: "true" | "false" | "True" | "False" | "TRUE" | "FALSE";
   [k: string]: unknown;
 };
 

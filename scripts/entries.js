@@ -6,6 +6,7 @@ module.exports.ENTRIES = [
   { name: 'rules', source: 'src/entries/rules.ts' },
   { name: 'guard', source: 'src/entries/guard.ts' },
   { name: 'undici', source: 'src/entries/undici.ts' },
+  { name: 'aws', source: 'src/entries/aws.ts' },
   { name: 'proxy', source: 'src/entries/proxy.ts' },
   { name: 'lint', source: 'src/entries/lint.ts' },
   { name: 'har', source: 'src/entries/har.ts' },

@@ -5,7 +5,16 @@
  * (authorization headers, security tokens, signatures, POST policies). The `-key-MD5` headers are
  * fingerprints of a key, not the key, and stay visible: they are what a reader needs to tell two
  * keys apart.
+ *
+ * Redaction works two ways. By name: the value of a secret header, query parameter or form field is
+ * replaced, names compared case-insensitively after percent-decoding (nested escapes too), and any name
+ * spelling a customer key (`…-customer-keys`, minio's `SSECustomerKey`) counts. By value: the secrets
+ * of one exchange ({@link exchangeSecrets}) and any run that decodes to 32 bytes are replaced wherever
+ * they occur, whatever carries them (see ./redact-values.ts).
  */
+import { keyRunSpans, percentDecodeAll, redactValues, SecretValues } from './redact-values';
+
+export { SecretValues } from './redact-values';
 
 /** What every secret value is replaced with. */
 export const REDACTED = '[REDACTED]';
@@ -82,26 +91,75 @@ const secretHeaders = new Set(SECRET_HEADER_NAMES);
 const secretQuery = new Set([...SECRET_QUERY_NAMES, ...SECRET_HEADER_NAMES]);
 const secretForm = new Set(SECRET_FORM_FIELD_NAMES);
 
-/** True when a header of this name (any case) carries a secret value. */
-export function isSecretHeader(name: string): boolean {
-  return secretHeaders.has(name.trim().toLowerCase());
+/** A name as compared: percent-decoded (nested escapes too), trimmed, lower-cased. */
+const plainName = (name: string): string => percentDecodeAll(name).trim().toLowerCase();
+
+/**
+ * True for a name that carries a customer key however it is spelt: its letters and digits contain
+ * `customerkey` and do not end in `md5` (`…-customer-key`, `…-customer-keys`, `SSECustomerKey`,
+ * `customer%252Dkey`).
+ */
+export function isKeyName(name: string): boolean {
+  // Most names have neither `customer` nor an escape: they are answered without decoding (a hot path).
+  if (name.indexOf('%') < 0 && !hasCustomer(name)) return false;
+  const compact = plainName(name).replace(/[^a-z0-9]/g, '');
+  return compact.includes('customerkey') && !compact.endsWith('md5');
 }
 
-/** True when a query parameter of this name (any case) carries a secret value. */
+const CUSTOMER = 'customer';
+
+/** Whether `name` contains `customer` in any case, without building a lower-cased copy. */
+function hasCustomer(name: string): boolean {
+  const last = name.length - CUSTOMER.length;
+  outer: for (let i = 0; i <= last; i++) {
+    for (let j = 0; j < CUSTOMER.length; j++) {
+      if ((name.charCodeAt(i + j) | 32) !== CUSTOMER.charCodeAt(j)) continue outer;
+    }
+    return true;
+  }
+  return false;
+}
+
+// Lengths of the secret header names: most names are answered by their length alone (a hot path).
+const secretHeaderLengths = new Set(SECRET_HEADER_NAMES.map((n) => n.length));
+
+/** True when a header of this name (any case) carries a secret value. */
+export function isSecretHeader(name: string): boolean {
+  const trimmed = name.charCodeAt(0) > 32 && name.charCodeAt(name.length - 1) > 32 ? name : name.trim();
+  return (
+    (secretHeaderLengths.has(trimmed.length) && secretHeaders.has(trimmed.toLowerCase())) || isKeyName(name)
+  );
+}
+
+/** True when a query parameter of this name (any case, percent-encoded or not) carries a secret value. */
 export function isSecretQueryParam(name: string): boolean {
-  return secretQuery.has(name.trim().toLowerCase());
+  return secretQuery.has(plainName(name)) || isKeyName(name);
 }
 
 /** True when a POST form field of this name (any case) carries a secret value. */
 export function isSecretFormField(name: string): boolean {
-  return secretForm.has(name.trim().toLowerCase());
+  return secretForm.has(plainName(name)) || isKeyName(name);
 }
 
-/** A header value with the secret replaced; arrays (repeated headers) are redacted element by element. */
-export function redactHeaderValue<V>(name: string, value: V): V | string | string[] {
-  if (!isSecretHeader(name)) return value;
-  if (Array.isArray(value)) return value.map(() => REDACTED);
-  return REDACTED;
+/**
+ * `text` with every run that decodes to 32 bytes and every spelling of `secrets` replaced by
+ * {@link REDACTED}, escaped or not, and nothing else touched: for text this project wrote itself
+ * (messages, names, log fields), where no `name: value` pattern needs guessing.
+ */
+export function redactByValue(text: string, secrets?: SecretValues): string {
+  return redactValues(text, secrets, REDACTED);
+}
+const byValue = redactByValue;
+
+/**
+ * A header value with the secret replaced: the whole value of a secret header, else any key-shaped
+ * run and any of `secrets` in it. Arrays (repeated headers) are redacted element by element.
+ */
+export function redactHeaderValue<V>(name: string, value: V, secrets?: SecretValues): V | string | string[] {
+  if (Array.isArray(value))
+    return value.map((v: unknown) => redactHeaderValue(name, String(v), secrets) as string);
+  if (isSecretHeader(name)) return REDACTED;
+  return typeof value === 'string' ? byValue(value, secrets) : value;
 }
 
 /** Header pairs, as node's `rawHeaders` paired up or as fetch's `Headers` entries give them. */
@@ -110,61 +168,75 @@ export type HeaderPairs = ReadonlyArray<readonly [string, string]>;
 export type HeaderRecord = { readonly [name: string]: string | number | readonly string[] | undefined };
 
 /**
- * A copy of the headers with every secret value replaced by {@link REDACTED}. Pairs stay pairs in
- * their order, objects stay objects with their keys as spelled; the input is not modified.
+ * A copy of the headers with every secret value replaced by {@link REDACTED} (see
+ * {@link redactHeaderValue}); names that hold a key are redacted too. Pairs stay pairs in their order,
+ * objects stay objects with their keys as spelled; the input is not modified.
  */
-export function redactHeaders(headers: HeaderPairs): [string, string][];
+export function redactHeaders(headers: HeaderPairs, secrets?: SecretValues): [string, string][];
 export function redactHeaders<T extends HeaderRecord>(
   headers: T,
+  secrets?: SecretValues,
 ): { [K in keyof T]: T[K] | string | string[] };
-export function redactHeaders(headers: HeaderPairs | HeaderRecord): unknown {
+export function redactHeaders(headers: HeaderPairs | HeaderRecord, secrets?: SecretValues): unknown {
   if (Array.isArray(headers)) {
     return (headers as HeaderPairs).map(([name, value]): [string, string] => [
-      name,
-      isSecretHeader(name) ? REDACTED : value,
+      byValue(name, secrets),
+      isSecretHeader(name) ? REDACTED : byValue(value, secrets),
     ]);
   }
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers as HeaderRecord)) {
-    out[name] = redactHeaderValue(name, value);
+    out[name] = redactHeaderValue(name, value, secrets);
   }
   return out;
 }
 
-function safeDecode(component: string): string {
-  try {
-    return decodeURIComponent(component.replace(/\+/g, ' '));
-  } catch {
-    // A malformed escape still names the parameter well enough to compare; keep it raw.
-    return component;
-  }
-}
-
 const ENCODED_REDACTED = encodeURIComponent(REDACTED);
 
-/** `a=1&Signature=x` with secret values replaced, each `&`-separated part otherwise untouched. */
-function redactQueryString(query: string): string {
+/**
+ * `a=1&Signature=x` with the values of secret names replaced, each part otherwise untouched. Parts
+ * are separated by `&` or `;` (which some servers also split on); names are compared decoded.
+ */
+function redactParams(query: string, isSecret: (name: string) => boolean, replacement: string): string {
   if (query === '') return query;
   return query
-    .split('&')
+    .split(/([&;])/)
+    .map((part, i) => {
+      if (i % 2 === 1) return part;
+      const eq = part.indexOf('=');
+      // A valueless secret name (`?Signature`) has nothing to hide; keep it as it was.
+      if (eq < 0 || !isSecret(part.slice(0, eq).replace(/\+/g, ' '))) return part;
+      return `${part.slice(0, eq)}=${replacement}`;
+    })
+    .join('');
+}
+
+/** The `name=value` parts of a query string or fragment, names percent-decoded. */
+function params(query: string): Array<[string, string]> {
+  return query
+    .split(/[&;]/)
+    .filter((part) => part !== '')
     .map((part) => {
       const eq = part.indexOf('=');
-      const rawName = eq < 0 ? part : part.slice(0, eq);
-      if (!isSecretQueryParam(safeDecode(rawName))) return part;
-      // A valueless secret name (`?Signature`) has nothing to hide; keep it as it was.
-      return eq < 0 ? part : `${rawName}=${ENCODED_REDACTED}`;
-    })
-    .join('&');
+      return eq < 0
+        ? [percentDecodeAll(part), '']
+        : [percentDecodeAll(part.slice(0, eq)), part.slice(eq + 1)];
+    });
 }
 
 /**
- * The URL with credential and secret-header query parameters redacted (names compared
- * case-insensitively) and any `user:password@` password replaced. Everything else is kept byte for
+ * The URL with credential and customer-key parameters redacted in the query and the fragment (names
+ * compared case-insensitively and decoded), any `user:password@` password replaced, and any key-shaped
+ * run or value of `secrets` replaced wherever it is, escaped or not. Everything else is kept byte for
  * byte, so the result still identifies the request. Works on absolute URLs, origin-form request
  * targets (`/bucket/key?x=y`) and malformed strings alike; never throws.
  */
-export function redactUrl(url: string): string {
+export function redactUrl(url: string, secrets?: SecretValues): string {
   if (typeof url !== 'string' || url === '') return url;
+  // Fast path: no query, fragment or userinfo leaves only the by-value search, which has its own.
+  if (url.indexOf('?') < 0 && url.indexOf('#') < 0 && url.indexOf('@') < 0) {
+    return redactValues(url, secrets, ENCODED_REDACTED);
+  }
   const hashAt = url.indexOf('#');
   const beforeHash = hashAt < 0 ? url : url.slice(0, hashAt);
   const fragment = hashAt < 0 ? '' : url.slice(hashAt);
@@ -189,7 +261,11 @@ export function redactUrl(url: string): string {
       }
     }
   }
-  return head + (query === null ? '' : `?${redactQueryString(query)}`) + fragment;
+  const redacted =
+    head +
+    (query === null ? '' : `?${redactParams(query, isSecretQueryParam, ENCODED_REDACTED)}`) +
+    (hashAt < 0 ? '' : `#${redactParams(fragment.slice(1), isSecretQueryParam, ENCODED_REDACTED)}`);
+  return redactValues(redacted, secrets, ENCODED_REDACTED);
 }
 
 /** A form field as HAR's `postData.params` holds it. */
@@ -201,49 +277,55 @@ export interface FormField {
 }
 
 /**
- * A copy of POST form fields (multipart/form-data or urlencoded) with secret values replaced.
- * Accepts HAR-style `{name, value}` objects, `[name, value]` pairs or a plain object, and returns the
- * same shape. File fields keep their file name and content type; their content is never a field value.
+ * A copy of POST form fields (multipart/form-data or urlencoded) with secret values replaced, and
+ * key-shaped runs and `secrets` replaced in the others. Accepts HAR-style `{name, value}` objects,
+ * `[name, value]` pairs or a plain object, and returns the same shape. File fields keep their content
+ * type; their content is never a field value.
  */
-export function redactFormFields<T extends FormField>(fields: readonly T[]): T[];
-export function redactFormFields(fields: ReadonlyArray<readonly [string, string]>): [string, string][];
-export function redactFormFields(fields: { readonly [name: string]: string }): Record<string, string>;
+export function redactFormFields<T extends FormField>(fields: readonly T[], secrets?: SecretValues): T[];
+export function redactFormFields(
+  fields: ReadonlyArray<readonly [string, string]>,
+  secrets?: SecretValues,
+): [string, string][];
+export function redactFormFields(
+  fields: { readonly [name: string]: string },
+  secrets?: SecretValues,
+): Record<string, string>;
 export function redactFormFields(
   fields:
     readonly FormField[] | ReadonlyArray<readonly [string, string]> | { readonly [name: string]: string },
+  secrets?: SecretValues,
 ): unknown {
+  const value = (name: string, v: string): string =>
+    isSecretFormField(name) ? REDACTED : byValue(v, secrets);
   if (Array.isArray(fields)) {
     return (fields as ReadonlyArray<FormField | readonly [string, string]>).map((field) => {
       if (Array.isArray(field)) {
-        const [name, value] = field as readonly [string, string];
-        return [name, isSecretFormField(name) ? REDACTED : value];
+        const [name, v] = field as readonly [string, string];
+        return [byValue(name, secrets), value(name, v)];
       }
-      const f = field as FormField;
-      return isSecretFormField(f.name) && f.value !== undefined ? { ...f, value: REDACTED } : { ...f };
+      const f = { ...(field as FormField) };
+      if (f.value !== undefined) f.value = value(f.name, f.value);
+      if (f.fileName !== undefined) f.fileName = byValue(f.fileName, secrets);
+      f.name = byValue(f.name, secrets);
+      return f;
     });
   }
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(fields as Record<string, string>)) {
-    out[name] = isSecretFormField(name) ? REDACTED : value;
-  }
+  for (const [name, v] of Object.entries(fields as Record<string, string>)) out[name] = value(name, v);
   return out;
 }
 
-/** `a=1&b=2` form text with secret field values replaced, kept byte-identical otherwise. */
-export function redactUrlencodedText(text: string): string {
-  return text
-    .split('&')
-    .map((part) => {
-      const eq = part.indexOf('=');
-      const rawName = eq < 0 ? part : part.slice(0, eq);
-      if (eq < 0 || !isSecretFormField(safeDecode(rawName))) return part;
-      return `${rawName}=${ENCODED_REDACTED}`;
-    })
-    .join('&');
+/** `a=1&b=2` form text with secret field values, key-shaped runs and `secrets` replaced, kept otherwise. */
+export function redactUrlencodedText(text: string, secrets?: SecretValues): string {
+  return redactValues(redactParams(text, isSecretFormField, ENCODED_REDACTED), secrets, ENCODED_REDACTED);
 }
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const anySecretName = [...new Set([...SECRET_FORM_FIELD_NAMES])].map(escapeRegExp).join('|');
+const anySecretName = [
+  ...[...new Set([...SECRET_FORM_FIELD_NAMES])].map(escapeRegExp),
+  '[\\w-]*customer-?keys?',
+].join('|');
 // name: value / name=value (headers, logs, form text), "name":"value" (JSON), <name>value</name> (XML).
 // The `-MD5` lookahead keeps fingerprints visible, as the header redaction does.
 const TEXT_PATTERNS: readonly RegExp[] = [
@@ -252,16 +334,120 @@ const TEXT_PATTERNS: readonly RegExp[] = [
   // The value runs to the end of the line (an `Authorization: OBS ak:sig` header line) or the next `&`.
   new RegExp(`(\\b(?:${anySecretName})(?![\\w-])[ \\t]*[:=][ \\t]*)([^\\r\\n&"'<]+)()`, 'gi'),
 ];
+// OBS and S3 error bodies name the argument they reject, then echo its value.
+const ARGUMENT =
+  /(<ArgumentName>\s*([^<]*?)\s*<\/ArgumentName>\s*<ArgumentValue>)([^<]*)(<\/ArgumentValue>)/gi;
 
 /**
  * Free text (a log line, a JSON or XML body, urlencoded form text) with the values that follow any
- * secret name replaced. A best-effort net for text whose structure is unknown: structured data
- * should go through {@link redactHeaders}, {@link redactUrl} or {@link redactFormFields} instead.
+ * secret name replaced, an `<ArgumentValue>` whose `<ArgumentName>` is secret, and every key-shaped
+ * run and value of `secrets`. Structured data should go through {@link redactHeaders},
+ * {@link redactUrl} or {@link redactFormFields}, which know where each value starts and ends.
  */
-export function redactText(text: string): string {
+export function redactText(text: string, secrets?: SecretValues): string {
   let out = text;
   for (const pattern of TEXT_PATTERNS) {
     out = out.replace(pattern, (_m, pre: string, _value: string, post: string) => `${pre}${REDACTED}${post}`);
   }
+  out = out.replace(ARGUMENT, (m, pre: string, name: string, _value: string, post: string) =>
+    isSecretHeader(name) || isSecretQueryParam(name) ? `${pre}${REDACTED}${post}` : m,
+  );
+  return byValue(out, secrets);
+}
+
+/** True when `value`, percent-decoded, is one 256-bit key (base64 of either alphabet, or hex). */
+function isWholeKey(value: string): boolean {
+  return WHOLE_KEY.test(percentDecodeAll(value).trim());
+}
+const WHOLE_KEY = /^(?:[A-Za-z0-9+/_-]{43}=?|[0-9a-fA-F]{64})$/;
+
+/** True when `value`, percent-decoded, is one 256-bit key in base64 (either alphabet, padded or not). */
+function isBase64Key(value: string): boolean {
+  const v = percentDecodeAll(value);
+  // Hex runs of 64 are left out: a URL carries SHA-256 signatures in hex (`X-Amz-Signature`).
+  return keyRunSpans(v).some(([a, b]) => a === 0 && b === v.length && b !== 64);
+}
+
+/**
+ * The query and fragment parameters of a URL that carry a customer key: a key name (see
+ * {@link isKeyName}) with a value, or a value, or a bare name, that is a 256-bit key in base64. Each is
+ * named as sent but decoded, and redacted by value, so the names never hold the key.
+ */
+export function urlKeyParams(url: string): string[] {
+  const hashAt = url.indexOf('#');
+  const beforeHash = hashAt < 0 ? url : url.slice(0, hashAt);
+  const queryAt = beforeHash.indexOf('?');
+  const query = queryAt < 0 ? '' : beforeHash.slice(queryAt + 1);
+  const fragment = hashAt < 0 ? '' : url.slice(hashAt + 1);
+  const out: string[] = [];
+  for (const [name, value] of [...params(query), ...params(fragment)]) {
+    const carries =
+      value !== '' ? (isKeyName(name) && value.trim() !== '') || isBase64Key(value) : isBase64Key(name);
+    if (carries) out.push(redactByValue(name));
+  }
   return out;
+}
+
+/** What an exchange is made of, as far as secrets go; every part is optional. */
+export interface ExchangeParts {
+  /** The request URL (absolute or origin-form), as sent. */
+  url?: string | undefined;
+  /** Request and response headers. */
+  headers?: Iterable<readonly [string, string]> | undefined;
+  /** Form fields (PostObject), as pairs or HAR params. */
+  fields?: Iterable<readonly [string, string] | FormField> | undefined;
+  /** Bodies kept as text (XML, urlencoded forms): only their key-shaped runs are taken. */
+  texts?: ReadonlyArray<string | undefined> | undefined;
+  /**
+   * `false` takes header and field values by name only, and leaves out values that are 256-bit keys
+   * themselves. Enough when only printed text is written (a log line): a key is found there by its
+   * own shape in any of its spellings, so searching for it, or reading every header value for one,
+   * would only cost time on every exchange.
+   */
+  keyRuns?: boolean;
+}
+
+function addPair(s: SecretValues, name: string, value: string, secret: boolean, keyRuns: boolean): void {
+  if (!keyRuns) {
+    if (secret && !isWholeKey(value)) s.add(value);
+    return;
+  }
+  if (secret) s.add(value);
+  s.addKeyRuns(name);
+  s.addKeyRuns(value);
+}
+
+/**
+ * Every secret value seen anywhere in one exchange, for redacting the exchange wherever it is written:
+ * the values of secret headers, query parameters (query and fragment) and form fields, by name as
+ * {@link isSecretHeader} reads names, and every run in any name or value that decodes to 32 bytes
+ * (a key sent as the KMS key id, the algorithm or the MD5 is a key all the same).
+ */
+export function exchangeSecrets(parts: ExchangeParts): SecretValues {
+  const s = new SecretValues();
+  const runs = parts.keyRuns !== false;
+  for (const [name, value] of parts.headers ?? []) addPair(s, name, value, isSecretHeader(name), runs);
+  for (const field of parts.fields ?? []) {
+    const [name, value] = Array.isArray(field)
+      ? (field as readonly [string, string])
+      : [(field as FormField).name, (field as FormField).value ?? ''];
+    addPair(s, name, value, isSecretFormField(name), runs);
+  }
+  const url = parts.url;
+  if (url !== undefined && url !== '') {
+    const hashAt = url.indexOf('#');
+    const queryAt = url.indexOf('?');
+    const query =
+      queryAt < 0 || (hashAt >= 0 && hashAt < queryAt)
+        ? ''
+        : url.slice(queryAt + 1, hashAt < 0 ? undefined : hashAt);
+    const fragment = hashAt < 0 ? '' : url.slice(hashAt + 1);
+    for (const part of [query, fragment]) {
+      if (part === '') continue;
+      for (const [name, value] of params(part)) if (isSecretQueryParam(name)) s.add(value);
+    }
+    if (runs) s.addKeyRuns(url);
+  }
+  for (const text of parts.texts ?? []) if (text !== undefined) s.addKeyRuns(text);
+  return s;
 }

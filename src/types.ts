@@ -70,6 +70,11 @@ export interface ValidateOptions {
    * rules that hold at any position apply. Ignored for other operations.
    */
   position?: number;
+  /**
+   * The request's URL or request-target (`/bucket/key?query`), when known: its query and fragment are
+   * checked for customer keys (`sse-c/key-in-url`). Diagnostics name the parameter, never its value.
+   */
+  url?: string;
 }
 
 export interface ValidationResult {

@@ -1,6 +1,16 @@
 import * as crypto from 'node:crypto';
 import { validateHeaders } from '../src';
-import type { Diagnostic, ValidateOptions } from '../src/types';
+import type { Diagnostic, Direction, Operation, Scheme, ValidateOptions } from '../src/types';
+
+/** One case of a reference-fact table: headers of one message and the diagnostics expected. */
+export interface FactCase {
+  name: string;
+  op: Operation;
+  dir?: Direction;
+  scheme?: Scheme;
+  headers: Record<string, string>;
+  expect: string[];
+}
 
 export const H = {
   sse: 'x-obs-server-side-encryption',

@@ -43,6 +43,7 @@ function constraint(rule: RuleDef): ((a: Assignment) => boolean) | 'none' {
     case 'md5-of': // a value relation, carried by the md5Matches keyword
     case 'transport': // about the scheme, not the headers
     case 'matches': // a warning about a value's form, not about which headers travel together
+    case 'key-in-url': // about the URL, not the headers
       return 'none';
     default:
       throw new Error(

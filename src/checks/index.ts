@@ -1,6 +1,7 @@
 import { allOrNone } from './all-or-none';
 import { forbidden } from './forbidden';
 import { matches } from './matches';
+import { keyInUrl } from './key-in-url';
 import { md5Of } from './md5-of';
 import { mutuallyExclusive } from './mutually-exclusive';
 import { requires } from './requires';
@@ -12,7 +13,7 @@ import type { CheckKind } from './types';
  * silent pass.
  */
 export const CHECK_KINDS: ReadonlyMap<string, CheckKind<never>> = new Map(
-  [allOrNone, md5Of, mutuallyExclusive, requires, forbidden, transport, matches].map((k) => [
+  [allOrNone, md5Of, mutuallyExclusive, requires, forbidden, transport, matches, keyInUrl].map((k) => [
     k.kind,
     k as CheckKind<never>,
   ]),

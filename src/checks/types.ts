@@ -38,6 +38,11 @@ export interface Check {
    * the engine skips the check. (A future kind that fires on absence would declare every bit.)
    */
   triggers: number;
+  /**
+   * The check reads the request URL ({@link ScanState.url}) rather than headers: the engine runs it
+   * whenever a URL is given, with or without SSE headers, and never without one.
+   */
+  url?: boolean;
   test(state: ScanState): boolean;
   explain(state: ScanState, report: Report): void;
 }
@@ -50,7 +55,19 @@ export interface CheckKind<Options> {
 }
 
 export const headerIdSchema = {
-  enum: ['sse', 'data', 'kmsKey', 'project', 'cAlg', 'cKey', 'cMd5', 'srcAlg', 'srcKey', 'srcMd5'],
+  enum: [
+    'sse',
+    'data',
+    'kmsKey',
+    'project',
+    'bucketKey',
+    'cAlg',
+    'cKey',
+    'cMd5',
+    'srcAlg',
+    'srcKey',
+    'srcMd5',
+  ],
 } as const;
 
 /** A header, optionally restricted to some of its values (in OBS spelling). */

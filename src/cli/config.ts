@@ -28,6 +28,7 @@ export interface LintConfig {
   dialect?: Dialect | 'auto';
   failOn?: FailOn;
   format?: 'stylish' | 'json' | 'sarif' | 'junit';
+  maxLineBytes?: number;
 }
 
 let validate: ReturnType<Ajv2020['compile']> | undefined;

@@ -1,8 +1,9 @@
 /** `obs-sse lint`: flags and config to lint options, the pipeline, a formatter, an exit code. */
-import { existsSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { FORMATTERS, type FormatName } from '../formatters';
-import { fileInput, lint, streamInput, type LintInput, type LintResult, type Progress } from '../lint';
+import { WRITERS, type FormatName, type TextOut } from '../formatters';
+import { plural } from '../formatters/common';
+import { fileInput, lintTo, streamInput, type LintInput, type LintOutcome, type Progress } from '../lint';
 import { oneOf, packageVersion, parse, severityOverrides } from './args';
 import { DEFAULT_CONFIG_FILE, loadConfig, type FailOn, type LintConfig } from './config';
 import { EXIT, UsageError, type CliIo } from './io';
@@ -13,7 +14,8 @@ export const LINT_USAGE = `Usage: obs-sse lint [options] <file...>     (- reads 
 
 Checks the SSE headers of every exchange in HAR files or NDJSON logs.
 
-  -f, --format stylish|json|sarif|junit   output format (default stylish)
+  -f, --format FORMAT                     stylish (default), json, sarif, junit, summary (who is wrong:
+                                          findings grouped), html (a report page; use with -o)
   -o, --output FILE                       write the report to FILE instead of stdout
       --input FORMAT                      har, ndjson, or a gateway log: nginx, kong, apisix, envoy, otlp
                                           (default: from the file name, else sniffed; gzip, zlib and zip
@@ -30,7 +32,9 @@ Checks the SSE headers of every exchange in HAR files or NDJSON logs.
   -c, --config FILE                       config file (default ${DEFAULT_CONFIG_FILE} if present)
       --no-config                         ignore ${DEFAULT_CONFIG_FILE}
       --ignore-url GLOB                   skip exchanges whose URL or path matches (repeatable)
-      --max-findings N                    keep at most N findings (default 100000; all are counted)
+      --max-findings N                    list at most N findings (default: all; all are counted)
+      --max-line-bytes N                  longest NDJSON line read (default 67108864, 64 MiB); a longer
+                                          one is an input error and ends the reading of its input
       --jobs N                            worker threads for NDJSON inputs (default: 1 below four cores,
                                           else up to 3 for inputs of 32 MB or more and pipes)
       --color, --no-color                 force colours on or off (default: on for a terminal)
@@ -39,7 +43,7 @@ Checks the SSE headers of every exchange in HAR files or NDJSON logs.
 Exit codes: 0 nothing reached --fail-on, 1 findings did, 2 usage error or unreadable input.
 `;
 
-const FORMATS = Object.keys(FORMATTERS) as FormatName[];
+const FORMATS = Object.keys(WRITERS) as FormatName[];
 const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
 
 const OPTIONS = {
@@ -57,6 +61,7 @@ const OPTIONS = {
   'no-config': { type: 'boolean' },
   'ignore-url': { type: 'string', multiple: true },
   'max-findings': { type: 'string' },
+  'max-line-bytes': { type: 'string' },
   jobs: { type: 'string' },
   color: { type: 'boolean' },
   'no-color': { type: 'boolean' },
@@ -64,7 +69,7 @@ const OPTIONS = {
 } as const;
 
 /** The exit code for a run: 2 when an input could not be read in full, else by `--fail-on`. */
-export function exitCodeOf(result: LintResult, failOn: FailOn): number {
+export function exitCodeOf(result: Pick<LintOutcome, 'summary'>, failOn: FailOn): number {
   const s = result.summary;
   if (s.inputErrors > 0) return EXIT.usage;
   if (failOn === 'error' && s.errors > 0) return EXIT.findings;
@@ -124,6 +129,14 @@ export async function lintCommand(argv: string[], io: CliIo): Promise<number> {
       LINT_USAGE,
     );
   }
+  const maxLineBytes =
+    values['max-line-bytes'] === undefined ? config.maxLineBytes : Number(values['max-line-bytes']);
+  if (maxLineBytes !== undefined && !(Number.isSafeInteger(maxLineBytes) && maxLineBytes >= 1)) {
+    throw new UsageError(
+      `--max-line-bytes must be a whole number of bytes, at least 1; got '${values['max-line-bytes']}'`,
+      LINT_USAGE,
+    );
+  }
   const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
     throw new UsageError(`--jobs must be a whole number from 1 to 64; got '${values.jobs}'`, LINT_USAGE);
@@ -137,45 +150,81 @@ export async function lintCommand(argv: string[], io: CliIo): Promise<number> {
     p === '-' ? streamInput(io.stdin) : fileInput(resolve(io.cwd, p), p),
   );
 
-  const progress = progressReporter(io);
-  const result = await lint(inputs, {
-    input: oneOf('--input', values.input, TRAFFIC_FORMATS, LINT_USAGE),
-    addressing:
-      oneOf('--addressing', values.addressing, ['auto', 'path', 'virtual'] as const, LINT_USAGE) ??
-      config.addressing,
-    endpoints: [...(config.endpoints ?? []), ...(values.endpoint ?? [])],
-    assumeScheme:
-      oneOf('--assume-scheme', values['assume-scheme'], ['http', 'https'] as const, LINT_USAGE) ??
-      config.assumeScheme,
-    redactionMarkers: [...(config.redactionMarkers ?? []), ...(values['redaction-marker'] ?? [])],
-    dialect: oneOf('--dialect', values.dialect, ['auto', 'obs', 's3'] as const, LINT_USAGE) ?? config.dialect,
-    severity: Object.keys(severity).length > 0 ? severity : undefined,
-    ignoreUrls: [...(config.ignoreUrls ?? []), ...(values['ignore-url'] ?? [])],
-    maxFindings,
-    jobs,
-    keepExchanges: format === 'junit',
-    onProgress: progress.report,
-  });
-  progress.done();
-  const text = FORMATTERS[format](result, {
-    color: values.output === undefined && format === 'stylish' && useColor(io, values),
-    version: packageVersion(),
-  });
+  let fd: number | undefined;
   if (values.output !== undefined) {
     try {
-      writeFileSync(resolve(io.cwd, values.output), text);
+      fd = openSync(resolve(io.cwd, values.output), 'w');
     } catch (err) {
       io.stderr.write(
         `obs-sse: cannot write ${values.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`,
       );
       return EXIT.usage;
     }
-  } else {
-    io.stdout.write(text);
+  }
+  const target = fd;
+  const out = bufferedOut(target === undefined ? (s) => io.stdout.write(s) : (s) => writeSync(target, s));
+  const progress = progressReporter(io);
+  let outcome: LintOutcome;
+  try {
+    const writer = WRITERS[format](out, {
+      color: values.output === undefined && format === 'stylish' && useColor(io, values),
+      version: packageVersion(),
+    });
+    outcome = await lintTo(inputs, writer, {
+      input: oneOf('--input', values.input, TRAFFIC_FORMATS, LINT_USAGE),
+      addressing:
+        oneOf('--addressing', values.addressing, ['auto', 'path', 'virtual'] as const, LINT_USAGE) ??
+        config.addressing,
+      endpoints: [...(config.endpoints ?? []), ...(values.endpoint ?? [])],
+      assumeScheme:
+        oneOf('--assume-scheme', values['assume-scheme'], ['http', 'https'] as const, LINT_USAGE) ??
+        config.assumeScheme,
+      redactionMarkers: [...(config.redactionMarkers ?? []), ...(values['redaction-marker'] ?? [])],
+      dialect:
+        oneOf('--dialect', values.dialect, ['auto', 'obs', 's3'] as const, LINT_USAGE) ?? config.dialect,
+      severity: Object.keys(severity).length > 0 ? severity : undefined,
+      ignoreUrls: [...(config.ignoreUrls ?? []), ...(values['ignore-url'] ?? [])],
+      maxFindings,
+      maxLineBytes,
+      jobs,
+      keepExchanges: format === 'junit',
+      onProgress: progress.report,
+    });
+    progress.done();
+    writer.end(outcome);
+    out.flush();
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  if (format === 'html' && values.output !== undefined) {
+    const groups = outcome.aggregate?.groups.length ?? 0;
+    io.stderr.write(
+      `obs-sse: wrote ${values.output} (${plural(groups, 'group')} of findings); open it in a browser\n`,
+    );
   }
   // Input errors are in the report too, but a machine format on stdout must stay parseable: say it on stderr.
-  if (result.summary.inputErrors > 0 && (format !== 'stylish' || values.output !== undefined)) {
-    for (const e of result.inputErrors) io.stderr.write(`obs-sse: ${e.file}: ${e.message}\n`);
+  if (outcome.summary.inputErrors > 0 && (format !== 'stylish' || values.output !== undefined)) {
+    for (const e of outcome.inputErrors) io.stderr.write(`obs-sse: ${e.file}: ${e.message}\n`);
   }
-  return exitCodeOf(result, failOn);
+  return exitCodeOf(outcome, failOn);
+}
+
+/** Text gathered into pieces of some 64 KiB before each write. */
+function bufferedOut(write: (text: string) => void): TextOut & { flush(): void } {
+  let parts: string[] = [];
+  let size = 0;
+  const flush = (): void => {
+    if (parts.length === 0) return;
+    write(parts.join(''));
+    parts = [];
+    size = 0;
+  };
+  return {
+    write(text) {
+      parts.push(text);
+      size += text.length;
+      if (size >= 64 * 1024) flush();
+    },
+    flush,
+  };
 }

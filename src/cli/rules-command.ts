@@ -105,6 +105,7 @@ function describeExample(label: string, ex: CodeExample): string[] {
   ].filter(Boolean);
   return [
     `${label} (${ex.operation} ${ex.direction}${extra.length ? `, ${extra.join(', ')}` : ''}):`,
+    ...(ex.url === undefined ? [] : [`    URL ${redactUrl(ex.url)}`]),
     ...headerLines(ex.headers),
   ];
 }

@@ -1,6 +1,7 @@
 import { CHECK_KINDS, type Check, type CompileContext } from '../checks';
 import type { AppendPosition, Cell, HeaderDef, HeaderId, OperationDef, RuleSet } from '../rules/model';
 import type {
+  Diagnostic,
   Dialect,
   Direction,
   Operation,
@@ -39,6 +40,8 @@ interface CompiledDirection {
   forbidden: number;
   takenBy: string[];
   checks: { check: Check; reporter: Reporter }[];
+  /** Checks of the request URL, run whenever one is given. */
+  urlChecks: { check: Check; reporter: Reporter }[];
   reporters: Map<string, Reporter>;
 }
 
@@ -51,6 +54,10 @@ const ENGINE_CODES = [
   'dialect/mixed',
   'dialect/mismatch',
 ];
+
+function runUrlChecks(s: ScanState, c: CompiledDirection): void {
+  for (const { check, reporter } of c.urlChecks) if (!check.test(s)) check.explain(s, reporter.report);
+}
 
 const ENGINE_PROVENANCE: Provenance[] = [
   { source: 'extension', note: 'Header maps are read against the header catalogue, rules/headers.json.' },
@@ -84,6 +91,8 @@ export class Checker {
   private readonly translations: Record<Dialect, (ReadonlyMap<string, string> | undefined)[]>;
   private readonly ctx: CompileContext;
   private readonly reportCtx: ReportContext;
+  /** Lower-case names of rules.foreignHeaders. */
+  private readonly foreign: ReadonlySet<string>;
 
   constructor(
     readonly rules: RuleSet,
@@ -113,6 +122,7 @@ export class Checker {
       s3: rules.headers.map((h) => h.equivalentValues ?? []),
     };
     this.operations = rules.operations.map((o) => o.id);
+    this.foreign = new Set(rules.foreignHeaders.map((f) => f.name));
     const valueMaps = rules.headers.map((h) => Object.entries(s3[h.id]?.values ?? {}));
     this.translations = {
       obs: valueMaps.map((m) => (m.length ? new Map(m.map(([o, a]) => [a, o])) : undefined)),
@@ -176,6 +186,7 @@ export class Checker {
       });
     }
     const checks: CompiledDirection['checks'] = [];
+    const urlChecks: CompiledDirection['checks'] = [];
     let forbidden = 0;
     for (const rule of rules.rules) {
       if (!rule.directions.includes(direction) || (rule.operations && !rule.operations.includes(op.id)))
@@ -194,7 +205,8 @@ export class Checker {
       if (rule.kind === 'forbidden') {
         for (const id of (rule.options as { headers: HeaderId[] }).headers) forbidden |= 1 << ctx.index(id);
       }
-      checks.push({ check: kind.compile(rule.options as never, ctx), reporter: r });
+      const check = kind.compile(rule.options as never, ctx);
+      (check.url ? urlChecks : checks).push({ check, reporter: r });
     }
     const takenBy = rules.headers.map((h) =>
       rules.operations
@@ -217,6 +229,7 @@ export class Checker {
     for (const code of ['input/invalid-value', 'header/unknown', 'header/conflicting-values']) {
       reporters.set(code, reporter(code, ENGINE_PROVENANCE));
     }
+    for (const f of rules.foreignHeaders) reporters.set(f.name, reporter(f.code, f.provenance));
     for (const code of ['dialect/mixed', 'dialect/mismatch'])
       reporters.set(code, reporter(code, rules.s3.provenance));
     const compiled: CompiledDirection = {
@@ -226,6 +239,7 @@ export class Checker {
       forbidden,
       takenBy,
       checks,
+      urlChecks,
       reporters,
     };
     const key = compiledKey(op.id, position);
@@ -306,7 +320,7 @@ export class Checker {
         'obs-sse-rules: headers must be an object, a Headers, or an iterable of [name, value] pairs',
       );
     }
-    const s = new ScanState(this.size, scheme);
+    const s = new ScanState(this.size, scheme, typeof options.url === 'string' ? options.url : undefined);
     const r = c.reporters;
     try {
       scanHeaders(headers, s, this.index);
@@ -322,15 +336,20 @@ export class Checker {
         r.get('input/invalid-value')!.report(s, { name, received: type });
     }
     if (s.unknown)
-      for (const name of s.unknown)
-        r.get('header/unknown')!.report(s, {
-          name,
-          hint: headerHint(
+      for (const name of s.unknown) {
+        // A known foreign header has its own code and message; the reporters map holds it under its name.
+        const foreign = this.foreign.has(name) ? r.get(name) : undefined;
+        if (foreign) foreign.report(s, { name });
+        else
+          r.get('header/unknown')!.report(s, {
             name,
-            this.names,
-            this.headers.map((h) => h.id in this.rules.s3.headers),
-          ),
-        });
+            hint: headerHint(
+              name,
+              this.names,
+              this.headers.map((h) => h.id in this.rules.s3.headers),
+            ),
+          });
+      }
     if (s.present !== 0) {
       this.resolveDialect(s, dialect, r);
       this.checkCells(s, c);
@@ -341,9 +360,21 @@ export class Checker {
     } else if (dialect !== 'auto') {
       s.dialect = dialect;
     }
+    if (s.url !== undefined) runUrlChecks(s, c);
     let valid = true;
     for (const d of s.diagnostics) if (d.severity === 'error') valid = false;
     return { valid, diagnostics: s.diagnostics, dialect: s.dialect };
+  }
+
+  /**
+   * The URL checks alone, for a request that is none of the operations (a bucket sub-resource, say):
+   * they do not depend on the operation, so their diagnostics carry none.
+   */
+  checkUrl(url: string): Diagnostic[] {
+    const s = new ScanState(this.size, undefined, url);
+    runUrlChecks(s, this.compiledFor(this.operations[0], 'request', undefined));
+    for (const d of s.diagnostics) delete d.operation;
+    return s.diagnostics;
   }
 
   private resolveDialect(s: ScanState, wanted: Dialect | 'auto', r: Map<string, Reporter>): void {

@@ -40,6 +40,8 @@ export class ScanState {
   constructor(
     readonly size: number,
     readonly scheme: Scheme | undefined,
+    /** The request URL, when given: only the URL checks read it, and nothing quotes it. */
+    readonly url?: string,
   ) {}
 
   /**

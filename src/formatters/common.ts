@@ -1,5 +1,5 @@
 /** What several formatters share: where a finding is, how exchanges group, how the run is summed up. */
-import type { Finding, InputError, LintResult, Summary } from '../lint/types';
+import type { Finding, InputError, LintOutcome, Summary } from '../lint/types';
 
 /** `3 errors`, `1 warning`. */
 export function plural(n: number, word: string): string {
@@ -54,7 +54,7 @@ export function exchangeCounts(s: Summary): string {
 }
 
 /** The one-line outcome of a run, without colour. */
-export function summaryLine(result: LintResult): string {
+export function summaryLine(result: Pick<LintOutcome, 'summary'>): string {
   const s = result.summary;
   const problems = s.errors + s.warnings + s.infos;
   const parts = [plural(s.errors, 'error'), plural(s.warnings, 'warning')];
@@ -67,6 +67,11 @@ export function summaryLine(result: LintResult): string {
         : 'No problems';
   let line = `${head} in ${exchangeCounts(s)}, from ${plural(s.files, 'file')}`;
   if (s.inputErrors) line += `; ${plural(s.inputErrors, 'input error')}`;
-  if (s.findingsOmitted) line += `; ${s.findingsOmitted} more findings not listed`;
+  if (s.findingsOmitted) line += `; ${s.findingsOmitted} more findings not listed (--max-findings)`;
+  if (s.inputErrorsOmitted) line += `; ${s.inputErrorsOmitted} more input errors not listed`;
   return line;
 }
+
+/** `value` as two-space indented JSON, every line after the first indented by `indent` more. */
+export const nestedJson = (value: unknown, indent: string): string =>
+  JSON.stringify(value, null, 2).replace(/\n/g, `\n${indent}`);

@@ -5,11 +5,12 @@
  * path (`logicalLocations`), since the readers do not keep an entry's line.
  */
 import { codeCatalogue } from '../lint/codes';
-import type { Finding, InputError, LintResult } from '../lint/types';
+import type { InputError } from '../lint/types';
 import { STDIN_NAME } from '../lint/inputs';
 import type { Severity } from '../types';
-import { exchangeTitle } from './common';
-import type { FormatOptions } from './types';
+import { exchangeTitle, nestedJson } from './common';
+import { toText } from './replay';
+import type { FormatOptions, ReportWriter, TextOut } from './types';
 
 const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
@@ -39,11 +40,8 @@ function location(f: { file: string; entry?: number; line?: number; column?: num
   return loc;
 }
 
-/** Formats a lint result as a SARIF 2.1.0 log with one run. */
-export function sarif(result: LintResult, options: FormatOptions = {}): string {
-  const catalogue = codeCatalogue();
-  const index = new Map(catalogue.map((c, i) => [c.code, i]));
-  const rules = catalogue.map((c) => ({
+function rulesOf() {
+  return codeCatalogue().map((c) => ({
     id: c.code,
     name: c.code.replace(/(^|[/-])([a-z0-9])/g, (_, _sep: string, ch: string) => ch.toUpperCase()),
     shortDescription: { text: c.summary },
@@ -52,49 +50,63 @@ export function sarif(result: LintResult, options: FormatOptions = {}): string {
     defaultConfiguration: { level: LEVEL[c.severity] },
     properties: { provenance: c.provenance, tags: ['security', 'obs', 'server-side-encryption'] },
   }));
-  const results = result.findings.map((f: Finding) => {
-    const r: Record<string, unknown> = {
-      ruleId: f.code,
-      level: LEVEL[f.severity],
-      message: { text: f.message },
-      locations: [location(f)],
-      properties: {
-        direction: f.direction,
-        exchange: exchangeTitle(f),
-        ...(f.header !== undefined ? { header: f.header } : {}),
-      },
-    };
-    const i = index.get(f.code);
-    if (i !== undefined) r.ruleIndex = i;
-    return r;
-  });
-  const notifications = result.inputErrors.map((e: InputError) => ({
-    level: 'error',
-    message: { text: e.message },
-    locations: [location(e)],
-  }));
-  const log = {
-    $schema: SARIF_SCHEMA,
-    version: '2.1.0',
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: 'obs-sse',
-            ...(options.version ? { version: options.version, semanticVersion: options.version } : {}),
-            rules,
-          },
-        },
-        invocations: [
-          {
-            executionSuccessful: result.inputErrors.length === 0,
-            toolExecutionNotifications: notifications,
-          },
-        ],
-        artifacts: result.files.map((f) => ({ location: { uri: uriOf(f.file) } })),
-        results,
-      },
-    ],
-  };
-  return `${JSON.stringify(log, null, 2)}\n`;
 }
+
+/**
+ * SARIF written as the run goes: the driver and its rules first, then one result per line as findings
+ * come, then the invocation (with the input errors) and the artifacts, known only at the end.
+ */
+export function sarifWriter(out: TextOut, options: FormatOptions = {}): ReportWriter {
+  const index = new Map(codeCatalogue().map((c, i) => [c.code, i]));
+  const driver = {
+    name: 'obs-sse',
+    ...(options.version ? { version: options.version, semanticVersion: options.version } : {}),
+    rules: rulesOf(),
+  };
+  out.write(
+    `{\n  "$schema": ${JSON.stringify(SARIF_SCHEMA)},\n  "version": "2.1.0",\n  "runs": [\n    {\n      "tool": ${nestedJson({ driver }, '      ')},\n      "results": [`,
+  );
+  let first = true;
+  return {
+    exchange(x) {
+      for (const f of x.findings) {
+        const r: Record<string, unknown> = {
+          ruleId: f.code,
+          level: LEVEL[f.severity],
+          message: { text: f.message },
+          locations: [location(f)],
+          properties: {
+            direction: f.direction,
+            exchange: exchangeTitle(f),
+            ...(f.header !== undefined ? { header: f.header } : {}),
+          },
+        };
+        const i = index.get(f.code);
+        if (i !== undefined) r.ruleIndex = i;
+        out.write(`${first ? '' : ','}\n        ${JSON.stringify(r)}`);
+        first = false;
+      }
+    },
+    inputError() {},
+    fileDone() {},
+    end(outcome) {
+      const invocations = [
+        {
+          executionSuccessful: outcome.summary.inputErrors === 0,
+          toolExecutionNotifications: outcome.inputErrors.map((e: InputError) => ({
+            level: 'error',
+            message: { text: e.message },
+            locations: [location(e)],
+          })),
+        },
+      ];
+      const artifacts = outcome.files.map((f) => ({ location: { uri: uriOf(f.file) } }));
+      out.write(
+        `${first ? '' : '\n      '}],\n      "invocations": ${nestedJson(invocations, '      ')},\n      "artifacts": ${nestedJson(artifacts, '      ')}\n    }\n  ]\n}\n`,
+      );
+    },
+  };
+}
+
+/** Formats a lint result as a SARIF 2.1.0 log with one run. */
+export const sarif = toText(sarifWriter);

@@ -22,7 +22,7 @@
 import { performance } from 'node:perf_hooks';
 
 import { blockedMessage, type ProxyErrorCode } from '../proxy/errors';
-import { redactUrl } from '../redact';
+import { exchangeSecrets, redactUrl } from '../redact';
 import type { FormScan } from '../traffic/form';
 import type { Diagnostic } from '../types';
 import type {
@@ -151,6 +151,10 @@ export class GuardExchange {
   wantBody = false;
   readonly startedAt: number;
   readonly t0: number;
+  /** PostObject's fields once read: a key among them is redacted wherever else it shows. */
+  formFields: FormScan['fields'] | undefined;
+  /** The headers as the client sent them, Connection-named ones included: their keys are redacted too. */
+  private readonly receivedHeaders: HeaderPairs;
   private logged = false;
 
   constructor(
@@ -160,6 +164,7 @@ export class GuardExchange {
   ) {
     this.t0 = t0;
     this.startedAt = Date.now();
+    this.receivedHeaders = request.headers;
     const headers = forwardedPairs(request.headers);
     this.request =
       headers === request.headers
@@ -186,6 +191,7 @@ export class GuardExchange {
     this.verdict = this.guarded('form', () =>
       guard.checkForm ? guard.checkForm(this.request, form, head) : head,
     );
+    this.formFields = form.fields;
     this.label = this.labelOf();
     this.needsForm = false;
     this.added += performance.now() - since;
@@ -214,13 +220,18 @@ export class GuardExchange {
   error(url = this.request.url): ObsSseGuardError {
     const { request: req, verdict } = this;
     const summary = verdict.message ?? 'SSE header check failed';
+    // Every key the request carries (headers, query, form fields) is redacted wherever it shows in the URL.
+    const safeUrl = redactUrl(
+      url,
+      exchangeSecrets({ url, headers: this.receivedHeaders, fields: this.formFields }),
+    );
     return new ObsSseGuardError({
       codes: verdict.codes,
       diagnostics: verdict.diagnostics as Diagnostic[],
       operation: verdict.operation,
       method: req.method,
-      url: redactUrl(url),
-      message: `obs-sse guard blocked ${req.method} ${redactUrl(url)}: ${summary} [${verdict.codes.join(', ')}]`,
+      url: safeUrl,
+      message: `obs-sse guard blocked ${req.method} ${safeUrl}: ${summary} [${verdict.codes.join(', ')}]`,
     });
   }
 
@@ -267,6 +278,8 @@ export class GuardExchange {
         startedAt: outcome.startedAt ?? this.startedAt,
         method: this.request.method,
         url: outcome.url ?? this.request.url,
+        requestHeaders: this.receivedHeaders,
+        formFields: this.formFields,
         operation: v.operation,
         verdict: this.label,
         codes: v.codes,

@@ -1,19 +1,26 @@
 /**
  * The one log-line shape of every guarded exchange, whether the proxy, the undici interceptor or the
  * middleware saw it. Lines carry codes, header names and timings; never a header value, never a
- * credential query value.
+ * credential query value, never a customer key wherever in the exchange it was sent.
  */
 import { loggableDiagnostics } from '../proxy/headers';
 import type { ExchangeLogLine, VerdictLabel } from '../proxy/types';
-import { redactUrl } from '../redact';
+import { exchangeSecrets, redactByValue, redactUrl } from '../redact';
 
 /** What {@link exchangeLogLine} turns into a log line. URLs and diagnostics go in unredacted. */
 export interface ExchangeLogFields {
   /** A Date, or epoch milliseconds (which spares a Date per exchange on hot paths). */
   startedAt: Date | number;
   method: string;
-  /** Origin-form target or absolute URL, as sent: credential query values are redacted here. */
+  /**
+   * Origin-form target or absolute URL, as sent: credential and key query values, key-shaped runs and
+   * the exchange's secrets (from the two fields below) are redacted here.
+   */
   url: string;
+  /** The request head as received, for redacting its keys wherever else they were put (the URL). */
+  requestHeaders?: Iterable<readonly [string, string]> | undefined;
+  /** PostObject's form fields, likewise. */
+  formFields?: Iterable<readonly [string, string]> | undefined;
   operation: string | undefined;
   verdict: VerdictLabel;
   codes: readonly string[];
@@ -47,11 +54,18 @@ function isoTime(ms: number): string {
 
 /** Builds the structured line logged once per exchange. */
 export function exchangeLogLine(f: ExchangeLogFields): ExchangeLogLine {
+  // By name only: the URL's own key-shaped runs are found where it is redacted.
+  const secrets = exchangeSecrets({
+    url: f.url,
+    headers: f.requestHeaders,
+    fields: f.formFields,
+    keyRuns: false,
+  });
   const line: ExchangeLogLine = {
     event: 'exchange',
     time: isoTime(typeof f.startedAt === 'number' ? f.startedAt : f.startedAt.getTime()),
-    method: f.method,
-    url: redactUrl(f.url),
+    method: secrets.size > 0 ? redactByValue(f.method, secrets) : f.method,
+    url: redactUrl(f.url, secrets),
     operation: f.operation ?? null,
     verdict: f.verdict,
     codes: f.codes as string[],
@@ -61,8 +75,12 @@ export function exchangeLogLine(f: ExchangeLogFields): ExchangeLogLine {
     addedMs: f.addedMs,
     totalMs: f.totalMs,
   };
-  if (f.diagnostics.length > 0) line.diagnostics = loggableDiagnostics(f.diagnostics);
-  if (f.error !== undefined) line.error = f.error;
+  if (f.diagnostics.length > 0) {
+    line.diagnostics = loggableDiagnostics(f.diagnostics);
+    // A misspelt header's name is reported as sent, and a name can hold a key too.
+    for (const d of line.diagnostics) if (d.header !== undefined) d.header = redactByValue(d.header, secrets);
+  }
+  if (f.error !== undefined) line.error = redactByValue(f.error, secrets);
   return line;
 }
 

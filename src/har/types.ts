@@ -92,6 +92,8 @@ export interface HarEntry {
   serverIPAddress?: string;
   connection?: string;
   comment?: string;
+  /** Key-check conclusions for redacted customer keys (see {@link ObsSseHarField}). */
+  _obsSse?: ObsSseHarField;
 }
 
 export interface HarCreator {
@@ -112,4 +114,24 @@ export interface HarLog {
 /** A whole HAR document. */
 export interface Har {
   log: HarLog;
+}
+
+/**
+ * The `_obsSse` custom field (HAR 1.2 allows fields starting with `_`) of an entry whose customer key was
+ * redacted: what the checks that needed the key concluded, so `obs-sse lint` can report what the proxy saw.
+ */
+export interface ObsSseHarField {
+  keyChecks: HarKeyCheck[];
+}
+
+/** The conclusions about one customer key header; never the key, nothing derived from it but these facts. */
+export interface HarKeyCheck {
+  /** The key header, lower-case, e.g. `x-amz-server-side-encryption-customer-key`. */
+  header: string;
+  /** How many bytes the key decodes to; absent when it is not base64 at all. */
+  keyBytes?: number;
+  /** Whether the MD5 sent with the key is the key's MD5; absent when there was no well-formed MD5 to compare. */
+  md5Matches?: boolean;
+  /** The codes the key checks raised, e.g. `sse-c/invalid-key`, `sse-c/md5-mismatch`. */
+  codes: string[];
 }

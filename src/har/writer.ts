@@ -1,5 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import {
+  exchangeSecrets,
   isSecretQueryParam,
   redactFormFields,
   redactHeaders,
@@ -7,8 +8,17 @@ import {
   redactUrl,
   redactUrlencodedText,
   REDACTED,
+  type SecretValues,
 } from '../redact';
-import type { HarCreator, HarEntry, HarNameValue, HarParam, HarPostData, HarTimings } from './types';
+import type {
+  HarCreator,
+  HarEntry,
+  HarNameValue,
+  HarParam,
+  HarPostData,
+  HarTimings,
+  ObsSseHarField,
+} from './types';
 
 export type * from './types';
 
@@ -54,6 +64,8 @@ export interface HarExchange {
   timings?: Partial<HarTimings>;
   serverIPAddress?: string;
   comment?: string;
+  /** Written as the entry's `_obsSse` custom field. */
+  obsSse?: ObsSseHarField;
 }
 
 const textBytes = (text: string): number => Buffer.byteLength(text, 'utf8');
@@ -67,10 +79,6 @@ function headerValue(headers: ReadonlyArray<readonly [string, string]>, name: st
   return headers.find(([n]) => n.toLowerCase() === lower)?.[1];
 }
 
-function toNameValues(pairs: ReadonlyArray<readonly [string, string]>): HarNameValue[] {
-  return redactHeaders(pairs).map(([name, value]) => ({ name, value }));
-}
-
 function decodeComponent(component: string): string {
   try {
     return decodeURIComponent(component.replace(/\+/g, ' '));
@@ -79,7 +87,10 @@ function decodeComponent(component: string): string {
   }
 }
 
-/** The decoded, redacted query parameters of a URL, in order; a malformed URL yields what can be read. */
+/**
+ * The decoded query parameters of a URL, in order; a malformed URL yields what can be read. Secret
+ * values are redacted by name here; {@link redactHarEntry} redacts the rest by value.
+ */
 export function harQueryString(url: string): HarNameValue[] {
   const hashAt = url.indexOf('#');
   const noHash = hashAt < 0 ? url : url.slice(0, hashAt);
@@ -97,15 +108,15 @@ export function harQueryString(url: string): HarNameValue[] {
     });
 }
 
-function redactPostData(postData: HarPostData): HarPostData {
+function redactPostData(postData: HarPostData, secrets: SecretValues): HarPostData {
   const out: HarPostData = { mimeType: postData.mimeType };
-  if (postData.params) out.params = redactFormFields(postData.params);
+  if (postData.params) out.params = redactFormFields(postData.params, secrets);
   if (postData.text !== undefined && textBytes(postData.text) <= MAX_HAR_TEXT_BYTES) {
     out.text = isUrlencodedMime(postData.mimeType)
-      ? redactUrlencodedText(postData.text)
-      : redactText(postData.text);
+      ? redactUrlencodedText(postData.text, secrets)
+      : redactText(postData.text, secrets);
   }
-  if (postData.comment !== undefined) out.comment = postData.comment;
+  if (postData.comment !== undefined) out.comment = redactText(postData.comment, secrets);
   return out;
 }
 
@@ -115,9 +126,12 @@ function sumTimings(t: HarTimings): number {
   return parts.reduce<number>((acc, v) => (typeof v === 'number' && v > 0 ? acc + v : acc), 0);
 }
 
+const nameValues = (pairs: ReadonlyArray<readonly [string, string]>): HarNameValue[] =>
+  pairs.map(([name, value]) => ({ name, value }));
+
 /**
- * A HAR entry for one exchange, with every secret redacted: headers, the URL and its query string,
- * form fields and body text. Pure: same input, same output, nothing written.
+ * A HAR entry for one exchange, with every secret redacted by {@link redactHarEntry}: headers, the URL
+ * and its query string, form fields and body text. Pure: same input, same output, nothing written.
  */
 export function toHarEntry(exchange: HarExchange): HarEntry {
   const started =
@@ -141,7 +155,6 @@ export function toHarEntry(exchange: HarExchange): HarEntry {
     postData = { mimeType: body.mimeType };
     if (body.params) postData.params = body.params;
     else if (body.text !== undefined) postData.text = body.text;
-    postData = redactPostData(postData);
   }
 
   const contentLength = headerValue(exchange.responseHeaders, 'content-length');
@@ -151,7 +164,7 @@ export function toHarEntry(exchange: HarExchange): HarEntry {
   const content: HarEntry['response']['content'] = { size: responseSize, mimeType };
   const text = exchange.responseBodyText;
   if (text !== undefined && isXmlMime(mimeType) && textBytes(text) <= MAX_HAR_TEXT_BYTES) {
-    content.text = redactText(text);
+    content.text = text;
   }
   const location = headerValue(exchange.responseHeaders, 'location');
 
@@ -160,10 +173,10 @@ export function toHarEntry(exchange: HarExchange): HarEntry {
     time: sumTimings(timings),
     request: {
       method: exchange.method,
-      url: redactUrl(exchange.url),
+      url: exchange.url,
       httpVersion,
       cookies: [],
-      headers: toNameValues(exchange.requestHeaders),
+      headers: nameValues(exchange.requestHeaders),
       queryString: harQueryString(exchange.url),
       headersSize: -1,
       bodySize: body ? body.size : 0,
@@ -173,9 +186,9 @@ export function toHarEntry(exchange: HarExchange): HarEntry {
       statusText: exchange.statusText ?? '',
       httpVersion,
       cookies: [],
-      headers: toNameValues(exchange.responseHeaders),
+      headers: nameValues(exchange.responseHeaders),
       content,
-      redirectURL: location ? redactUrl(location) : '',
+      redirectURL: location ?? '',
       headersSize: -1,
       bodySize: responseSize,
     },
@@ -185,36 +198,58 @@ export function toHarEntry(exchange: HarExchange): HarEntry {
   if (postData) entry.request.postData = postData;
   if (exchange.serverIPAddress !== undefined) entry.serverIPAddress = exchange.serverIPAddress;
   if (exchange.comment !== undefined) entry.comment = exchange.comment;
-  return entry;
+  if (exchange.obsSse !== undefined) entry._obsSse = exchange.obsSse;
+  return redactHarEntry(entry);
+}
+
+/** The secrets of an entry: everything {@link exchangeSecrets} reads, from where HAR keeps it. */
+function entrySecrets(entry: HarEntry): SecretValues {
+  const { request, response } = entry;
+  const pairs = (list: readonly HarNameValue[]): Array<[string, string]> =>
+    list.map((h) => [h.name, h.value]);
+  const secrets = exchangeSecrets({
+    url: request.url,
+    headers: [...pairs(request.headers), ...pairs(response.headers)],
+    fields: [...(request.postData?.params ?? []), ...request.queryString],
+    texts: [request.postData?.text, response.content.text, response.redirectURL],
+  });
+  // `obs-sse lint` reads the recording back: upload ids must stay to tie parts to their upload.
+  secrets.recording = true;
+  return secrets;
 }
 
 /**
- * A copy of a HAR entry with every secret redacted, however it was built. {@link HarWriter.add}
- * applies it to whatever it is given; it is idempotent.
+ * A copy of a HAR entry with every secret redacted, however it was built: by name (secret headers,
+ * query parameters and form fields, cookies) and by value, with the secrets the entry itself holds
+ * ({@link exchangeSecrets}) and any run that decodes to 32 bytes replaced in every string of the
+ * request and response: the URL and its query string, header names and values, form fields and body
+ * text, the redirect URL and the comment. {@link HarWriter.add} applies it to whatever it is given; it
+ * is idempotent.
  */
 export function redactHarEntry(entry: HarEntry): HarEntry {
+  const secrets = entrySecrets(entry);
   const redactPairs = (pairs: HarNameValue[]): HarNameValue[] =>
-    redactHeaders(pairs.map((h) => [h.name, h.value] as const)).map(([name, value], i) => ({
-      ...pairs[i],
-      name,
-      value,
-    }));
+    redactHeaders(
+      pairs.map((h) => [h.name, h.value] as const),
+      secrets,
+    ).map(([name, value], i) => ({ ...pairs[i], name, value }));
   const request = {
     ...entry.request,
-    url: redactUrl(entry.request.url),
+    url: redactUrl(entry.request.url, secrets),
     headers: redactPairs(entry.request.headers),
-    queryString: entry.request.queryString.map((q) =>
-      isSecretQueryParam(q.name) && q.value !== '' ? { ...q, value: REDACTED } : { ...q },
-    ),
+    queryString: entry.request.queryString.map((q) => {
+      const value = isSecretQueryParam(q.name) && q.value !== '' ? REDACTED : redactText(q.value, secrets);
+      return { ...q, name: redactText(q.name, secrets), value };
+    }),
     cookies: entry.request.cookies.map((c) => ({ ...c, value: REDACTED })),
   };
-  if (entry.request.postData) request.postData = redactPostData(entry.request.postData);
+  if (entry.request.postData) request.postData = redactPostData(entry.request.postData, secrets);
   const content = { ...entry.response.content };
   if (content.text !== undefined) {
     if (textBytes(content.text) > MAX_HAR_TEXT_BYTES) delete content.text;
-    else content.text = redactText(content.text);
+    else content.text = redactText(content.text, secrets);
   }
-  return {
+  const out: HarEntry = {
     ...entry,
     request,
     response: {
@@ -222,11 +257,13 @@ export function redactHarEntry(entry: HarEntry): HarEntry {
       headers: redactPairs(entry.response.headers),
       cookies: entry.response.cookies.map((c) => ({ ...c, value: REDACTED })),
       content,
-      redirectURL: redactUrl(entry.response.redirectURL),
+      redirectURL: redactUrl(entry.response.redirectURL, secrets),
     },
     cache: {},
     timings: { ...entry.timings },
   };
+  if (entry.comment !== undefined) out.comment = redactText(entry.comment, secrets);
+  return out;
 }
 
 /** Options for {@link HarWriter.open}. */

@@ -144,6 +144,30 @@ export function validateWith(
   return options.cache.validate(checker, operation, direction, headers, scheme, dialect, position);
 }
 
+// Only a query or a fragment can carry a key parameter.
+const URL_PARAMS = /[?#]/;
+
+/**
+ * `v` with the engine's URL checks of a request's `url` added (`sse-c/key-in-url`). The URL is judged
+ * apart from the headers, so that the cache keeps keying on header sets alone.
+ */
+export function withUrlChecks(
+  options: InspectOptions | undefined,
+  operation: Operation,
+  url: string,
+  v: Verdict,
+): Verdict {
+  if (!URL_PARAMS.test(url)) return v;
+  const u = checkerFor(options).validate({ operation, direction: 'request', headers: [], url });
+  if (u.diagnostics.length === 0) return v;
+  return { diagnostics: [...v.diagnostics, ...u.diagnostics], dialect: v.dialect };
+}
+
+/** The engine's URL checks for a request no operation was found for (`sse-c/key-in-url`). */
+export function checkUrlWith(options: InspectOptions | undefined, url: string): Diagnostic[] {
+  return URL_PARAMS.test(url) ? checkerFor(options).checkUrl(url) : [];
+}
+
 const checkers = new WeakMap<SeverityOverrides, Checker>();
 // Called several times per exchange with the same options: remember the last answer.
 let lastSeverity: SeverityOverrides | undefined;

@@ -8,9 +8,11 @@ import { classify, type Addressing, type Classification } from '../traffic/class
 import { formFields } from '../traffic/form';
 import { presignedSseParams } from '../traffic/presigned';
 import { fingerprintFromHeaders, type Fingerprint } from '../traffic/upload-id';
+import type { HarKeyCheck } from '../har/types';
+import { keyCheckDiagnostics } from './key-facts';
 import { catalogueNames, type CatalogueNames, type SseMethod } from './names';
 import { splitHeaders } from './headers';
-import { checkerFor, report, validateWith, type InspectOptions } from './report';
+import { checkerFor, checkUrlWith, report, validateWith, withUrlChecks, type InspectOptions } from './report';
 import { withoutHiddenKeyContent } from './redacted';
 
 /** Header pairs as recorded or received; repeated headers are repeated pairs. */
@@ -37,6 +39,11 @@ export interface RequestInput {
    * receives plain HTTP and forwards over HTTPS knows better than the request line).
    */
   schemeOverride?: Scheme;
+  /**
+   * What a recorder concluded about customer keys it redacted (a proxy HAR's `_obsSse`): reported as the
+   * engine would have, in place of the key-content findings a redacted key cannot give.
+   */
+  keyChecks?: readonly HarKeyCheck[];
 }
 
 /** What a request asked for, as the response and session checks need it; never key material. */
@@ -198,7 +205,7 @@ export function inspectRequest(input: RequestInput, options?: InspectOptions): R
   if (scheme) result.scheme = scheme;
 
   if (classification.kind === 'skipped') {
-    const warnings: Diagnostic[] = [];
+    const warnings: Diagnostic[] = checkUrlWith(options, input.url);
     for (const header of sseLike(pairs, names.sseLike)) {
       const d = report(
         'operation/unlisted-sse',
@@ -220,14 +227,11 @@ export function inspectRequest(input: RequestInput, options?: InspectOptions): R
 
   const operation = classification.operation;
   result.operation = operation;
-  const v = validateWith(
+  const v = withUrlChecks(
     options,
     operation,
-    'request',
-    pairs,
-    scheme,
-    dialectOption,
-    classification.position,
+    input.url,
+    validateWith(options, operation, 'request', pairs, scheme, dialectOption, classification.position),
   );
   result.dialect = v.dialect;
   if (pairs.length === 0) {
@@ -236,5 +240,14 @@ export function inspectRequest(input: RequestInput, options?: InspectOptions): R
   }
   result.sse = summarize(pairs, names);
   result.diagnostics = withoutHiddenKeyContent(v.diagnostics, pairs, checker, options?.redactionMarkers);
+  if (input.keyChecks) {
+    const recorded = keyCheckDiagnostics(
+      pairs,
+      input.keyChecks,
+      checker,
+      (p) => validateWith(options, operation, 'request', p, scheme, dialectOption).diagnostics,
+    );
+    if (recorded.length > 0) result.diagnostics = [...result.diagnostics, ...recorded];
+  }
   return result;
 }

@@ -84,10 +84,11 @@ export class SessionTracker {
 
   /**
    * For UploadPart and UploadPartCopy of a known upload: `session/key-mismatch` when the part's SSE-C
-   * key MD5 or algorithm differs from the initiate's, or when only one of them carries SSE-C. A part or
-   * CompleteMultipartUpload of an upload the tracker does not hold (never seen open, evicted, expired)
-   * is `session/unknown-upload`: it cannot be compared, and saying so keeps an eviction from failing
-   * open in silence.
+   * key MD5 or algorithm differs from the initiate's, or when only one of them carries SSE-C. A
+   * CompleteMultipartUpload need not repeat the triple (reference fact 13), but one it carries must be the
+   * upload's. A part or CompleteMultipartUpload of an upload the tracker does not hold (never seen open,
+   * evicted, expired) is `session/unknown-upload`: it cannot be compared, and saying so keeps an eviction
+   * from failing open in silence.
    */
   request(req: RequestInspection): Diagnostic[] {
     const session = sessionKey(req);
@@ -109,11 +110,13 @@ export class SessionTracker {
     // An upload the store does not hold cannot be compared; saying so keeps an eviction from failing open
     // in silence. A later append without a first append on record is an object appended elsewhere.
     if (!opened) return upload ? this.report('session/unknown-upload', req, other, undefined) : [];
-    if (session.kind === 'complete') return [];
+    // A CompleteMultipartUpload need not repeat the triple (reference fact 13), but one it carries must be the
+    // upload's.
+    if (session.kind === 'complete' && !hasCustomer(req.sse.customer)) return [];
     return this.mismatch(
       req,
       opened,
-      session.kind === 'part' ? 'session/key-mismatch' : 'append/key-mismatch',
+      session.kind === 'append' ? 'append/key-mismatch' : 'session/key-mismatch',
       other,
     );
   }

@@ -3,7 +3,14 @@
  * placed back in the input by their first line's number and byte offset.
  */
 import { NdjsonSplitter, type TrafficItem } from '../traffic';
-import { emptyBatchCounts, type BatchCounts, type Checked, type ExchangeChecker } from './check';
+import type { RecordShape } from '../traffic/ndjson';
+import {
+  emptyBatchCounts,
+  uncheckedMessage,
+  type BatchCounts,
+  type Checked,
+  type ExchangeChecker,
+} from './check';
 import type { InputError, LintOptions } from './types';
 
 /** A batch handed to a worker: whole lines starting at 0-based `line`, byte `offset`. */
@@ -22,6 +29,8 @@ export interface BatchResult {
   seq: number;
   counts: BatchCounts;
   items: BatchItem[];
+  /** A line over the bound stopped the reading in this batch: nothing after it counts. */
+  stopped: boolean;
 }
 
 /** The options that checking an exchange reads; all cloneable, so a worker can be given them. */
@@ -33,6 +42,7 @@ export const CHECK_OPTIONS = [
   'endpoints',
   'assumeScheme',
   'redactionMarkers',
+  'maxLineBytes',
 ] as const;
 
 /** What a worker is started with: the cloneable part of the run's options. */
@@ -67,31 +77,55 @@ export function rebase(item: TrafficItem, line: number, offset: number): void {
 export function readerAt(
   line: number,
   offset: number,
+  maxLineBytes?: number,
 ): { splitter: NdjsonSplitter; out: TrafficItem[]; line: number; offset: number } {
-  const splitter = new NdjsonSplitter();
+  const splitter = lintSplitter(maxLineBytes);
   const out: TrafficItem[] = [];
   if (line === 0 && offset === 0) return { splitter, out, line, offset };
   splitter.push(NEWLINE, out);
   return { splitter, out, line: line - 1, offset: offset - 1 };
 }
 
+/**
+ * The line reader of a lint run (NDJSON, or a gateway preset's `records`): bounded lines, and a line
+ * over the bound ends the input.
+ */
+export function lintSplitter(maxLineBytes: number | undefined, records?: RecordShape): NdjsonSplitter {
+  return new NdjsonSplitter({ maxLineBytes, stopAtLongLine: true, ...(records ? { records } : {}) });
+}
+
 /** Reads and checks one batch. */
-export function checkBatch(req: BatchRequest, checker: ExchangeChecker, keepAll: boolean): BatchResult {
-  const r = readerAt(req.line, req.offset);
-  r.splitter.push(Buffer.from(req.bytes.buffer, req.bytes.byteOffset, req.bytes.byteLength), r.out);
+export function checkBatch(
+  req: BatchRequest,
+  checker: ExchangeChecker,
+  keepAll: boolean,
+  maxLineBytes?: number,
+): BatchResult {
+  const r = readerAt(req.line, req.offset, maxLineBytes);
+  const stopped = !r.splitter.push(
+    Buffer.from(req.bytes.buffer, req.bytes.byteOffset, req.bytes.byteLength),
+    r.out,
+  );
   r.splitter.end(r.out);
   const counts = emptyBatchCounts();
   const items: BatchItem[] = [];
   for (const item of r.out) {
     rebase(item, r.line, r.offset);
     if (item.kind === 'exchange') {
-      const checked = checker.check(item.exchange, counts, keepAll);
-      if (checked) items.push({ checked });
+      const entry = item.exchange.entry;
+      try {
+        const checked = checker.check(item.exchange, counts, keepAll);
+        if (checked) items.push({ checked });
+      } catch (err) {
+        items.push({
+          error: { entry, line: entry + 1, message: uncheckedMessage(`line ${entry + 1}`, err) },
+        });
+      }
     } else {
       const error: Omit<InputError, 'file'> = { message: item.message, ...item.position };
       if (item.entry !== undefined) error.entry = item.entry;
       items.push({ error });
     }
   }
-  return { seq: req.seq, counts, items };
+  return { seq: req.seq, counts, items, stopped };
 }

@@ -13,15 +13,28 @@ import {
   type RequestInspection,
 } from '../inspect';
 import type { Diagnostic, Operation } from '../types';
+import type { ExchangeContext } from './aggregate';
+import { clientOf, userAgentOf } from './client';
+import { exampleOf, recordedSecrets, withoutKeyLikeRuns } from './example';
 import { urlIgnorer } from './ignore';
-import { MAX_URL, type LintOptions, type SkippedReason } from './types';
+import { clip, MAX_URL, type LintOptions, type SkippedReason } from './types';
+
+export { clip };
 
 /** Counts that do not depend on findings, summed per batch. */
 export interface BatchCounts {
   exchanges: number;
   checked: number;
   skipped: Partial<Record<SkippedReason, number>>;
+  /** Checked exchanges by `operation\tSSE mode`, for the aggregate's clean panel. */
+  byOperation: Record<string, number>;
 }
+
+/** What a finding keeps of a diagnostic: no provenance or expected values cross to the merging thread. */
+export type FoundDiagnostic = Pick<
+  Diagnostic,
+  'code' | 'severity' | 'header' | 'message' | 'operation' | 'direction'
+>;
 
 /** What the in-order merge needs from one exchange. */
 export interface Checked {
@@ -32,10 +45,17 @@ export interface Checked {
   /** The operation, or for a skipped exchange the classifier's detail. */
   operation: string;
   skipped?: { reason: SkippedReason; detail: string };
-  request: readonly Diagnostic[];
-  response: readonly Diagnostic[];
+  request: readonly FoundDiagnostic[];
+  response: readonly FoundDiagnostic[];
+  /** What the aggregate groups by (./aggregate.ts). */
+  context: ExchangeContext;
   /** Set for the multipart operations and appends, whose checks depend on earlier exchanges. */
   session?: { req: RequestInspection; status?: number; body?: string };
+  /**
+   * The exchange's secrets ({@link SecretValues.list}), when it has any: whatever is printed about
+   * it is redacted with them where findings are made (./pipeline.ts), possibly in another thread.
+   */
+  secrets?: string[];
 }
 
 const SESSION_OPS: ReadonlySet<Operation> = new Set([
@@ -46,11 +66,47 @@ const SESSION_OPS: ReadonlySet<Operation> = new Set([
   'AppendObject',
 ]);
 
-/** `s` shortened to `max` characters. */
-export const clip = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+/** What an exchange is printed as: redacted with its secrets, and shortened. */
+function printed(ex: Exchange): Pick<Checked, 'method' | 'url' | 'secrets'> {
+  const secrets = recordedSecrets(ex);
+  const p: Pick<Checked, 'method' | 'url' | 'secrets'> = {
+    method: ex.method,
+    url: clip(redactUrl(ex.url, secrets), MAX_URL),
+  };
+  if (secrets.size > 0) p.secrets = secrets.list();
+  return p;
+}
+
+/**
+ * The message of an exchange that could not be checked: an exception in parsing or classifying it
+ * (a form part that breaks the form parser, say) costs that entry only. `where` is `entry 3` or `line 4`.
+ */
+export function uncheckedMessage(where: string, err: unknown): string {
+  const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return `${where}: could not be checked (${what}); the other exchanges are`;
+}
 
 /** Zero counts. */
-export const emptyBatchCounts = (): BatchCounts => ({ exchanges: 0, checked: 0, skipped: {} });
+export const emptyBatchCounts = (): BatchCounts => ({
+  exchanges: 0,
+  checked: 0,
+  skipped: {},
+  byOperation: {},
+});
+
+/** Example exchanges are attached for this many distinct groups per checking thread. */
+const MAX_EXAMPLE_KEYS = 20_000;
+/** Longer User-Agents are reduced each time rather than kept as cache keys. */
+const MAX_CACHED_USER_AGENT = 512;
+
+const slim = (list: readonly Diagnostic[]): FoundDiagnostic[] =>
+  list.map((d) => {
+    const f: FoundDiagnostic = { code: d.code, severity: d.severity, message: d.message };
+    if (d.header !== undefined) f.header = d.header;
+    if (d.operation !== undefined) f.operation = d.operation;
+    if (d.direction !== undefined) f.direction = d.direction;
+    return f;
+  });
 
 /** Inspect options for a run: its severities, and a validation cache (the run is short-lived). */
 export function runInspectOptions(options: LintOptions): InspectOptions {
@@ -63,11 +119,23 @@ export function runInspectOptions(options: LintOptions): InspectOptions {
 /** Runs the per-exchange checks with a run's options. */
 export class ExchangeChecker {
   private readonly ignored: ((url: string) => boolean) | undefined;
+  /**
+   * Group keys this thread has attached an example for. The first exchange of a group in input order is
+   * the first its thread sees, so every group gets the example of its first exchange.
+   */
+  private readonly examples = new Set<string>();
+  /** Clients by User-Agent: a log has a few User-Agents, each reduced once (bounded). */
+  private readonly clients = new Map<string, string>();
   private readonly endpoints: readonly string[] | undefined;
 
+  /**
+   * @param transfer the results cross to another thread: diagnostics are cut to what a finding keeps
+   * (their provenance would be cloned for nothing). In the merging thread they are read as they are.
+   */
   constructor(
     private readonly options: LintOptions,
     private readonly inspectOptions: InspectOptions,
+    private readonly transfer = false,
   ) {
     this.ignored = urlIgnorer(options.ignoreUrls);
     this.endpoints = options.endpoints?.map(normalizeEndpoint);
@@ -87,6 +155,7 @@ export class ExchangeChecker {
         url: ex.url,
         headers: ex.requestHeaders,
         postData: ex.postData,
+        keyChecks: ex.keyChecks,
         addressing: this.options.addressing,
         dialect: this.options.dialect,
         endpoints: this.endpoints,
@@ -128,21 +197,33 @@ export class ExchangeChecker {
       );
     }
     const c = req.classification;
+    const sse = req.sse.method ?? 'none';
     if (c.kind === 'skipped') counts.skipped[c.reason] = (counts.skipped[c.reason] ?? 0) + 1;
-    else counts.checked++;
+    else {
+      counts.checked++;
+      const key = `${c.operation}\t${sse}`;
+      counts.byOperation[key] = (counts.byOperation[key] ?? 0) + 1;
+    }
     const response =
       ex.status === undefined
         ? []
         : inspectResponse(req, { status: ex.status, headers: ex.responseHeaders ?? [] }, this.inspectOptions);
     const session = c.kind === 'operation' && SESSION_OPS.has(c.operation);
     if (!keepAll && !session && req.diagnostics.length === 0 && response.length === 0) return undefined;
+    const operation = c.kind === 'operation' ? c.operation : c.detail;
+    const context: ExchangeContext = {
+      client: this.clientOf(userAgentOf(ex.requestHeaders) ?? ''),
+      bucket: withoutKeyLikeRuns(c.bucket ?? ''),
+      sse,
+    };
+    if (ex.startedDateTime !== undefined) context.time = clip(ex.startedDateTime, 40);
     const checked: Checked = {
       entry: ex.entry,
-      method: ex.method,
-      url: clip(redactUrl(ex.url), MAX_URL),
-      operation: c.kind === 'operation' ? c.operation : c.detail,
-      request: req.diagnostics,
-      response,
+      ...printed(ex),
+      operation,
+      request: this.transfer ? slim(req.diagnostics) : req.diagnostics,
+      response: this.transfer ? slim(response) : response,
+      context,
     };
     if (c.kind === 'skipped') checked.skipped = { reason: c.reason, detail: c.detail };
     if (session) {
@@ -153,7 +234,37 @@ export class ExchangeChecker {
         checked.session.body = ex.responseText;
       }
     }
+    if (this.wantsExample(checked, operation)) context.example = exampleOf(ex);
     return checked;
+  }
+
+  private clientOf(userAgent: string): string {
+    let client = this.clients.get(userAgent);
+    if (client === undefined) {
+      client = withoutKeyLikeRuns(clientOf(userAgent));
+      if (this.clients.size < MAX_EXAMPLE_KEYS && userAgent.length <= MAX_CACHED_USER_AGENT) {
+        this.clients.set(userAgent, client);
+      }
+    }
+    return client;
+  }
+
+  /** True the first time this thread sees one of the exchange's groups (or a session exchange's). */
+  private wantsExample(c: Checked, operation: string): boolean {
+    if (this.examples.size >= MAX_EXAMPLE_KEYS) return false;
+    const where = `\n${c.context.client}\n${c.context.bucket}`;
+    let fresh = false;
+    const see = (key: string): void => {
+      if (this.examples.has(key)) return;
+      this.examples.add(key);
+      fresh = true;
+    };
+    for (const d of c.request) see(`${d.code}\n${d.operation ?? operation}${where}`);
+    for (const d of c.response) see(`${d.code}\n${d.operation ?? operation}${where}`);
+    // A session step (session/key-mismatch) is judged where results merge, after this; the exchange that
+    // fails it uses another key than the ones before it, so a key fingerprint new here takes an example.
+    if (c.session) see(`session\n${operation}${where}\n${c.session.req.sse.customer?.keyMd5 ?? ''}`);
+    return fresh;
   }
 
   /** Counts an exchange that is not checked; the record of it only when `keepAll` asks. */
@@ -168,12 +279,12 @@ export class ExchangeChecker {
     if (!keepAll) return undefined;
     return {
       entry: ex.entry,
-      method: ex.method,
-      url: clip(redactUrl(ex.url), MAX_URL),
+      ...printed(ex),
       operation: '',
       skipped: { reason, detail },
       request: [],
       response: [],
+      context: { client: '', bucket: '', sse: 'none' },
     };
   }
 }

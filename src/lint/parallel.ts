@@ -70,12 +70,16 @@ export async function lintNdjsonInWorkers(
   let merged = 0;
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
+  // A batch that stopped at an over-long line ends the input, as reading in this thread would.
+  let stopped = false;
 
   const merge = (r: BatchResult): void => {
     done.set(r.seq, r);
     for (let next = done.get(merged); next; next = done.get(merged)) {
       done.delete(merged);
       merged++;
+      if (stopped) continue;
+      stopped = next.stopped;
       run.flushCounts(next.counts);
       for (const item of next.items) {
         if ('checked' in item) run.apply(item.checked);
@@ -114,7 +118,7 @@ export async function lintNdjsonInWorkers(
   let carryBytes = 0;
   let read = 0;
   try {
-    for (;;) {
+    while (!stopped) {
       const next = await it.next();
       if (next.done) break;
       const b = toBuffer(next.value);
@@ -142,10 +146,12 @@ export async function lintNdjsonInWorkers(
       // Bounded read-ahead: memory stays at a few batches per worker.
       await settle(2 * jobs);
     }
-    if (carryBytes > 0) dispatch(Buffer.concat(carry, carryBytes));
+    if (carryBytes > 0 && !stopped) dispatch(Buffer.concat(carry, carryBytes));
     await settle(0);
   } finally {
     await Promise.all(pool.map((w) => w.terminate()));
+    // Stopped early (an over-long line, a failed worker): close the input, as a `for await` break would.
+    await it.return?.();
   }
 }
 
@@ -158,17 +164,19 @@ async function inThread(
   offset: number,
   progress: (bytes: number) => void,
 ): Promise<void> {
-  const r = readerAt(line, offset);
-  const feed = (b: Buffer): void => {
-    r.splitter.push(b, r.out);
+  const r = readerAt(line, offset, run.options.maxLineBytes);
+  const feed = (b: Buffer): boolean => {
+    const more = r.splitter.push(b, r.out);
     for (const item of r.out) rebase(item, r.line, r.offset);
     run.drain(r.out);
+    return more;
   };
-  feed(first);
+  if (!feed(first)) return;
   for (let next = await it.next(); !next.done; next = await it.next()) {
     const b = toBuffer(next.value);
     progress(b.length);
-    feed(b);
+    // A line over the bound ends the input; leaving the loop closes it.
+    if (!feed(b)) return;
   }
   r.splitter.end(r.out);
   for (const item of r.out) rebase(item, r.line, r.offset);

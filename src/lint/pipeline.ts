@@ -1,35 +1,40 @@
 /**
  * The lint pipeline: open each input, tell its format, stream its exchanges through the readers of
- * src/traffic and the checks of src/inspect, and collect findings and counts. Exchanges are dropped as
- * soon as they are checked; only findings (bounded in number and size) are kept. Large NDJSON inputs
- * are checked by worker threads in batches (./parallel.ts) and merged here in input order.
+ * src/traffic and the checks of src/inspect, and hand the findings to a sink (a formatter) in input order.
+ * Exchanges are dropped as soon as they are checked and findings as soon as they are handed on; what is
+ * kept (counts, the aggregate) is bounded. Large NDJSON inputs are checked by worker threads in batches
+ * (./parallel.ts) and merged here in input order.
  */
 import { availableParallelism } from 'node:os';
-import type { Diagnostic } from '../types';
+import { redactByValue, SecretValues } from '../redact';
 import {
   detectStream,
   formatFromFileName,
   unwrapContainers,
   HarScanner,
   LOG_PRESETS,
-  NdjsonSplitter,
   TRAFFIC_FORMATS,
   type ByteSource,
   type TrafficFormat,
   type TrafficItem,
 } from '../traffic';
 import { SessionTracker } from '../inspect';
+import { Aggregator } from './aggregate';
 import {
-  clip,
   emptyBatchCounts,
   ExchangeChecker,
   runInspectOptions,
+  uncheckedMessage,
   type BatchCounts,
   type Checked,
+  type FoundDiagnostic,
 } from './check';
+import { lintSplitter } from './batch';
 import { toBuffer, type LintInput } from './inputs';
 import { lintNdjsonInWorkers, workerScript } from './parallel';
 import {
+  clip,
+  MAX_INPUT_ERRORS,
   MAX_MESSAGE,
   type Counts,
   type ExchangeRecord,
@@ -37,13 +42,15 @@ import {
   type Finding,
   type InputError,
   type LintOptions,
+  type LintOutcome,
   type LintResult,
+  type LintSink,
   type Summary,
 } from './types';
 
 /** The synchronous cores of the two readers, which skip a per-record async step. */
 interface Scanner {
-  /** HarScanner answers false once the input is malformed; NdjsonSplitter answers nothing. */
+  /** False once the input cannot be read on: a malformed HAR, an NDJSON line over the bound. */
   push(chunk: Buffer, out: TrafficItem[]): unknown;
   end(out: TrafficItem[]): unknown;
 }
@@ -60,34 +67,43 @@ const emptyCounts = (): Counts => ({
 
 /** A summary with every count at zero. */
 export function emptySummary(): Summary {
-  return { ...emptyCounts(), files: 0, findingsOmitted: 0 };
+  return { ...emptyCounts(), files: 0, findingsOmitted: 0, inputErrorsOmitted: 0 };
 }
 
-/** The state of one run: counts, findings and the session tracker, fed in input order. */
+const severityCount = { error: 'errors', warning: 'warnings', info: 'infos' } as const;
+
+/**
+ * The state of one run, fed in input order: counts, the session tracker and the aggregate. Each exchange
+ * with findings goes to the sink as soon as it is merged and is not kept here.
+ */
 export class Run {
-  readonly findings: Finding[] = [];
-  readonly inputErrors: InputError[] = [];
   readonly files: FileSummary[] = [];
-  readonly exchanges: ExchangeRecord[] | undefined;
   readonly total = emptyCounts();
   readonly checker: ExchangeChecker;
   readonly keepAll: boolean;
+  private readonly inputErrors: InputError[] = [];
+  private inputErrorsOmitted = 0;
+  private listed = 0;
   private findingsOmitted = 0;
   private readonly maxFindings: number;
   private readonly sessions: SessionTracker;
+  private readonly aggregator: Aggregator;
   private file = '';
   private counts: FileSummary = { file: '', ...emptyCounts() };
   private ndjson = false;
   /** Counts of the exchanges checked in this thread, folded in by {@link flushCounts}. */
   private readonly local = emptyBatchCounts();
 
-  constructor(readonly options: LintOptions) {
-    this.maxFindings = options.maxFindings ?? 100_000;
+  constructor(
+    readonly options: LintOptions,
+    private readonly sink: LintSink,
+  ) {
+    this.maxFindings = options.maxFindings ?? Infinity;
     const inspectOptions = runInspectOptions(options);
     this.sessions = new SessionTracker(inspectOptions);
     this.checker = new ExchangeChecker(options, inspectOptions);
     this.keepAll = options.keepExchanges === true;
-    this.exchanges = this.keepAll ? [] : undefined;
+    this.aggregator = new Aggregator(options.maxGroups);
   }
 
   startFile(file: string): FileSummary {
@@ -98,6 +114,10 @@ export class Run {
     return this.counts;
   }
 
+  endFile(): void {
+    this.sink.fileDone(this.counts);
+  }
+
   setFormat(format: TrafficFormat): void {
     this.counts.format = format;
     this.ndjson = format === 'ndjson';
@@ -106,7 +126,14 @@ export class Run {
   inputError(e: Omit<InputError, 'file'>): void {
     this.counts.inputErrors++;
     this.total.inputErrors++;
-    this.inputErrors.push({ file: this.file, ...e, message: clip(e.message, MAX_MESSAGE) });
+    if (this.inputErrors.length >= MAX_INPUT_ERRORS) {
+      this.inputErrorsOmitted++;
+      return;
+    }
+    // Reader messages quote names (`requestHeaders["…"]`), and a name can hold a key.
+    const error: InputError = { file: this.file, ...e, message: clip(redactByValue(e.message), MAX_MESSAGE) };
+    this.inputErrors.push(error);
+    this.sink.inputError(error);
   }
 
   /** Checks the reader's items in this thread. */
@@ -114,7 +141,13 @@ export class Run {
     for (let i = 0; i < out.length; i++) {
       const item = out[i] as TrafficItem;
       if (item.kind === 'exchange') {
-        const checked = this.checker.check(item.exchange, this.local, this.keepAll);
+        let checked: Checked | undefined;
+        try {
+          checked = this.checker.check(item.exchange, this.local, this.keepAll);
+        } catch (err) {
+          this.uncheckable(item.exchange.entry, err);
+          continue;
+        }
         if (checked) this.apply(checked);
       } else {
         const e: Omit<InputError, 'file'> = { message: item.message, ...item.position };
@@ -135,67 +168,105 @@ export class Run {
         target.skipped[reason] = (target.skipped[reason] ?? 0) + n;
       }
     }
+    this.aggregator.addChecked(c.byOperation);
     c.exchanges = 0;
     c.checked = 0;
     c.skipped = {};
+    c.byOperation = {};
   }
 
-  /** Merges one checked exchange: its findings, in order with its session step. */
+  /** An exchange that threw while being checked: an input error for that entry, and reading goes on. */
+  private uncheckable(entry: number, err: unknown): void {
+    const e: Omit<InputError, 'file'> = { entry, message: '' };
+    if (this.ndjson) e.line = entry + 1;
+    e.message = uncheckedMessage(this.ndjson ? `line ${entry + 1}` : `entry ${entry}`, err);
+    this.inputError(e);
+  }
+
+  /**
+   * Merges one checked exchange: its findings, in order with its session step, to the aggregate and the
+   * sink; a throw costs that entry only.
+   */
   apply(c: Checked): void {
-    if (this.exchanges && this.exchanges.length < this.maxFindings) {
-      const r: ExchangeRecord = { file: this.file, entry: c.entry, method: c.method, url: c.url };
-      if (this.ndjson) r.line = c.entry + 1;
-      if (c.skipped) r.skipped = c.skipped;
-      else r.operation = c.operation;
-      this.exchanges.push(r);
+    try {
+      this.merge(c);
+    } catch (err) {
+      this.uncheckable(c.entry, err);
     }
-    if (c.request.length > 0) this.add(c, c.request);
+  }
+
+  private merge(c: Checked): void {
+    // Everything printed about the exchange goes through its secrets, whatever text carries it.
+    const secrets = c.secrets ? SecretValues.fromList(c.secrets) : undefined;
+    const safe = (text: string): string => redactByValue(text, secrets);
+    const record: ExchangeRecord = { file: this.file, entry: c.entry, method: safe(c.method), url: c.url };
+    if (this.ndjson) record.line = c.entry + 1;
+    if (c.skipped) record.skipped = { reason: c.skipped.reason, detail: safe(c.skipped.detail) };
+    else record.operation = safe(c.operation);
+    const findings: Finding[] = [];
+    if (c.request.length > 0) this.add(c, c.request, findings, safe);
     if (c.session) {
       const diags = this.sessions.request(c.session.req);
-      if (diags.length > 0) this.add(c, diags);
+      if (diags.length > 0) this.add(c, diags, findings, safe);
     }
-    if (c.response.length > 0) this.add(c, c.response);
+    if (c.response.length > 0) this.add(c, c.response, findings, safe);
     if (c.session?.status !== undefined) {
       this.sessions.response(c.session.req, { status: c.session.status, body: c.session.body });
     }
+    this.aggregator.add(record, findings, c.context);
+    if (this.listed >= this.maxFindings) {
+      this.findingsOmitted += findings.length;
+      return;
+    }
+    let shown = findings;
+    if (this.listed + findings.length > this.maxFindings) {
+      shown = findings.slice(0, this.maxFindings - this.listed);
+      this.findingsOmitted += findings.length - shown.length;
+    }
+    this.listed += shown.length;
+    if (shown.length > 0 || this.keepAll) this.sink.exchange({ ...record, findings: shown });
   }
 
-  private add(c: Checked, list: readonly Diagnostic[]): void {
+  private add(
+    c: Checked,
+    list: readonly FoundDiagnostic[],
+    out: Finding[],
+    safe: (text: string) => string,
+  ): void {
     const { counts, total } = this;
     for (const d of list) {
-      const key = d.severity === 'error' ? 'errors' : d.severity === 'warning' ? 'warnings' : 'infos';
+      const key = severityCount[d.severity];
       counts[key]++;
       total[key]++;
-      if (this.findings.length >= this.maxFindings) {
-        this.findingsOmitted++;
-        continue;
-      }
       const f: Finding = {
         file: this.file,
         entry: c.entry,
-        operation: d.operation ?? c.operation,
+        operation: safe(d.operation ?? c.operation),
         direction: d.direction ?? 'request',
         code: d.code,
         severity: d.severity,
-        message: clip(d.message, MAX_MESSAGE),
-        method: c.method,
+        message: clip(safe(d.message), MAX_MESSAGE),
+        method: safe(c.method),
         url: c.url,
       };
       if (this.ndjson) f.line = c.entry + 1;
-      if (d.header !== undefined) f.header = d.header;
-      this.findings.push(f);
+      if (d.header !== undefined) f.header = safe(d.header);
+      out.push(f);
     }
   }
 
-  result(): LintResult {
-    const result: LintResult = {
-      summary: { ...this.total, files: this.files.length, findingsOmitted: this.findingsOmitted },
+  outcome(): LintOutcome {
+    return {
+      summary: {
+        ...this.total,
+        files: this.files.length,
+        findingsOmitted: this.findingsOmitted,
+        inputErrorsOmitted: this.inputErrorsOmitted,
+      },
       files: this.files,
-      findings: this.findings,
       inputErrors: this.inputErrors,
+      aggregate: this.aggregator.result(),
     };
-    if (this.exchanges) result.exchanges = this.exchanges;
-    return result;
   }
 }
 
@@ -218,74 +289,109 @@ function workersFor(options: LintOptions, size: number | undefined): number {
   return size === undefined || size >= min ? jobs : 0;
 }
 
-/** Lints the inputs one after another; one multipart session tracker spans them all, in order. */
+/** Lints the inputs one after another, collecting the findings (see {@link lintTo} to stream them). */
 export async function lint(inputs: readonly LintInput[], options: LintOptions = {}): Promise<LintResult> {
-  const run = new Run(options);
+  const findings: Finding[] = [];
+  const exchanges: ExchangeRecord[] | undefined = options.keepExchanges ? [] : undefined;
+  const outcome = await lintTo(
+    inputs,
+    {
+      exchange({ findings: found, ...record }) {
+        for (const f of found) findings.push(f);
+        exchanges?.push(record);
+      },
+      inputError() {},
+      fileDone() {},
+    },
+    options,
+  );
+  const result: LintResult = { ...outcome, findings };
+  if (exchanges) result.exchanges = exchanges;
+  return result;
+}
+
+/**
+ * Lints the inputs one after another, handing each exchange with findings to `sink` as it is merged;
+ * one multipart session tracker spans all inputs, in order.
+ */
+export async function lintTo(
+  inputs: readonly LintInput[],
+  sink: LintSink,
+  options: LintOptions = {},
+): Promise<LintOutcome> {
+  const run = new Run(options, sink);
   for (const input of inputs) {
-    const file = input.name;
-    const counts = run.startFile(file);
-    let source: ByteSource;
-    let size: number | undefined;
-    let path: string | undefined;
-    try {
-      ({ source, size, path } = await input.open());
-    } catch (err) {
-      run.inputError({ message: (err as Error).message });
-      continue;
-    }
-    let format = options.input ?? formatFromFileName(file);
-    let bytes = 0;
-    try {
-      const inner = await unwrapContainers(source, path, options.containerLimits);
-      source = inner.source;
-      if (inner.layers.length > 0) {
-        // Progress then counts decompressed bytes, which the file's size does not bound.
-        size = undefined;
-        counts.container = inner.layers.join(', ');
-        format = options.input ?? formatFromFileName(inner.innerName ?? file);
-      }
-      // A gateway log is often named .ndjson or .jsonl too: such a name is checked against the first line.
-      if (!format || (format === 'ndjson' && !options.input)) {
-        const named = format;
-        const detected = await detectStream(source);
-        source = detected.stream;
-        format = detected.format ?? named;
-        if (!format) {
-          detected.stream.destroy();
-          run.inputError({
-            message: `${file}: cannot tell whether this is a HAR file, an NDJSON log or a gateway log; name it .har or .ndjson, or pass --input ${TRAFFIC_FORMATS.join('|')}`,
-          });
-          continue;
-        }
-      }
-      run.setFormat(format);
-      const workers = format === 'ndjson' ? workersFor(options, size) : 0;
-      if (workers > 0) {
-        await lintNdjsonInWorkers(source, run, workers, (n) => {
-          bytes = n;
-          options.onProgress?.({ file, bytes, size, exchanges: counts.exchanges });
-        });
-        continue;
-      }
-      const scanner: Scanner =
-        format === 'har'
-          ? new HarScanner()
-          : new NdjsonSplitter(format === 'ndjson' ? {} : { records: LOG_PRESETS[format] });
-      const out: TrafficItem[] = [];
-      for await (const chunk of source) {
-        const buf = toBuffer(chunk);
-        bytes += buf.length;
-        const ok = scanner.push(buf, out);
-        run.drain(out);
-        options.onProgress?.({ file, bytes, size, exchanges: counts.exchanges });
-        // A malformed HAR cannot be resynchronised; leaving the loop closes the file.
-        if (ok === false) break;
-      }
-      scanner.end(out);
-      run.drain(out);
-    } catch (err) {
-      run.inputError({ message: `cannot read ${file}: ${(err as Error).message}`, offset: bytes });
-    }
+    run.startFile(input.name);
+    await lintInput(run, input, options);
+    run.endFile();
   }
-  return run.result();
+  return run.outcome();
+}
+
+/** Lints one input into the run; what cannot be read becomes an input error. */
+async function lintInput(run: Run, input: LintInput, options: LintOptions): Promise<void> {
+  const file = input.name;
+  const counts = run.files[run.files.length - 1] as FileSummary;
+  let source: ByteSource;
+  let size: number | undefined;
+  let path: string | undefined;
+  try {
+    ({ source, size, path } = await input.open());
+  } catch (err) {
+    run.inputError({ message: (err as Error).message });
+    return;
+  }
+  let format = options.input ?? formatFromFileName(file);
+  let bytes = 0;
+  try {
+    const inner = await unwrapContainers(source, path, options.containerLimits);
+    source = inner.source;
+    if (inner.layers.length > 0) {
+      // Progress then counts decompressed bytes, which the file's size does not bound.
+      size = undefined;
+      counts.container = inner.layers.join(', ');
+      format = options.input ?? formatFromFileName(inner.innerName ?? file);
+    }
+    // A gateway log is often named .ndjson or .jsonl too: such a name is checked against the first line.
+    if (!format || (format === 'ndjson' && !options.input)) {
+      const named = format;
+      const detected = await detectStream(source);
+      source = detected.stream;
+      format = detected.format ?? named;
+      if (!format) {
+        detected.stream.destroy();
+        run.inputError({
+          message: `${file}: cannot tell whether this is a HAR file, an NDJSON log or a gateway log; name it .har or .ndjson, or pass --input ${TRAFFIC_FORMATS.join('|')}`,
+        });
+        return;
+      }
+    }
+    run.setFormat(format);
+    const workers = format === 'ndjson' ? workersFor(options, size) : 0;
+    if (workers > 0) {
+      await lintNdjsonInWorkers(source, run, workers, (n) => {
+        bytes = n;
+        options.onProgress?.({ file, bytes, size, exchanges: counts.exchanges });
+      });
+      return;
+    }
+    const scanner: Scanner =
+      format === 'har'
+        ? new HarScanner()
+        : lintSplitter(options.maxLineBytes, format === 'ndjson' ? undefined : LOG_PRESETS[format]);
+    const out: TrafficItem[] = [];
+    for await (const chunk of source) {
+      const buf = toBuffer(chunk);
+      bytes += buf.length;
+      const ok = scanner.push(buf, out);
+      run.drain(out);
+      options.onProgress?.({ file, bytes, size, exchanges: counts.exchanges });
+      // A malformed HAR cannot be resynchronised; leaving the loop closes the file.
+      if (ok === false) break;
+    }
+    scanner.end(out);
+    run.drain(out);
+  } catch (err) {
+    run.inputError({ message: `cannot read ${file}: ${(err as Error).message}`, offset: bytes });
+  }
 }

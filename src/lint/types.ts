@@ -2,6 +2,7 @@
 import type { SeverityOverrides } from '../engine/report';
 import type { Addressing, ContainerLimits, SkipReason, TrafficFormat } from '../traffic';
 import type { Dialect, Direction, Scheme, Severity } from '../types';
+import type { Aggregate } from './aggregate';
 
 /**
  * Why an exchange was not checked: the classifier's reasons, an `--ignore-url` glob, a recording
@@ -70,8 +71,10 @@ export interface FileSummary extends Counts {
 /** Counts for the run. */
 export interface Summary extends Counts {
   files: number;
-  /** Findings counted but not kept beyond `maxFindings`. */
+  /** Findings counted but not listed beyond `maxFindings` (0 unless a limit was set). */
   findingsOmitted: number;
+  /** Input errors counted but not listed beyond {@link MAX_INPUT_ERRORS}. */
+  inputErrorsOmitted: number;
 }
 
 /** One exchange, as the JUnit formatter lists it (kept only on request). */
@@ -86,13 +89,36 @@ export interface ExchangeRecord {
   skipped?: { reason: SkippedReason; detail: string };
 }
 
-/** The outcome of {@link lint}. */
-export interface LintResult {
+/** One exchange as the formatters receive it, in input order: its record and its findings. */
+export interface ReportedExchange extends ExchangeRecord {
+  findings: Finding[];
+}
+
+/** What a run ends with: everything but the findings, which were streamed. */
+export interface LintOutcome {
   summary: Summary;
   files: FileSummary[];
-  findings: Finding[];
+  /** The first {@link MAX_INPUT_ERRORS} input errors; `summary.inputErrors` counts them all. */
   inputErrors: InputError[];
-  /** Every exchange, in order, when `keepExchanges` was set (up to `maxFindings` of them). */
+  /** The findings grouped by code, operation, client and bucket (./aggregate.ts). */
+  aggregate?: Aggregate;
+}
+
+/**
+ * Receives a run as it is produced, in input order: the exchanges with findings (every exchange when
+ * `keepExchanges` is set), input errors, the end of each file. The formatters are such sinks, so
+ * memory does not grow with the number of findings.
+ */
+export interface LintSink {
+  exchange(x: ReportedExchange): void;
+  inputError(e: InputError): void;
+  fileDone(f: FileSummary): void;
+}
+
+/** The outcome of {@link lint}: the run with its findings collected. */
+export interface LintResult extends LintOutcome {
+  findings: Finding[];
+  /** Every exchange, in order, when `keepExchanges` was set (up to `maxFindings` findings). */
   exchanges?: ExchangeRecord[];
 }
 
@@ -127,8 +153,13 @@ export interface LintOptions {
   severity?: SeverityOverrides;
   /** Exchanges whose URL (without query) or path matches one of these globs are not checked. */
   ignoreUrls?: readonly string[];
-  /** Findings (and kept exchanges) beyond this are counted but not kept. Default 100 000. */
+  /**
+   * Findings beyond this are counted (`findingsOmitted`) but not listed, and no exchange after the
+   * limit is listed. Default: no limit.
+   */
   maxFindings?: number;
+  /** Groups of the aggregate beyond this are folded into one overflow group per code. Default 1 000. */
+  maxGroups?: number;
   /** Keep one record per exchange, for formats that list every exchange (JUnit). */
   keepExchanges?: boolean;
   onProgress?: (progress: Progress) => void;
@@ -143,9 +174,18 @@ export interface LintOptions {
   batchBytes?: number;
   /** Bounds on what a gzip, zlib or zip input may expand to (zip bombs are refused). */
   containerLimits?: ContainerLimits;
+  /**
+   * The longest NDJSON line read, in bytes; a longer one is an input error naming its line, and ends
+   * the reading of that input (its end may never come: `/dev/zero`). Default 64 MiB.
+   */
+  maxLineBytes?: number;
 }
 
 /** The longest message a finding keeps. */
 export const MAX_MESSAGE = 1000;
 /** The longest URL a finding keeps. */
 export const MAX_URL = 2048;
+/** `s` shortened to `max` characters. */
+export const clip = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+/** How many input errors a run lists; the rest are counted (`inputErrorsOmitted`). */
+export const MAX_INPUT_ERRORS = 1000;

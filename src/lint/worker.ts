@@ -4,8 +4,8 @@ import { checkBatch, type BatchRequest, type WorkerSetup } from './batch';
 import { ExchangeChecker, runInspectOptions } from './check';
 
 const setup = workerData as WorkerSetup;
-const checker = new ExchangeChecker(setup.options, runInspectOptions(setup.options));
+const checker = new ExchangeChecker(setup.options, runInspectOptions(setup.options), true);
 
 parentPort?.on('message', (req: BatchRequest) => {
-  parentPort?.postMessage(checkBatch(req, checker, setup.keepAll));
+  parentPort?.postMessage(checkBatch(req, checker, setup.keepAll, setup.options.maxLineBytes));
 });

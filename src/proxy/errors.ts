@@ -1,5 +1,6 @@
-import { xmlEscape } from '../xml';
 import { randomBytes } from 'node:crypto';
+import { redactByValue } from '../redact';
+import { xmlEscape } from '../xml';
 
 /**
  * Error codes the proxy itself answers with, in OBS's XML error format. Codes OBS also uses keep OBS's
@@ -54,7 +55,10 @@ export interface ObsErrorDocument {
   body: string;
 }
 
-/** Builds the OBS-style XML error body for `code`, escaping `message`. */
+/**
+ * Builds the OBS-style XML error body for `code`, escaping `message`. The message names codes and
+ * headers; a header name as sent can hold a key, so key-shaped runs are redacted here too.
+ */
 export function obsErrorXml(
   code: ProxyErrorCode,
   message: string,
@@ -63,7 +67,7 @@ export function obsErrorXml(
   const { status, reason } = PROXY_ERRORS[code];
   const body =
     '<?xml version="1.0" encoding="UTF-8"?>' +
-    `<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message>` +
+    `<Error><Code>${code}</Code><Message>${xmlEscape(redactByValue(message))}</Message>` +
     `<RequestId>${requestId}</RequestId><HostId>${PROXY_HOST_ID}</HostId></Error>`;
   return { code, status, reason, requestId, body };
 }

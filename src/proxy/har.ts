@@ -1,9 +1,12 @@
 /**
  * `--har`: each proxied exchange as a HAR entry describing the hop to OBS, so that `obs-sse lint`
  * judges the recording as the proxy judged the live request (same URL, scheme and Host). Redaction is
- * the HAR writer's (src/redact.ts); nothing here copies a value anywhere else.
+ * the HAR writer's (src/redact.ts); nothing here copies a value anywhere else. What the checks of a
+ * customer key concluded rides along as `_obsSse` (src/inspect/key-facts.ts), so lint keeps those findings.
  */
 import type { HarExchange } from '../har/writer';
+import { keyChecksOf } from '../inspect/key-facts';
+import { checkerFor } from '../inspect/report';
 import { headerValue, stripHopByHop, toFlat } from './headers';
 import type { HeaderPairs, ProxyExchange } from './types';
 
@@ -58,6 +61,12 @@ export function toHarExchange(exchange: ProxyExchange): HarExchange {
       har.requestBody.params = exchange.formFields.map(([name, value]) => ({ name, value }));
     }
   }
+  // The HAR redacts customer keys; what the key checks concluded goes alongside (never the key).
+  const keyChecks = keyChecksOf(
+    exchange.formFields ? [...exchange.requestHeaders, ...exchange.formFields] : exchange.requestHeaders,
+    checkerFor(undefined),
+  );
+  if (keyChecks.length > 0) har.obsSse = { keyChecks };
   if (exchange.responseBodyBytes > 0) har.responseBodySize = exchange.responseBodyBytes;
   if (exchange.responseText !== undefined) har.responseBodyText = exchange.responseText;
   const notes: string[] = [];

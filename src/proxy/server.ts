@@ -297,7 +297,15 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     };
     if (g !== undefined) g.finish(outcome);
     else
-      safeLog(exchangeLogLine({ ...outcome, method: ex.method, ...UNJUDGED, totalMs: round(tEnd - ex.t0) }));
+      safeLog(
+        exchangeLogLine({
+          ...outcome,
+          method: ex.method,
+          requestHeaders: ex.head.pairs,
+          ...UNJUDGED,
+          totalMs: round(tEnd - ex.t0),
+        }),
+      );
     if (onExchange) {
       const exchange = proxyExchangeOf(ex, `${scheme}://${upstreamHost(ex)}${ex.target}`, tEnd, added);
       try {

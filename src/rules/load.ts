@@ -6,6 +6,7 @@ import type { Provenance } from '../types';
 import type {
   Cell,
   CodeDef,
+  ForeignHeaderDef,
   DialectDef,
   HeaderDef,
   OperationDef,
@@ -161,6 +162,7 @@ export function loadRuleSet(rulesDir: string = defaultRulesDir()): RuleSet {
     headers: HeaderDef[];
     valueKinds: Record<ValueKind, ValueKindDef>;
     sseLikePattern: string;
+    foreignHeaders?: ForeignHeaderDef[];
   }>(ajv, rulesDir, 'headers.json', 'headers');
   const headersFile = path.join(rulesDir, 'headers.json');
   const byId = new Map<string, HeaderDef>();
@@ -246,11 +248,22 @@ export function loadRuleSet(rulesDir: string = defaultRulesDir()): RuleSet {
 
   checkRuleOptions(ajv, rules);
 
+  const foreignHeaders = catalogue.foreignHeaders ?? [];
+  foreignHeaders.forEach((f, i) => {
+    if (!codes[f.code])
+      throw new RuleLoadError(
+        headersFile,
+        `/foreignHeaders/${i}/code`,
+        `code "${f.code}" is not in codes.json`,
+      );
+  });
+
   const s3 = load<DialectDef>(ajv, rulesDir, 'dialect-s3.json', 'dialect');
   return {
     headers: catalogue.headers,
     valueKinds: catalogue.valueKinds,
     sseLikePattern: catalogue.sseLikePattern,
+    foreignHeaders,
     operations,
     rules,
     codes,

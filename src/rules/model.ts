@@ -2,7 +2,17 @@ import type { Direction, Operation, Provenance, Severity } from '../types';
 
 /** Short ids of the catalogue's headers, as the rule files use them. */
 export type HeaderId =
-  'sse' | 'data' | 'kmsKey' | 'project' | 'cAlg' | 'cKey' | 'cMd5' | 'srcAlg' | 'srcKey' | 'srcMd5';
+  | 'sse'
+  | 'data'
+  | 'kmsKey'
+  | 'project'
+  | 'bucketKey'
+  | 'cAlg'
+  | 'cKey'
+  | 'cMd5'
+  | 'srcAlg'
+  | 'srcKey'
+  | 'srcMd5';
 /** Which append an AppendObject request is, from its `position`: 0 is the first, more a later one. */
 export type AppendPosition = 'first' | 'later';
 export type ValueKind = 'enumeration' | 'base64-key-256' | 'base64-md5' | 'kms-key-id' | 'project-id';
@@ -17,6 +27,14 @@ export interface HeaderDef {
   secret: boolean;
   description: string;
   equivalentValues?: string[][];
+}
+
+/** A header from outside OBS's catalogue with a code of its own, to say what OBS does with it. */
+export interface ForeignHeaderDef {
+  /** Lower-case name, e.g. `x-amz-server-side-encryption-context`. */
+  name: string;
+  code: string;
+  provenance: Provenance[];
 }
 
 export interface ValueKindDef {
@@ -75,6 +93,8 @@ export interface CodeExample {
   dialect?: 'obs' | 's3' | 'auto';
   /** AppendObject's position, for examples of the rules about one append. */
   position?: number;
+  /** The request-target, for codes about the URL. */
+  url?: string;
 }
 
 export interface CodeDef {
@@ -88,7 +108,9 @@ export interface CodeDef {
 export interface DialectDef {
   dialect: 's3';
   provenance: Provenance[];
-  headers: Partial<Record<HeaderId, { name: string; values?: Record<string, string> }>>;
+  headers: Partial<
+    Record<HeaderId, { name: string; values?: Record<string, string>; provenance?: Provenance[] }>
+  >;
 }
 
 /** Every rule file, validated and with defaults resolved; the input of the compiler and of codegen. */
@@ -96,6 +118,8 @@ export interface RuleSet {
   headers: HeaderDef[];
   valueKinds: Record<ValueKind, ValueKindDef>;
   sseLikePattern: string;
+  /** Headers outside the catalogue that clients send, read under their own code instead of header/unknown. */
+  foreignHeaders: ForeignHeaderDef[];
   operations: OperationDef[];
   rules: RuleDef[];
   codes: Record<string, CodeDef>;

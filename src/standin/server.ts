@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { pipeline, type Readable } from 'node:stream';
 import { HarWriter, type HarExchange } from '../har/writer';
 import type { HarParam } from '../har/types';
 import { redactFormFields, redactHeaders, redactUrl } from '../redact';
@@ -29,6 +30,7 @@ import {
   type SseError,
   type SseRequest,
 } from './sse';
+import { awsChunkedDecoder, isAwsChunked } from './aws-chunked';
 import { digestStream, Store, type BodyDigest, type StoredObject } from './store';
 import { parseCompleteParts, xmlDocument, xmlError, type XmlFields } from './xml';
 
@@ -160,6 +162,20 @@ class HttpError extends Error {
   }
 }
 
+/**
+ * GET ?tagging of an object: an empty tag set. awscli's multipart copy reads the source's tags before copying
+ * them; the stand-in keeps no tags, so every object has none.
+ */
+function objectTagging(ctx: { dialect: Dialect }): Reply {
+  return { status: 200, body: xmlDocument('Tagging', [['TagSet', []]], ctx.dialect) };
+}
+
+/** The body as stored: aws-chunked bodies (boto3 1.36 and later) decoded, as OBS decodes them. */
+function requestBody(req: http.IncomingMessage, header: (name: string) => string | undefined): Readable {
+  if (!isAwsChunked(header)) return req;
+  return pipeline(req, awsChunkedDecoder(), () => undefined);
+}
+
 const fail = (e: SseError | undefined): void => {
   if (e) throw new HttpError(e.status, e.code, e.message);
 };
@@ -235,7 +251,10 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
       if (op === 'PostObject') {
         await readForm(ctx);
       } else {
-        ctx.body = await digestStream(req, DATA_OPS.has(op) ? retainLimit : CONTROL_BODY_LIMIT);
+        ctx.body = await digestStream(
+          requestBody(req, header),
+          DATA_OPS.has(op) ? retainLimit : CONTROL_BODY_LIMIT,
+        );
       }
       ctx.tBody = performance.now();
       reply = route(ctx);
@@ -774,6 +793,8 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
       case 'BucketSubresource':
       case 'ObjectSubresource': {
         const m = ctx.req.method ?? 'GET';
+        if (ctx.op === 'ObjectSubresource' && m === 'GET' && ctx.query.has('tagging'))
+          return objectTagging(ctx);
         if (m === 'GET' || m === 'HEAD')
           throw new HttpError(501, 'NotImplemented', 'The stand-in does not serve this sub-resource.');
         return { status: m === 'DELETE' ? 204 : 200 };

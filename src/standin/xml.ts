@@ -1,5 +1,6 @@
 import type { Dialect } from '../types';
 import { xmlEscape } from '../xml';
+import { decodeXmlText } from '../traffic/upload-id';
 
 const NAMESPACE: Record<Dialect, string> = {
   obs: 'http://obs.myhwclouds.com/doc/2015-06-30/',
@@ -43,14 +44,6 @@ export function xmlError(
   ])}</Error>`;
 }
 
-const unescape = (s: string): string =>
-  s
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&amp;/g, '&');
-
 /**
  * The `<Part><PartNumber/><ETag/></Part>` list of a CompleteMultipartUpload body. Not a general XML
  * parser: the body is small, flat and written by SDKs.
@@ -61,7 +54,7 @@ export function parseCompleteParts(xml: string): { partNumber: number; etag: str
     const body = m[1] ?? '';
     const num = /<PartNumber>\s*(\d+)\s*<\/PartNumber>/.exec(body)?.[1];
     const etag = /<ETag>([\s\S]*?)<\/ETag>/.exec(body)?.[1];
-    if (num !== undefined) parts.push({ partNumber: Number(num), etag: unescape(etag ?? '').trim() });
+    if (num !== undefined) parts.push({ partNumber: Number(num), etag: decodeXmlText(etag ?? '').trim() });
   }
   return parts;
 }

@@ -4,6 +4,7 @@
  * Header names keep the spelling of the recording: HTTP header names are case-insensitive and the
  * engine compares them that way, so lower-casing here would only lose information for messages.
  */
+import type { HarKeyCheck } from '../har/types';
 
 /** One header as recorded; a header recorded with several values becomes several pairs. */
 export type HeaderPair = [name: string, value: string];
@@ -49,6 +50,8 @@ export interface Exchange {
   scheme?: 'http' | 'https';
   /** Set when the reader shortened at least one very long string of the record to bound memory. */
   truncated?: boolean;
+  /** A proxy HAR's `_obsSse.keyChecks`: what the proxy concluded about the customer keys it redacted. */
+  keyChecks?: HarKeyCheck[];
 }
 
 /** Where in the input an error was found. Lines and columns are 1-based; offset is a 0-based byte offset. */

@@ -15,7 +15,7 @@
  */
 import type { ByteSource, Exchange, HeaderPair, TextPosition, TrafficItem } from './exchange';
 import { locateJsonError } from './json-locate';
-import { isObject, ShapeError, toHeaderPairs, toPostData } from './records';
+import { isObject, ShapeError, toHeaderPairs, toKeyChecks, toPostData } from './records';
 
 /** Options for {@link readHar}. */
 export interface HarOptions {
@@ -86,6 +86,7 @@ export function harEntryToExchange(v: unknown, entry: number, maxResponseText = 
     exchange.postData = toPostData(req.postData, 'request.postData');
   }
   if (typeof v.startedDateTime === 'string') exchange.startedDateTime = v.startedDateTime;
+  if (v._obsSse !== undefined) exchange.keyChecks = toKeyChecks(v._obsSse, '_obsSse');
   const res = v.response;
   // HAR writes status 0 for a request that got no response (blocked, aborted, failed).
   if (isObject(res) && typeof res.status === 'number' && res.status > 0) {

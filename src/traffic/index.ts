@@ -14,6 +14,7 @@ export {
   NdjsonSplitter,
   ndjsonRecordToExchange,
   NDJSON_SHAPE,
+  DEFAULT_MAX_LINE_BYTES,
   type NdjsonOptions,
   type RecordShape,
 } from './ndjson';

@@ -24,11 +24,19 @@ export interface RecordShape {
 
 /** Options for {@link readNdjson}. */
 export interface NdjsonOptions {
-  /** A longer line is reported and skipped without being buffered. Default 64 MiB. */
+  /** A longer line is reported and skipped without being buffered. Default {@link DEFAULT_MAX_LINE_BYTES}. */
   maxLineBytes?: number;
   /** The shape of a line; default this project's NDJSON. */
   records?: RecordShape;
+  /**
+   * Stop reading at a line longer than `maxLineBytes` instead of skipping to its end: the rest of such
+   * a line may never come (`/dev/zero` has no newline), and a reader that must end, ends.
+   */
+  stopAtLongLine?: boolean;
 }
+
+/** The longest NDJSON line read by default: 64 MiB. */
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 /** Shown in every shape error, so a user sees what a line should look like. */
 export const NDJSON_SHAPE =
@@ -94,28 +102,37 @@ export class NdjsonSplitter {
   private carry: Buffer[] = [];
   /** True while skipping the rest of a line that outgrew `maxLineBytes`. */
   private dropping = false;
+  private readonly stopAtLongLine: boolean;
+  /** Set once a long line stopped the reading (`stopAtLongLine`): everything after it is ignored. */
+  private stopped = false;
 
   private readonly records: RecordShape;
 
   constructor(options: NdjsonOptions = {}) {
-    this.maxLineBytes = options.maxLineBytes ?? 64 * 1024 * 1024;
+    this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.records = options.records ?? NDJSON_RECORDS;
+    this.stopAtLongLine = options.stopAtLongLine === true;
   }
 
-  /** Consumes one chunk and appends the items of every line it completes to `out`. */
-  push(chunk: Buffer, out: TrafficItem[]): void {
+  /**
+   * Consumes one chunk and appends the items of every line it completes to `out`. Returns false once
+   * reading has stopped at a long line (`stopAtLongLine`); the caller can close its input then.
+   */
+  push(chunk: Buffer, out: TrafficItem[]): boolean {
+    if (this.stopped) return false;
     let start = 0;
     if (this.pendingBytes > 0) {
       const nl = chunk.indexOf(10);
       if (nl === -1) {
         this.extendPending(chunk, out);
-        return;
+        return !this.stopped;
       }
       if (!this.dropping) {
         this.carry.push(chunk.subarray(0, nl));
         const bytes = Buffer.concat(this.carry);
         const raw = { bytes, offset: this.lineOffset };
         this.handle(bytes.toString('utf8'), out, () => raw);
+        if (this.stopped) return false;
       }
       this.lineOffset += this.pendingBytes + nl + 1;
       this.line++;
@@ -148,6 +165,7 @@ export class NdjsonSplitter {
         let b = text.indexOf('\n', a);
         if (b === -1) b = text.length;
         this.handle(text.slice(a, b), out, rawOf);
+        if (this.stopped) return false;
         this.line++;
         k++;
         if (b >= text.length) break;
@@ -157,11 +175,12 @@ export class NdjsonSplitter {
       start = last + 1;
     }
     if (start < chunk.length) this.extendPending(chunk.subarray(start), out);
+    return !this.stopped;
   }
 
   /** Flushes a last line that has no trailing newline. */
   end(out: TrafficItem[]): void {
-    if (this.pendingBytes > 0 && !this.dropping) {
+    if (this.pendingBytes > 0 && !this.dropping && !this.stopped) {
       const bytes = Buffer.concat(this.carry);
       const raw = { bytes, offset: this.lineOffset };
       this.handle(bytes.toString('utf8'), out, () => raw);
@@ -175,18 +194,31 @@ export class NdjsonSplitter {
     if (this.dropping) return;
     this.carry.push(piece);
     if (this.pendingBytes > this.maxLineBytes) {
-      out.push({
-        kind: 'error',
-        entry: this.line,
-        position: { line: this.line + 1, column: 1, offset: this.lineOffset },
-        message: `line ${this.line + 1}: longer than ${this.maxLineBytes} bytes; skipped`,
-      });
+      this.longLine(out, this.lineOffset);
       this.dropping = true;
       this.carry = [];
     }
   }
 
+  /** Reports the current line as over the bound, and stops reading if asked to. */
+  private longLine(out: TrafficItem[], offset: number): void {
+    const then = this.stopAtLongLine ? 'the rest of the input is not read' : 'skipped';
+    out.push({
+      kind: 'error',
+      entry: this.line,
+      position: { line: this.line + 1, column: 1, offset },
+      message: `line ${this.line + 1}: longer than ${this.maxLineBytes} bytes; ${then}`,
+    });
+    this.stopped = this.stopAtLongLine;
+  }
+
   private handle(line: string, out: TrafficItem[], rawOf: () => RawLine): void {
+    // A line that arrived whole within one chunk is measured here (a UTF-16 unit is at most 3 bytes,
+    // so only a line that long needs counting); one that spanned chunks was measured as it grew.
+    if (line.length * 3 > this.maxLineBytes && Buffer.byteLength(line) > this.maxLineBytes) {
+      this.longLine(out, rawOf().offset);
+      return;
+    }
     let s = line;
     // JSON.parse rejects a byte-order mark, which some Windows tools write.
     if (this.line === 0 && s.charCodeAt(0) === 0xfeff) s = s.slice(1);

@@ -2,6 +2,7 @@
  * Shape checks shared by the readers: turning parsed JSON records into `Exchange`s without
  * trusting them, and saying precisely what is wrong when they do not fit.
  */
+import type { HarKeyCheck } from '../har/types';
 import type { HeaderPair, PostData, PostDataParam } from './exchange';
 
 /** A shape error: what is wrong, phrased to follow "field X ...". */
@@ -90,6 +91,35 @@ export function toPostData(v: unknown, field: string): PostData {
     out.params = params;
   }
   return out;
+}
+
+/** How many key checks one entry may carry: a request has at most two customer keys (target and copy source). */
+const MAX_KEY_CHECKS = 8;
+
+/** Reads a proxy HAR's `_obsSse` field. @throws ShapeError naming the offending part. */
+export function toKeyChecks(v: unknown, field: string): HarKeyCheck[] {
+  if (!isObject(v) || !Array.isArray(v.keyChecks))
+    throw new ShapeError(`${field}.keyChecks must be an array`);
+  if (v.keyChecks.length > MAX_KEY_CHECKS)
+    throw new ShapeError(`${field}.keyChecks has ${v.keyChecks.length} items; at most ${MAX_KEY_CHECKS}`);
+  return v.keyChecks.map((c: unknown, i): HarKeyCheck => {
+    const at = `${field}.keyChecks[${i}]`;
+    if (!isObject(c) || typeof c.header !== 'string')
+      throw new ShapeError(`${at} must be an object with a string header`);
+    if (!Array.isArray(c.codes) || !c.codes.every((x) => typeof x === 'string'))
+      throw new ShapeError(`${at}.codes must be an array of strings`);
+    const out: HarKeyCheck = { header: c.header.toLowerCase(), codes: c.codes as string[] };
+    if (c.keyBytes !== undefined) {
+      if (!Number.isSafeInteger(c.keyBytes) || (c.keyBytes as number) < 0)
+        throw new ShapeError(`${at}.keyBytes must be a non-negative integer`);
+      out.keyBytes = c.keyBytes as number;
+    }
+    if (c.md5Matches !== undefined) {
+      if (typeof c.md5Matches !== 'boolean') throw new ShapeError(`${at}.md5Matches must be a boolean`);
+      out.md5Matches = c.md5Matches;
+    }
+    return out;
+  });
 }
 
 export { isObject };

@@ -32,7 +32,7 @@ const run = (op: Operation, dir: Direction, headers: Record<string, string>) =>
 
 describe('the mapping data', () => {
   test('maps every catalogue header except the OBS-only ones, to distinct x-amz- names', () => {
-    expect(obsOnly.map((h) => h.id)).toEqual(['data', 'project']);
+    expect(obsOnly.map((h) => h.id)).toEqual(['data']);
     const names = mapped.map((h) => s3Map[h.id]!.name);
     expect(names.every((n) => n.startsWith('x-amz-'))).toBe(true);
     expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(names.length);
@@ -96,12 +96,18 @@ const valueRows = mapped.flatMap((h) =>
 );
 
 describe('each value mapping', () => {
-  test('covers kms/aws:kms and AES256 for the method, and AES256 for both SSE-C algorithms', () => {
+  test('covers kms/aws:kms and AES256 for the method, true and false (any case) for the bucket key, and AES256 for both SSE-C algorithms', () => {
     expect(valueRows.map((r) => `${r.id} ${r.obsV}=${r.s3V}`)).toEqual([
       'sse kms=aws:kms',
       'sse AES256=AES256',
       'cAlg AES256=AES256',
       'srcAlg AES256=AES256',
+      'bucketKey true=true',
+      'bucketKey false=false',
+      'bucketKey True=True',
+      'bucketKey False=False',
+      'bucketKey TRUE=TRUE',
+      'bucketKey FALSE=FALSE',
     ]);
   });
 

@@ -58,6 +58,7 @@ test('the check-kind registry is closed and every kind declares an options schem
   expect([...CHECK_KINDS.keys()].sort()).toEqual([
     'all-or-none',
     'forbidden',
+    'key-in-url',
     'matches',
     'md5-of',
     'mutually-exclusive',

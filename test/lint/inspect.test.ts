@@ -352,6 +352,23 @@ describe('SessionTracker', () => {
     expect(codes(t.request(part([], 'U1')))).toEqual(unknown);
   });
 
+  it('judges a triple on CompleteMultipartUpload against the upload, and lets a completion without one pass', () => {
+    const complete = (headers: [string, string][]) =>
+      req({ method: 'POST', url: `${HOST}/big.bin?uploadId=U1`, headers });
+    const t = new SessionTracker();
+    open(t, pairs(ssec(S3, keyA)));
+    expect(t.request(complete(pairs(ssec(S3, keyA))))).toEqual([]);
+    expect(t.request(complete([]))).toEqual([]);
+    const d = t.request(complete(pairs(ssec(S3, keyB))));
+    expect(d.map((x) => [x.code, x.operation, x.header])).toEqual([
+      ['session/key-mismatch', 'CompleteMultipartUpload', 'x-amz-server-side-encryption-customer-key-md5'],
+    ]);
+    expect(JSON.stringify(d)).not.toContain(keyB);
+    const u = new SessionTracker();
+    open(u, []);
+    expect(codes(u.request(complete(pairs(ssec(S3, keyA)))))).toEqual(['session/key-mismatch']);
+  });
+
   it('spells the header in the dialect of the upload', () => {
     const t = new SessionTracker();
     open(t, pairs(ssec(S3, keyA)));

@@ -100,7 +100,7 @@ const DEFECTS: Record<SdkMode, Record<string, string[]>> = {
     'upload-file-sse-c': ['sse-c/incomplete'],
     'put-sse-obs': ['value/not-allowed'],
     'append-kms': ['header/unknown'],
-    'put-kms-key-project': ['header/unknown'],
+    'put-kms-key-project': ['sse-kms/project-id-unlisted'],
   },
   's3-v4': {},
   's3-virtual': {},
@@ -208,16 +208,15 @@ describe('SDK defects the linter catches (docs/sdk-notes.md)', () => {
     expect(f[0]?.message).toContain('Did you mean x-amz-server-side-encryption-aws-kms-key-id?');
   });
 
-  it('defect 5: the project id on object writes is a warning in the OBS dialect; the S3 dialect has no such header', () => {
+  it('defect 5: the project id on object writes is a warning in either dialect (x-amz-sse-kms-key-project-id is its S3 spelling)', () => {
     expect(
       recording('obs')
         .har.filter((x) => x.code === 'sse-kms/project-id-unlisted')
         .map((x) => x.severity),
     ).toEqual(['warning']);
     const s3 = recording('s3').har.filter((x) => x.header === 'x-amz-sse-kms-key-project-id');
-    expect(s3.map((x) => [x.code, x.direction])).toEqual([
-      ['header/unknown', 'request'],
-      ['header/unknown', 'response'],
+    expect(s3.map((x) => [x.severity, x.code, x.direction])).toEqual([
+      ['warning', 'sse-kms/project-id-unlisted', 'request'],
     ]);
   });
 

@@ -11,12 +11,11 @@ import { join } from 'node:path';
 
 import { fileInput, lint } from '../../src/lint';
 import { createEngineGuard } from '../../src/guard/engine-guard';
-import { startProxyCommand, type ProxyCommand } from '../../src/proxy/command';
 import { createProxy } from '../../src/proxy/server';
-import { parseProxyArgs } from '../../src/proxy/main';
 import { startStandin, type Standin } from '../../src/standin/server';
 import { makePki, type TestPki } from '../../src/standin/tls';
 import { FILE, formBytes, sha256 } from '../support/post-form';
+import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy';
 import { eventually, RawClient } from './helpers';
 
 const KEY = createHash('sha256').update('post object test key').digest();
@@ -40,12 +39,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Running {
-  command: ProxyCommand;
-  port: number;
-  lines: Line[];
-  harFile: string;
-}
+type Running = RecordingProxy;
 
 let running: Running | undefined;
 afterEach(async () => {
@@ -55,22 +49,7 @@ afterEach(async () => {
 
 async function start(extra: string[] = []): Promise<Running> {
   const harFile = join(dir, `${Math.random().toString(36).slice(2)}.har`);
-  const lines: Line[] = [];
-  const command = await startProxyCommand(
-    parseProxyArgs([
-      '--listen',
-      '127.0.0.1:0',
-      '--upstream',
-      `https://127.0.0.1:${standin.port}`,
-      '--upstream-ca',
-      pki.caFile,
-      '--har',
-      harFile,
-      ...extra,
-    ]),
-    { signals: false, log: (l) => lines.push(l as Line) },
-  );
-  running = { command, port: command.address.port, lines, harFile };
+  running = await startRecordingProxy({ upstreamPort: standin.port, caFile: pki.caFile, harFile, extra });
   return running;
 }
 

@@ -61,8 +61,6 @@ const SDK_DEFECTS: Record<Mode, Record<string, string[]>> = {
     'put-sse-obs': ['value/not-allowed'],
     // Defect 4: the KMS key id under the wrong name on AppendObject.
     'append-kms': ['header/unknown'],
-    // Defect 5: the S3 dialect has no project-id header.
-    'put-kms-key-project': ['header/unknown'],
   },
 };
 

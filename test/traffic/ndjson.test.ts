@@ -1,7 +1,8 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { NDJSON_SHAPE, readNdjson } from '../../src/traffic/ndjson';
+import { NDJSON_SHAPE, NdjsonSplitter, readNdjson } from '../../src/traffic/ndjson';
+import type { TrafficItem } from '../../src/traffic';
 import { chunked, collect, cutAt } from './helpers';
 
 const FIXTURE = path.join(__dirname, '../fixtures/traffic/sample.ndjson');
@@ -166,12 +167,35 @@ test('a line longer than maxLineBytes is reported and skipped without stopping',
   const ok = JSON.stringify({ method: 'GET', url: '/ok', requestHeaders: {} });
   const long = JSON.stringify({ method: 'GET', url: `/${'x'.repeat(500)}`, requestHeaders: {} });
   const data = `${ok}\n${long}\n${ok}\n`;
-  for (const size of [16, 100]) {
+  // Spanning chunks, and whole within one chunk (measured there too).
+  for (const size of [16, 100, data.length]) {
     const items = await collect(readNdjson(chunked(data, size), { maxLineBytes: 200 }));
     expect(items.map((i) => i.kind)).toEqual(['exchange', 'error', 'exchange']);
     expect(items[1]).toMatchObject({ entry: 1, position: { line: 2, offset: ok.length + 1 } });
     expect((items[1] as { message: string }).message).toBe('line 2: longer than 200 bytes; skipped');
     expect(items[2]).toMatchObject({ exchange: { entry: 2, url: '/ok' } });
+  }
+});
+
+test('stopAtLongLine: a line over the bound ends the reading, whether it spans chunks or not', () => {
+  const ok = JSON.stringify({ method: 'GET', url: '/ok', requestHeaders: {} });
+  const long = JSON.stringify({ method: 'GET', url: `/${'x'.repeat(500)}`, requestHeaders: {} });
+  const data = Buffer.from(`${ok}\n${long}\n${ok}\n`);
+  for (const size of [16, 100, data.length]) {
+    const splitter = new NdjsonSplitter({ maxLineBytes: 200, stopAtLongLine: true });
+    const out: TrafficItem[] = [];
+    const answers: boolean[] = [];
+    for (let at = 0; at < data.length; at += size)
+      answers.push(splitter.push(data.subarray(at, at + size), out));
+    splitter.end(out);
+    expect(out.map((i) => i.kind)).toEqual(['exchange', 'error']);
+    expect((out[1] as { message: string }).message).toBe(
+      'line 2: longer than 200 bytes; the rest of the input is not read',
+    );
+    expect(answers[answers.length - 1]).toBe(false);
+    // Nothing is read after it, not even a complete line.
+    expect(splitter.push(Buffer.from(`${ok}\n`), out)).toBe(false);
+    expect(out).toHaveLength(2);
   }
 });
 
