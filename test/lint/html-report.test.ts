@@ -6,23 +6,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { getChecker } from '../../src';
 import { runCli } from '../cli/helpers';
 
 const ROOT = join(__dirname, '..', '..');
 // The gateway log has real SSE-C keys in it; the recording was made by the real SDK against the stand-in.
 const INPUTS = [join(ROOT, 'examples', 'gateway.ndjson'), join(ROOT, 'examples', 'recording.har')];
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 interface JsonSummary {
   errors: number;
   warnings: number;
@@ -49,7 +40,7 @@ beforeAll(async () => {
   summary = (
     JSON.parse((await runCli(['lint', '--format', 'json', ...INPUTS])).stdout) as { summary: JsonSummary }
   ).summary;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);

@@ -7,28 +7,17 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../support/chromium';
 import { startStandin } from '../../src/standin/server';
 import { fileInput, lint, type Finding, type LintResult } from '../../src/lint';
 import { trafficSet, TRAFFIC_SET_CODES } from './support/traffic-set';
-
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let dir: string;
 const results = new Map<string, LintResult>();
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'obs-sse-playwright-'));
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const browser = await launchChromium();
   try {
     for (const [name, content] of [
       ['recording.har', 'embed'],
