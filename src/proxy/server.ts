@@ -108,6 +108,12 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
       keepAliveTimeout: upstreamKeepAliveTimeout,
     }),
     expecting: createHttpUpstream({ upstream, secureContext, timeout: upstreamTimeout }),
+    bodies: createHttpUpstream({
+      upstream,
+      secureContext,
+      timeout: upstreamTimeout,
+      keepAliveTimeout: upstreamKeepAliveTimeout,
+    }),
   } satisfies Record<string, UpstreamTransport>;
 
   const checkInterval = Math.max(
@@ -178,7 +184,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
         });
       }
     }
-    const transport = ex.expectContinue ? transports.expecting : transports.pooled;
+    const transport = ex.expectContinue ? transports.expecting : body ? transports.bodies : transports.pooled;
     const attempt = new Attempt(owner, ex, ex.attempts);
     ex.call = attempt.call = transport.send(
       {

@@ -130,3 +130,53 @@ test('virtual-hosted buckets over HTTPS: each bucket is its TLS name, with a bou
     named.remove();
   }
 });
+
+test('uploads to virtual-hosted buckets over HTTPS: each bucket is its TLS name, and its connection is reused', async () => {
+  // Uploads take node:http (src/proxy/upstream-http.ts): a keep-alive agent keyed by server name, and a
+  // connection of their own with Expect. Both sent the upstream's own name for every bucket before.
+  const buckets = ['u0', 'u1', 'u2'];
+  const named = makePki(buckets.map((b) => `${b}.localhost`));
+  const names: Array<string | false | null> = [];
+  let connections = 0;
+  const server = https.createServer(named.tls, (req, res) => {
+    names.push((req.socket as TLSSocket).servername);
+    req.resume();
+    req.on('end', () => res.end('ok'));
+  });
+  server.on('secureConnection', () => (connections += 1));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    proxy = await startProxy(new URL(`https://localhost:${port}`), {
+      upstreamCa: named.caPem,
+      addressing: 'virtual',
+      publicHost: 'proxy.test',
+    });
+    for (const bucket of [...buckets, ...buckets]) {
+      const res = await request(proxy.port, {
+        method: 'PUT',
+        path: '/key',
+        headers: { host: `${bucket}.proxy.test` },
+        body: 'data',
+      });
+      expect(res.status).toBe(200);
+    }
+    for (const bucket of buckets) {
+      const res = await request(proxy.port, {
+        method: 'PUT',
+        path: '/key',
+        headers: { host: `${bucket}.proxy.test`, expect: '100-continue' },
+        body: 'data',
+      });
+      expect(res.status).toBe(200);
+    }
+    expect(names).toEqual([...buckets, ...buckets, ...buckets].map((b) => `${b}.localhost`));
+    expect(connections).toBe(6);
+  } finally {
+    await proxy?.close();
+    proxy = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+    named.remove();
+  }
+});

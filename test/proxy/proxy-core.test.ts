@@ -352,11 +352,14 @@ describe('keep-alive', () => {
     expect(proxy.proxy.stats().upstreamSockets.free).toBe(1);
   });
 
-  test('HEAD, GET and Expect-less uploads share one kept-alive upstream connection', async () => {
+  test('body-less requests share one kept-alive upstream connection, and uploads another', async () => {
+    // Uploads go through node:http's agent, body-less requests through undici (src/proxy/upstream-http.ts
+    // says why): two pools, each reusing its one connection.
     upstream = await startUpstream();
     proxy = await startProxy(upstream.url);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    for (const method of ['HEAD', 'GET', 'HEAD', 'PUT', 'DELETE', 'HEAD']) {
+    const methods = ['HEAD', 'GET', 'PUT', 'HEAD', 'PUT', 'DELETE', 'HEAD', 'PUT'];
+    for (const method of methods) {
       const res = await request(proxy.port, {
         path: '/b/k',
         agent,
@@ -366,33 +369,44 @@ describe('keep-alive', () => {
       expect(res.status).toBe(200);
     }
     agent.destroy();
-    expect(upstream.received.map((r) => r.method)).toEqual(['HEAD', 'GET', 'HEAD', 'PUT', 'DELETE', 'HEAD']);
-    expect(upstream.connections()).toBe(1);
-    expect(proxy.proxy.stats().upstreamSockets).toEqual({ active: 0, free: 1, pending: 0 });
+    expect(upstream.received.map((r) => r.method)).toEqual(methods);
+    expect(upstream.connections()).toBe(2);
+    expect(proxy.proxy.stats().upstreamSockets).toEqual({ active: 0, free: 2, pending: 0 });
   });
 
-  test('idle upstream connections are closed after upstreamKeepAliveTimeout', async () => {
-    upstream = await startUpstream();
-    proxy = await startProxy(upstream.url, { upstreamKeepAliveTimeout: 200 });
-    expect((await request(proxy.port, { path: '/b/k' })).status).toBe(200);
-    expect(proxy.proxy.stats().upstreamSockets.free).toBe(1);
-    expect(await upstream.openConnections()).toBe(1);
-    expect(await eventually(() => proxy.proxy.stats().upstreamSockets.free === 0, 2000)).toBe(true);
-    expect(await eventually(async () => (await upstream.openConnections()) === 0, 2000)).toBe(true);
-  });
+  // Both transports: undici carries body-less requests, node:http's agent uploads.
+  const bodyOf = (method: string): { method: string; body?: string } =>
+    method === 'PUT' ? { method, body: 'x' } : { method };
 
-  test("the upstream's shorter Keep-Alive hint wins over upstreamKeepAliveTimeout", async () => {
-    upstream = await startUpstream();
-    // Node answers `Keep-Alive: timeout=1`; reuse must stop a second earlier than that: at once.
-    upstream.server.keepAliveTimeout = 1000;
-    proxy = await startProxy(upstream.url, { upstreamKeepAliveTimeout: 60_000 });
-    expect((await request(proxy.port, { path: '/b/k' })).headers['keep-alive']).toBeUndefined();
-    expect(await eventually(() => proxy.proxy.stats().upstreamSockets.free === 0, 500)).toBe(true);
-    upstream.server.keepAliveTimeout = 3000;
-    expect((await request(proxy.port, { path: '/b/k' })).status).toBe(200);
-    expect(proxy.proxy.stats().upstreamSockets.free).toBe(1);
-    expect(await eventually(() => proxy.proxy.stats().upstreamSockets.free === 0, 4000)).toBe(true);
-  });
+  test.each(['GET', 'PUT'])(
+    'idle upstream connections are closed after upstreamKeepAliveTimeout (%s)',
+    async (method) => {
+      upstream = await startUpstream();
+      proxy = await startProxy(upstream.url, { upstreamKeepAliveTimeout: 200 });
+      expect((await request(proxy.port, { path: '/b/k', ...bodyOf(method) })).status).toBe(200);
+      expect(proxy.proxy.stats().upstreamSockets.free).toBe(1);
+      expect(await upstream.openConnections()).toBe(1);
+      expect(await eventually(() => proxy.proxy.stats().upstreamSockets.free === 0, 2000)).toBe(true);
+      expect(await eventually(async () => (await upstream.openConnections()) === 0, 2000)).toBe(true);
+    },
+  );
+
+  test.each(['GET', 'PUT'])(
+    "the upstream's shorter Keep-Alive hint wins over upstreamKeepAliveTimeout (%s)",
+    async (method) => {
+      upstream = await startUpstream();
+      // Node answers `Keep-Alive: timeout=1`; reuse must stop a second earlier than that: at once.
+      upstream.server.keepAliveTimeout = 1000;
+      proxy = await startProxy(upstream.url, { upstreamKeepAliveTimeout: 60_000 });
+      const first = await request(proxy.port, { path: '/b/k', ...bodyOf(method) });
+      expect(first.headers['keep-alive']).toBeUndefined();
+      expect(await eventually(() => proxy.proxy.stats().upstreamSockets.free === 0, 500)).toBe(true);
+      upstream.server.keepAliveTimeout = 3000;
+      expect((await request(proxy.port, { path: '/b/k', ...bodyOf(method) })).status).toBe(200);
+      expect(proxy.proxy.stats().upstreamSockets.free).toBe(1);
+      expect(await eventually(() => proxy.proxy.stats().upstreamSockets.free === 0, 4000)).toBe(true);
+    },
+  );
 });
 
 describe('logs and exchanges', () => {
