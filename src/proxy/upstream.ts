@@ -1,10 +1,12 @@
 /**
  * The proxy's hop to OBS, behind one small interface so that the transport core (server.ts) reads the
  * same whichever client carries a request. Two implementations:
- * - upstream-undici.ts carries almost every request. undici's HTTP/1.1 client costs well under half of
- *   node:http's ClientRequest/IncomingMessage pair per exchange, which was most of the proxy's overhead.
- * - upstream-http.ts carries requests with `Expect: 100-continue`, which undici's HTTP/1.1 client refuses
- *   to send; node:http relays OBS's own 100 (or its early refusal) to the client.
+ * - upstream-undici.ts carries every request without a body. undici's HTTP/1.1 client costs well under
+ *   half of node:http's ClientRequest/IncomingMessage pair per exchange, which was most of the proxy's
+ *   overhead.
+ * - upstream-http.ts carries every request with a body, whose bytes node:http moves faster, including those
+ *   with `Expect: 100-continue`, which undici's HTTP/1.1 client refuses to send; node:http relays OBS's
+ *   own 100 (or its early refusal) to the client.
  */
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
