@@ -6,6 +6,7 @@ import type { HeaderPairs, ProxyExchange } from '../guard/contract';
 import type { GuardExchange } from '../guard/core';
 import { toPairs, type HeadSummary } from '../guard/headers';
 import { roundMs as round } from '../guard/log';
+import { MAX_CAPTURED_XML } from './options';
 import type { UpstreamCall } from './upstream';
 
 /** The empty list shared by every exchange that has none. */
@@ -163,4 +164,37 @@ export function newExchange(
     requestBodyBytes: 0,
     responseBodyBytes: 0,
   };
+}
+
+/**
+ * Starts keeping a response's body for onExchange and the guard: XML bodies up to MAX_CAPTURED_XML, and
+ * the byte count. Returns the tap the transport calls with each chunk.
+ */
+export function captureResponse(ex: Exchange, head: HeadSummary, wantBody: boolean): (chunk: Buffer) => void {
+  const type = head.contentType ?? '';
+  const length = Number(head.contentLength ?? 0);
+  const capture: ResponseCapture = {
+    chunks: /xml/i.test(type) && length <= MAX_CAPTURED_XML ? [] : undefined,
+    captured: 0,
+    wantBody,
+  };
+  ex.capture = capture;
+  return (chunk: Buffer) => {
+    ex.responseBodyBytes += chunk.length;
+    if (capture.chunks === undefined || capture.captured > MAX_CAPTURED_XML) return;
+    capture.captured += chunk.length;
+    if (capture.captured <= MAX_CAPTURED_XML) capture.chunks.push(chunk);
+  };
+}
+
+/** The whole response arrived: decodes what was kept and hands it to the guard if it asked. */
+export function completeCapture(ex: Exchange): void {
+  const capture = ex.capture;
+  if (capture === undefined) return;
+  if (capture.chunks !== undefined && capture.captured <= MAX_CAPTURED_XML) {
+    ex.responseText = Buffer.concat(capture.chunks).toString('utf8');
+  }
+  // Called before the client response ends, so an upload id learnt here is known before the client
+  // can send the first part that uses it.
+  if (capture.wantBody) ex.g?.responseBody(ex.responseText);
 }

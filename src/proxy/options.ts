@@ -2,7 +2,7 @@
 import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import type { ProxyExchange, ProxyGuard, ProxyMode } from '../guard/contract';
+import type { ProxyExchange, ProxyGuard, ProxyMode, UpstreamScheme } from '../guard/contract';
 
 /** How client-facing Host names map to the upstream's. */
 export type Addressing = 'path' | 'virtual';
@@ -76,3 +76,20 @@ export interface ObsSseProxy {
 
 /** Response-body capture limit for {@link ProxyExchange.responseText}. */
 export const MAX_CAPTURED_XML = 64 * 1024;
+
+/** Checks the upstream URL and returns its scheme. */
+export function upstreamSchemeOf(upstream: URL): UpstreamScheme {
+  if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') {
+    throw new TypeError(`upstream must be an http: or https: URL, got ${upstream.protocol}`);
+  }
+  if (
+    upstream.pathname !== '/' ||
+    upstream.search !== '' ||
+    upstream.username !== '' ||
+    upstream.password !== ''
+  ) {
+    // A path prefix would change the resource OBS signatures cover; credentials do not belong in a URL.
+    throw new TypeError('upstream must be scheme://host[:port] without path, query or credentials');
+  }
+  return upstream.protocol === 'https:' ? 'https' : 'http';
+}

@@ -12,8 +12,9 @@
  * - 100-continue is end to end: the client gets 100 Continue when OBS sends it, a block gets its 400
  *   before any body byte, and the connection then closes because the body's framing is unknowable.
  * - Bodies are never buffered: request and response bodies stream with backpressure.
- * - The hop to OBS is an {@link UpstreamTransport}: undici's pool for most requests, node:http for the
- *   ones with Expect (see upstream.ts). This file does not know which one carries a request.
+ * - The hop to OBS is an {@link UpstreamTransport}: undici's pool for body-less requests, node:http for
+ *   the ones with a body (see upstream.ts). Past choosing one, this file does not know which carries a
+ *   request.
  */
 import * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -28,7 +29,6 @@ import { peekFormFields } from '../traffic/form';
 import { type UpstreamFailure, type UpstreamResponseHead, type UpstreamTransport } from './upstream';
 import { createHttpUpstream } from './upstream-http';
 import { createUndiciUpstream } from './upstream-undici';
-import type { UpstreamScheme } from '../guard/contract';
 
 export type * from '../guard/contract';
 export { defaultLog } from '../guard/log';
@@ -41,6 +41,8 @@ export {
 } from './options';
 export { installSignalHandlers, type SignalHandlerOptions } from './signals';
 import {
+  captureResponse,
+  completeCapture,
   CURRENT,
   newExchange,
   proxyExchangeOf,
@@ -48,9 +50,8 @@ import {
   UNJUDGED,
   type Exchange,
   type ExchangeSocket,
-  type ResponseCapture,
 } from './exchange';
-import { MAX_CAPTURED_XML, type Addressing, type ObsSseProxy, type ProxyOptions } from './options';
+import { upstreamSchemeOf, type Addressing, type ObsSseProxy, type ProxyOptions } from './options';
 import { answerError, clientErrorHandler } from './answers';
 import { Lifecycle } from './lifecycle';
 import { Attempt, hasBody, upstreamHeaders, upstreamHostOf, type AttemptOwner } from './forward';
@@ -67,19 +68,7 @@ const IDEMPOTENT_BODYLESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
  */
 export function createProxy(options: ProxyOptions): ObsSseProxy {
   const upstream = options.upstream;
-  if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') {
-    throw new TypeError(`upstream must be an http: or https: URL, got ${upstream.protocol}`);
-  }
-  if (
-    upstream.pathname !== '/' ||
-    upstream.search !== '' ||
-    upstream.username !== '' ||
-    upstream.password !== ''
-  ) {
-    // A path prefix would change the resource OBS signatures cover; credentials do not belong in a URL.
-    throw new TypeError('upstream must be scheme://host[:port] without path, query or credentials');
-  }
-  const scheme: UpstreamScheme = upstream.protocol === 'https:' ? 'https' : 'http';
+  const scheme = upstreamSchemeOf(upstream);
   const log = options.log ?? defaultLog;
   const core = createGuardCore({ mode: options.mode ?? 'enforce', guard: options.guard, log });
   const onExchange = options.onExchange;
@@ -164,7 +153,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
   const owner: AttemptOwner = {
     timeSends: onExchange !== undefined,
     response: (ex, head) => onUpstreamResponse(ex, head),
-    complete: (ex) => onResponseComplete(ex),
+    complete: (ex) => completeCapture(ex),
     error: (ex, failure) => onUpstreamError(ex, failure),
   };
 
@@ -215,32 +204,7 @@ export function createProxy(options: ProxyOptions): ObsSseProxy {
     ex.res.writeHead(status, up.statusText || undefined, headers);
     ex.tHeadersOut = performance.now();
 
-    if (!onExchange && !wantBody) return undefined;
-    const type = head.contentType ?? '';
-    const length = Number(head.contentLength ?? 0);
-    const capture: ResponseCapture = {
-      chunks: /xml/i.test(type) && length <= MAX_CAPTURED_XML ? [] : undefined,
-      captured: 0,
-      wantBody,
-    };
-    ex.capture = capture;
-    return (chunk: Buffer) => {
-      ex.responseBodyBytes += chunk.length;
-      if (capture.chunks === undefined || capture.captured > MAX_CAPTURED_XML) return;
-      capture.captured += chunk.length;
-      if (capture.captured <= MAX_CAPTURED_XML) capture.chunks.push(chunk);
-    };
-  }
-
-  function onResponseComplete(ex: Exchange): void {
-    const capture = ex.capture;
-    if (capture === undefined) return;
-    if (capture.chunks !== undefined && capture.captured <= MAX_CAPTURED_XML) {
-      ex.responseText = Buffer.concat(capture.chunks).toString('utf8');
-    }
-    // Called before the client response ends, so an upload id learnt here is known before the client
-    // can send the first part that uses it.
-    if (capture.wantBody) ex.g?.responseBody(ex.responseText);
+    return !onExchange && !wantBody ? undefined : captureResponse(ex, head, wantBody);
   }
 
   function onUpstreamError(ex: Exchange, failure: UpstreamFailure): void {
