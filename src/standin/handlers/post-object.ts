@@ -1,12 +1,18 @@
 import busboy from 'busboy';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import { checkSseC, HttpError, requireBucket, xmlReply, type Ctx, type Handler } from '../context';
 import { HAR_TEXT_LIMIT } from '../record';
 import { detectDialect } from '../route';
 import { prefixOf, readSseRequest, sseResponseHeaders } from '../sse';
 import { digestStream, type BodyDigest } from '../store';
 import { objectWrite } from './object';
+
+/** Reads what is left of a request body, however it ends. */
+async function drain(req: NodeJS.ReadableStream & { resume(): unknown }): Promise<void> {
+  req.resume();
+  await finished(req).catch(() => undefined);
+}
 
 /**
  * Reads a PostObject request's multipart body into `ctx.form`: the fields before the file, and the
@@ -25,13 +31,34 @@ export async function readForm(ctx: Ctx, retainLimit: number): Promise<void> {
   const fields: [string, string][] = [];
   let file: Promise<BodyDigest> | undefined;
   let fileInfo: { filename: string; mimeType: string } | undefined;
-  const bb = busboy({ headers: req.headers, limits: { fieldSize: HAR_TEXT_LIMIT, fields: 200 } });
-  bb.on('field', (name, value) => {
+  // What makes the form malformed, found inside busboy's listeners: a throw there would escape every
+  // promise (busboy calls them from write()) and take the process down.
+  let malformed: string | undefined;
+  const malformedPost = (why: string): HttpError => {
+    ctx.body = { size, sha256: total.digest('hex'), md5: '' };
+    return new HttpError(
+      400,
+      'MalformedPOSTRequest',
+      `The body of the POST request is not well-formed: ${why}`,
+    );
+  };
+  let bb: busboy.Busboy;
+  try {
+    bb = busboy({ headers: req.headers, limits: { fieldSize: HAR_TEXT_LIMIT, fields: 200 } });
+  } catch (err) {
+    // A multipart content type without a boundary: busboy refuses it before reading a byte.
+    await drain(req);
+    throw malformedPost(String(err));
+  }
+  bb.on('field', (name: string | undefined, value: string) => {
+    // busboy names a part `undefined` when it has no plain `name=` (`form-data` alone, or `name*=`).
+    if (typeof name !== 'string') malformed ??= 'a form field has no name';
     // OBS ignores fields after the file, as S3 does.
-    if (!file) fields.push([name, value]);
+    else if (!file) fields.push([name, value]);
   });
-  bb.on('file', (name, stream, info) => {
-    if (name.toLowerCase() !== 'file' || file) {
+  bb.on('file', (name: string | undefined, stream, info) => {
+    if (typeof name !== 'string') malformed ??= 'a file part has no name';
+    if (typeof name !== 'string' || name.toLowerCase() !== 'file' || file) {
       stream.resume();
       return;
     }
@@ -43,19 +70,22 @@ export async function readForm(ctx: Ctx, retainLimit: number): Promise<void> {
   const done = new Promise<void>((resolve, reject) => {
     bb.once('close', resolve);
     bb.once('error', reject);
+    // A body cut short (the client half-closed or left) never ends the form: busboy would wait for
+    // bytes that are not coming, and the request would get no answer.
+    req.once('close', () => {
+      if (!req.complete) reject(new Error('the body ended before its Content-Length'));
+    });
   });
   req.pipe(bb);
   try {
     await done;
   } catch (err) {
-    req.resume();
-    await once(req, 'end').catch(() => undefined);
-    ctx.body = { size, sha256: total.digest('hex'), md5: '' };
-    throw new HttpError(
-      400,
-      'MalformedPOSTRequest',
-      `The body of the POST request is not well-formed: ${String(err)}`,
-    );
+    await drain(req);
+    throw malformedPost(String(err));
+  }
+  if (malformed !== undefined) {
+    if (file) await file.catch(() => undefined);
+    throw malformedPost(malformed);
   }
   const fileDigest = file ? await file : undefined;
   ctx.body = { size, sha256: total.digest('hex'), md5: '' };
