@@ -5,8 +5,9 @@
  * or instance saw, and a Redis that dies mid-upload is judged by the store's failure policy, as in the
  * proxy (test/session-store/redis.test.ts). Requests that read no session stay on the caller's stack.
  */
+import { Redis } from 'ioredis';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import * as net from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 
 import { guardErrorOf } from '../../src/guard/error';
@@ -137,7 +138,7 @@ async function gateway(url: string, failure?: SessionStoreFailure): Promise<Inst
         agent.destroy();
       }),
   );
-  return { ...inst, port: (server.address() as AddressInfo).port };
+  return { ...inst, port: (server.address() as net.AddressInfo).port };
 }
 
 /** The parts of `uploadId` the stand-in received. */
@@ -206,6 +207,27 @@ test('middleware: an upload initiated through one gateway, continued with anothe
     ['UploadPart', 'pass', 200],
   ]);
   noKeyIn([...one.lines, ...two.lines]);
+});
+
+test('middleware: a client that leaves while its part waits on the store is logged, and nothing is forwarded', async () => {
+  const server = await redis();
+  const gw = await gateway(server.url);
+  // Redis holds every command for a while: the part's session fetch waits that long.
+  const raw = new Redis(server.url);
+  await raw.call('CLIENT', 'PAUSE', '400');
+  raw.disconnect();
+  const socket = net.connect(gw.port, '127.0.0.1');
+  const head = Object.entries(KEY_A)
+    .map(([n, v]) => `${n}: ${v}\r\n`)
+    .join('');
+  socket.write(
+    `PUT ${partPath('/gone/big.bin', 'gone-upload', 1)} HTTP/1.1\r\nHost: 127.0.0.1\r\n${head}Content-Length: 4\r\n\r\npart`,
+  );
+  await new Promise((r) => setTimeout(r, 100));
+  socket.destroy();
+  expect(await eventually(() => gw.exchanges().length === 1)).toBe(true);
+  expect(gw.exchanges()[0]).toMatchObject({ operation: 'UploadPart', status: null, error: 'client_aborted' });
+  expect(partsAtStandin('gone-upload')).toBe(0);
 });
 
 describe.each([
@@ -337,7 +359,7 @@ test('only requests that read a session wait for the store: everything else stay
   });
   await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
   cleanups.push(() => new Promise<void>((r) => app.close(() => r())));
-  const port = (app.address() as AddressInfo).port;
+  const port = (app.address() as net.AddressInfo).port;
   await send(port, 'PUT', '/sync-bucket/object.bin', KEY_A, 'x');
   await send(port, 'PUT', '/sync-bucket/big.bin?partNumber=1&uploadId=unknown-upload', KEY_A, 'x');
   expect(nexts).toEqual([true, false]);
