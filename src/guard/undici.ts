@@ -179,33 +179,35 @@ function logFailure(log: (line: object) => void, phase: string, err: unknown): v
   safeLog(log, { event: 'guard_error', phase, time: new Date().toISOString(), error: String(err) });
 }
 
+/** What a request that goes on off the caller's stack needs: the caller's request and the next dispatch. */
+interface Onward {
+  log: (line: object) => void;
+  dispatch: Dispatcher.Dispatch;
+  opts: Dispatcher.DispatchOptions;
+  handler: Dispatcher.DispatchHandler;
+}
+
 /**
  * Blocks (`checked` undefined) or dispatches `checked`, once a verdict that had to wait is in. Runs off
  * the caller's stack, so nothing may throw: every outcome ends at the caller's handler, and a failure of
  * the guard's own is logged. A request that never went out still gets its one exchange line, which the
  * GuardHandler writes.
  */
-function settle(
-  log: (line: object) => void,
-  dispatch: Dispatcher.Dispatch,
-  checked: Dispatcher.DispatchOptions | undefined,
-  handler: Dispatcher.DispatchHandler,
-  ex: Exchange,
-): void {
+function settle(on: Onward, ex: Exchange, checked: Dispatcher.DispatchOptions | undefined): void {
   if (checked === undefined) {
     try {
-      block(ex, handler);
+      block(ex, on.handler);
     } catch (err) {
-      logFailure(log, 'dispatch', err);
+      logFailure(on.log, 'dispatch', err);
     }
     return;
   }
   ex.tDispatch = performance.now();
-  const guarded = new GuardHandler(handler, ex);
+  const guarded = new GuardHandler(on.handler, ex);
   try {
-    dispatch(checked, guarded);
+    on.dispatch(checked, guarded);
   } catch (err) {
-    fail(log, guarded, err);
+    fail(on.log, guarded, err);
   }
 }
 
@@ -218,30 +220,18 @@ function fail(log: (line: object) => void, guarded: GuardHandler, err: unknown):
 }
 
 /** Goes on with a judged request off the caller's stack: reads its form first, or blocks, or dispatches. */
-function proceed(
-  log: (line: object) => void,
-  dispatch: Dispatcher.Dispatch,
-  opts: Dispatcher.DispatchOptions,
-  handler: Dispatcher.DispatchHandler,
-  ex: Exchange,
-): void {
-  if (ex.g.needsForm) dispatchAfterForm(log, dispatch, opts, handler, ex);
-  else settle(log, dispatch, ex.g.refused ? undefined : opts, handler, ex);
+function proceed(on: Onward, ex: Exchange): void {
+  if (ex.g.needsForm) dispatchAfterForm(on, ex);
+  else settle(on, ex, ex.g.refused ? undefined : on.opts);
 }
 
 /** Reads and judges a PostObject's form, then blocks or dispatches (see {@link settle}). */
-function dispatchAfterForm(
-  log: (line: object) => void,
-  dispatch: Dispatcher.Dispatch,
-  opts: Dispatcher.DispatchOptions,
-  handler: Dispatcher.DispatchHandler,
-  ex: Exchange,
-): void {
-  judgeFormBody(opts, ex).then(
-    (checked) => settle(log, dispatch, checked, handler, ex),
+function dispatchAfterForm(on: Onward, ex: Exchange): void {
+  judgeFormBody(on.opts, ex).then(
+    (checked) => settle(on, ex, checked),
     (err: unknown) => {
-      logFailure(log, 'form', err);
-      fail(log, new GuardHandler(handler, ex), err);
+      logFailure(on.log, 'form', err);
+      fail(on.log, new GuardHandler(on.handler, ex), err);
     },
   );
 }
@@ -260,9 +250,9 @@ function dispatchAfterForm(
  * part (at most 64 KiB) from the body, whatever its kind (bytes, Blob, FormData, a Readable, a web
  * stream, an iterable such as the body `fetch` dispatches), judges them, and only then dispatches, with
  * a body that still yields every byte (a web stream or iterable travels on as a Readable around it).
- * A form that cannot be read that way is
- * `form/unchecked`, an error by default. A body stream counts as read once peeked, so interceptors
- * composed inside this one that re-send bodies (redirect, retry) will not re-send it.
+ * A form that cannot be read that way is `form/unchecked`, an error by default. A body stream counts as
+ * read once peeked, so interceptors composed inside this one that re-send bodies (redirect, retry) will
+ * not re-send it.
  *
  * Response headers are checked in both modes and only ever logged. A successful
  * InitiateMultipartUpload's XML body is read (as it streams to the caller) for its upload id, so later
@@ -304,7 +294,7 @@ export function obsSseGuard(options: ObsSseGuardOptions = {}): ObsSseInterceptor
       const ready = core.prepare(request);
       if (ready !== undefined) {
         ready
-          .then(() => proceed(core.log, dispatch, opts, handler, judge()))
+          .then(() => proceed({ log: core.log, dispatch, opts, handler }, judge()))
           .catch((err: unknown) => {
             logFailure(core.log, 'prepare', err);
             handler.onResponseError?.(idleController(), asError(err));
@@ -313,7 +303,7 @@ export function obsSseGuard(options: ObsSseGuardOptions = {}): ObsSseInterceptor
       }
       const ex = judge();
       if (ex.g.needsForm) {
-        dispatchAfterForm(core.log, dispatch, opts, handler, ex);
+        dispatchAfterForm({ log: core.log, dispatch, opts, handler }, ex);
         return true;
       }
       if (ex.g.refused) {

@@ -21,6 +21,7 @@ import {
 import { startStandin, type Standin } from '../../src/standin/server';
 import { eventually, startCliProxy, type CliProxy } from '../proxy/helpers';
 import { freshBin } from '../support/dist';
+import { forwardTo } from '../support/forward';
 import { initiate, KEY_A, KEY_B, KEYS_B64, part, refusedCodes, send } from '../support/multipart';
 import { landed } from '../support/redis';
 import { startRedis, type TestServer } from '../support/servers';
@@ -109,26 +110,8 @@ async function gateway(url: string, failure?: SessionStoreFailure): Promise<Inst
   const log = (l: object): void => void inst.lines.push(l as Line);
   const mw = obsSseMiddleware({ upstreamScheme: 'http', store, pending, log, severity: SEVERITY });
   const agent = new http.Agent({ keepAlive: true });
-  const server = http.createServer((req, res) =>
-    mw(req, res, () => {
-      const up = http.request(
-        {
-          host: '127.0.0.1',
-          port: standin.port,
-          method: req.method,
-          path: req.url,
-          headers: { ...req.headers, host: `127.0.0.1:${standin.port}` },
-          agent,
-        },
-        (upRes) => {
-          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-          upRes.pipe(res);
-        },
-      );
-      up.on('error', () => res.destroy());
-      req.pipe(up);
-    }),
-  );
+  const forward = forwardTo(standin.port, agent);
+  const server = http.createServer((req, res) => mw(req, res, () => forward(req, res)));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   cleanups.push(
     () =>
