@@ -8,7 +8,8 @@
 import { Redis } from 'ioredis';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { Agent, type Dispatcher } from 'undici';
+import { Readable } from 'node:stream';
+import { Agent, fetch, type Dispatcher } from 'undici';
 
 import { guardErrorOf } from '../../src/guard/error';
 import { obsSseMiddleware } from '../../src/guard/middleware';
@@ -155,8 +156,18 @@ test('interceptor: an upload initiated through an obs-sse proxy process, continu
   expect(wrong).toEqual({ refused: ['session/key-mismatch'] });
   // Refused before a byte left the process.
   expect(partsAtStandin(uploadId)).toBe(0);
-  const right = await through(client.agent, 'PUT', partPath(path, uploadId, 1), KEY_A, 'part one');
+  // fetch's body is a stream dispatched only after the wait: it still arrives whole.
+  const right = await fetch(`${standin.url}${partPath(path, uploadId, 1)}`, {
+    method: 'PUT',
+    headers: KEY_A,
+    body: Readable.toWeb(Readable.from([Buffer.from('part '), Buffer.from('one')])) as ReadableStream,
+    duplex: 'half',
+    dispatcher: client.agent,
+  });
   expect(right.status).toBe(200);
+  await right.arrayBuffer();
+  const received = standin.exchanges.filter((e) => e.operation === 'UploadPart' && e.url.includes(uploadId));
+  expect(received.map((e) => [e.status, e.stored?.size])).toEqual([[200, 'part one'.length]]);
   expect(client.exchanges().map((l) => [l.operation, l.verdict, l.codes])).toEqual([
     ['UploadPart', 'blocked', ['session/key-mismatch']],
     ['UploadPart', 'pass', []],
