@@ -8,7 +8,6 @@
 import { Redis } from 'ioredis';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { Readable } from 'node:stream';
 import { Agent, fetch, type Dispatcher } from 'undici';
 
 import { guardErrorOf } from '../../src/guard/error';
@@ -160,7 +159,10 @@ test('interceptor: an upload initiated through an obs-sse proxy process, continu
   const right = await fetch(`${standin.url}${partPath(path, uploadId, 1)}`, {
     method: 'PUT',
     headers: KEY_A,
-    body: Readable.toWeb(Readable.from([Buffer.from('part '), Buffer.from('one')])) as ReadableStream,
+    body: (async function* () {
+      yield Buffer.from('part ');
+      yield Buffer.from('one');
+    })(),
     duplex: 'half',
     dispatcher: client.agent,
   });
