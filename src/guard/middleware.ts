@@ -12,7 +12,13 @@ import { performance } from 'node:perf_hooks';
 import { newRequestId, obsErrorXml } from '../proxy/errors';
 import { peekFormFields, scanFormBytes, type FormScan } from '../traffic/form';
 import type { HeaderPairs, UpstreamScheme } from './contract';
-import { createGuardCore, type GuardCoreOptions, type GuardExchange, type Refusal } from './core';
+import {
+  createGuardCore,
+  type ExchangeRequest,
+  type GuardCoreOptions,
+  type GuardExchange,
+  type Refusal,
+} from './core';
 import { toPairs } from './headers';
 import { safeLog } from './log';
 
@@ -113,7 +119,11 @@ function responsePairs(res: ServerResponse): HeaderPairs {
  * When the response finishes, its headers (as the gateway set them) are checked and logged, never
  * acted on. Multipart: the middleware does not read response bodies, so an upload's id is learnt from
  * its first part's URL (the guard remembers the InitiateMultipartUpload by bucket and key until then).
- * One log line per exchange, in the proxy's shape; `upstreamMs` is null (the gateway forwards, not this).
+ * With a shared session store (`store` and `pending` from `openSessionStores`), a part, a completion or
+ * a later append waits for its session (and its object's pending initiate) to be fetched from the store
+ * before it is judged, as in the proxy; a store failure is judged by the store's failure policy
+ * (`session/store-unavailable` under `closed`). Only those requests and PostObject call `next`
+ * asynchronously. One log line per exchange, in the proxy's shape; `upstreamMs` is null (the gateway forwards, not this).
  */
 export function obsSseMiddleware(options: ObsSseMiddlewareOptions): ObsSseMiddleware {
   const core = createGuardCore(options);
@@ -147,12 +157,32 @@ export function obsSseMiddleware(options: ObsSseMiddlewareOptions): ObsSseMiddle
     res: ServerResponse,
     next: NextFunction,
   ): void {
-    const g = core.judge({
+    const t0 = performance.now();
+    const request: ExchangeRequest = {
       method: req.method ?? 'GET',
       url: req.url ?? '/',
       headers: toPairs(req.rawHeaders),
       upstreamScheme: scheme,
-    });
+    };
+    // A guard with a shared session store may first have to fetch a part's session (never rejects);
+    // every other request is judged at once, and `next` runs on the caller's stack.
+    const ready = core.prepare(request);
+    if (ready === undefined) {
+      run(req, res, next, core.judge(request, t0));
+      return;
+    }
+    ready
+      .then(() => {
+        const g = core.judge(request, t0);
+        // The client left while its session was fetched: nobody to answer, only the line to log.
+        if (res.destroyed) finish(res, g);
+        else guardedNext(next, () => run(req, res, next, g));
+      })
+      .catch((err: unknown) => logGuardError('prepare', err));
+  };
+
+  /** Decides on a judged request, after reading PostObject's form when its verdict waits on one. */
+  function run(req: IncomingMessage, res: ServerResponse, next: NextFunction, g: GuardExchange): void {
     // The exchange is logged with the verdict that counts when the response closes.
     res.once('close', () => finish(res, g));
     if (!g.needsForm) {
@@ -166,22 +196,29 @@ export function obsSseMiddleware(options: ObsSseMiddlewareOptions): ObsSseMiddle
         g.judgeForm(form, t);
         // The client left while its form was read: nobody to answer, nothing whole to forward.
         if (res.destroyed) return;
-        try {
-          decide(req, res, next, g);
-        } catch (err) {
-          // What Express does with a handler that throws, here where no router can catch it.
-          next(err);
-        }
+        guardedNext(next, () => decide(req, res, next, g));
       })
-      .catch((err: unknown) =>
-        safeLog(core.log, {
-          event: 'guard_error',
-          phase: 'form',
-          time: new Date().toISOString(),
-          error: err instanceof Error ? err.name : typeof err,
-        }),
-      );
-  };
+      .catch((err: unknown) => logGuardError('form', err));
+  }
+
+  /** Runs a step off the caller's stack; a throw from it (the app's next handler) goes to `next(err)`. */
+  function guardedNext(next: NextFunction, step: () => void): void {
+    try {
+      step();
+    } catch (err) {
+      // What Express does with a handler that throws, here where no router can catch it.
+      next(err);
+    }
+  }
+
+  function logGuardError(phase: string, err: unknown): void {
+    safeLog(core.log, {
+      event: 'guard_error',
+      phase,
+      time: new Date().toISOString(),
+      error: err instanceof Error ? err.name : typeof err,
+    });
+  }
 
   /** Refuses or passes a request on its verdict. */
   function decide(req: IncomingMessage, res: ServerResponse, next: NextFunction, g: GuardExchange): void {

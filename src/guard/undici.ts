@@ -13,7 +13,7 @@ import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 
 import type { UpstreamScheme } from './contract';
-import { createGuardCore, type GuardCoreOptions, type GuardExchange } from './core';
+import { createGuardCore, type ExchangeRequest, type GuardCoreOptions, type GuardExchange } from './core';
 import { readFormBody } from './dispatch-body';
 import { headerPairs, firstValue } from './headers';
 import { roundMs, safeLog } from './log';
@@ -174,53 +174,64 @@ function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
+/** Logs a failure of the guard's own off the caller's stack, where no caller could catch it. */
+function logFailure(log: (line: object) => void, phase: string, err: unknown): void {
+  safeLog(log, { event: 'guard_error', phase, time: new Date().toISOString(), error: String(err) });
+}
+
+/** What a request that goes on off the caller's stack needs: the caller's request and the next dispatch. */
+interface Onward {
+  log: (line: object) => void;
+  dispatch: Dispatcher.Dispatch;
+  opts: Dispatcher.DispatchOptions;
+  handler: Dispatcher.DispatchHandler;
+}
+
 /**
- * Reads and judges a PostObject's form, then blocks or dispatches. Nothing may escape as an unhandled
- * rejection: every outcome ends at the caller's handler, and a failure of the guard's own is logged.
+ * Blocks (`checked` undefined) or dispatches `checked`, once a verdict that had to wait is in. Runs off
+ * the caller's stack, so nothing may throw: every outcome ends at the caller's handler, and a failure of
+ * the guard's own is logged. A request that never went out still gets its one exchange line, which the
+ * GuardHandler writes.
  */
-function dispatchAfterForm(
-  core: { log: (line: object) => void },
-  dispatch: Dispatcher.Dispatch,
-  opts: Dispatcher.DispatchOptions,
-  handler: Dispatcher.DispatchHandler,
-  ex: Exchange,
-): void {
-  const logFailure = (err: unknown): void =>
-    safeLog(core.log, {
-      event: 'guard_error',
-      phase: 'form',
-      time: new Date().toISOString(),
-      error: String(err),
-    });
-  const guarded = new GuardHandler(handler, ex);
-  // A request that never went out still gets its one exchange line, which the GuardHandler writes.
-  const fail = (err: unknown): void => {
+function settle(on: Onward, ex: Exchange, checked: Dispatcher.DispatchOptions | undefined): void {
+  if (checked === undefined) {
     try {
-      guarded.onResponseError(idleController(), asError(err));
-    } catch (e) {
-      logFailure(e);
+      block(ex, on.handler);
+    } catch (err) {
+      logFailure(on.log, 'dispatch', err);
     }
-  };
-  judgeFormBody(opts, ex).then(
-    (checked) => {
-      if (checked === undefined) {
-        try {
-          block(ex, handler);
-        } catch (err) {
-          logFailure(err);
-        }
-        return;
-      }
-      ex.tDispatch = performance.now();
-      try {
-        dispatch(checked, guarded);
-      } catch (err) {
-        fail(err);
-      }
-    },
+    return;
+  }
+  ex.tDispatch = performance.now();
+  const guarded = new GuardHandler(on.handler, ex);
+  try {
+    on.dispatch(checked, guarded);
+  } catch (err) {
+    fail(on.log, guarded, err);
+  }
+}
+
+function fail(log: (line: object) => void, guarded: GuardHandler, err: unknown): void {
+  try {
+    guarded.onResponseError(idleController(), asError(err));
+  } catch (e) {
+    logFailure(log, 'dispatch', e);
+  }
+}
+
+/** Goes on with a judged request off the caller's stack: reads its form first, or blocks, or dispatches. */
+function proceed(on: Onward, ex: Exchange): void {
+  if (ex.g.needsForm) dispatchAfterForm(on, ex);
+  else settle(on, ex, ex.g.refused ? undefined : on.opts);
+}
+
+/** Reads and judges a PostObject's form, then blocks or dispatches (see {@link settle}). */
+function dispatchAfterForm(on: Onward, ex: Exchange): void {
+  judgeFormBody(on.opts, ex).then(
+    (checked) => settle(on, ex, checked),
     (err: unknown) => {
-      logFailure(err);
-      fail(err);
+      logFailure(on.log, 'form', err);
+      fail(on.log, new GuardHandler(on.handler, ex), err);
     },
   );
 }
@@ -239,13 +250,18 @@ function dispatchAfterForm(
  * part (at most 64 KiB) from the body, whatever its kind (bytes, Blob, FormData, a Readable, a web
  * stream, an iterable such as the body `fetch` dispatches), judges them, and only then dispatches, with
  * a body that still yields every byte (a web stream or iterable travels on as a Readable around it).
- * Only these requests are dispatched asynchronously. A form that cannot be read that way is
- * `form/unchecked`, an error by default. A body stream counts as read once peeked, so interceptors
- * composed inside this one that re-send bodies (redirect, retry) will not re-send it.
+ * A form that cannot be read that way is `form/unchecked`, an error by default. A body stream counts as
+ * read once peeked, so interceptors composed inside this one that re-send bodies (redirect, retry) will
+ * not re-send it.
  *
  * Response headers are checked in both modes and only ever logged. A successful
  * InitiateMultipartUpload's XML body is read (as it streams to the caller) for its upload id, so later
- * parts are held to its SSE-C key. One log line per exchange, in the proxy's shape.
+ * parts are held to its SSE-C key. With a shared session store (`store` and `pending` from
+ * `openSessionStores`), a part, a completion or a later append waits for its session to be fetched from
+ * the store before it is judged, as in the proxy; a store failure is judged by the store's failure
+ * policy (`session/store-unavailable` under `closed`). PostObject and those requests are the only ones
+ * dispatched asynchronously; every other request is judged and dispatched on the caller's stack. One
+ * log line per exchange, in the proxy's shape.
  */
 export function obsSseGuard(options: ObsSseGuardOptions = {}): ObsSseInterceptor {
   const core = createGuardCore(options);
@@ -266,14 +282,28 @@ export function obsSseGuard(options: ObsSseGuardOptions = {}): ObsSseInterceptor
       const path = pathWithQuery(opts.path, opts.query);
       const headers = headerPairs(opts.headers);
       if (firstValue(headers, 'host') === undefined) headers.push(['host', origin.host]);
-      const ex: Exchange = {
-        g: core.judge({ method: opts.method, url: path, headers, upstreamScheme: scheme }, t0),
+      const request: ExchangeRequest = { method: opts.method, url: path, headers, upstreamScheme: scheme };
+      const judge = (): Exchange => ({
+        g: core.judge(request, t0),
         url: `${origin.origin}${path}`,
         tDispatch: 0,
         tResponse: 0,
-      };
+      });
+      // A guard with a shared session store may first have to fetch a part's session (never rejects);
+      // every other request is judged and dispatched at once, on the caller's stack.
+      const ready = core.prepare(request);
+      if (ready !== undefined) {
+        ready
+          .then(() => proceed({ log: core.log, dispatch, opts, handler }, judge()))
+          .catch((err: unknown) => {
+            logFailure(core.log, 'prepare', err);
+            handler.onResponseError?.(idleController(), asError(err));
+          });
+        return true;
+      }
+      const ex = judge();
       if (ex.g.needsForm) {
-        dispatchAfterForm(core, dispatch, opts, handler, ex);
+        dispatchAfterForm({ log: core.log, dispatch, opts, handler }, ex);
         return true;
       }
       if (ex.g.refused) {

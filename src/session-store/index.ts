@@ -4,6 +4,7 @@
  * live in one backend under two namespaces.
  */
 import type { EngineGuardOptions } from '../guard/engine-guard';
+import { defaultLog } from '../guard/log';
 import { createIpcBackend } from './ipc';
 import { openRedisBackend, parseRedisUrl, type RedisBackendOptions } from './redis';
 import { SharedUploadSessionStore, type SessionBackend, type SessionStoreFailure } from './shared';
@@ -20,9 +21,18 @@ export interface SessionStoreOptions extends RedisBackendOptions {
   failure?: SessionStoreFailure;
   /** Key prefix in Redis. Default `obs-sse:`. */
   prefix?: string;
+  /**
+   * Receives `session_store_error`, `session_store_down` and `session_store_up` lines (never a
+   * fingerprint, key or password). Default: JSON lines on stdout, like the guard's own log; pass the
+   * adapter's `log` to get both in one place.
+   */
+  log?: (line: object) => void;
 }
 
-/** The two stores of a guard over one backend: pass `store` and `pending` to `createEngineGuard`. */
+/**
+ * The two stores of a guard over one backend: pass `store` and `pending` to `createEngineGuard`,
+ * `obsSseGuard` (the undici interceptor) or `obsSseMiddleware`, and call `close` when done.
+ */
 export interface SharedSessionStores extends Required<Pick<EngineGuardOptions, 'store' | 'pending'>> {
   store: SharedUploadSessionStore;
   pending: SharedUploadSessionStore;
@@ -35,7 +45,7 @@ function storesOver(backend: SessionBackend, options: SessionStoreOptions): Shar
   const prefix = options.prefix ?? 'obs-sse:';
   const common = {
     ...(options.failure !== undefined && { failure: options.failure }),
-    ...(options.log !== undefined && { log: options.log }),
+    log: options.log ?? defaultLog,
   };
   return {
     store: new SharedUploadSessionStore(backend, { ...common, namespace: `${prefix}upload:` }),
@@ -51,7 +61,8 @@ function storesOver(backend: SessionBackend, options: SessionStoreOptions): Shar
  */
 export async function openSessionStores(options: SessionStoreOptions): Promise<SharedSessionStores> {
   if (options.url === 'ipc') return storesOver(createIpcBackend(options.commandTimeoutMs), options);
-  const backend = await openRedisBackend(parseRedisUrl(options.url), options);
+  const log = options.log ?? defaultLog;
+  const backend = await openRedisBackend(parseRedisUrl(options.url), { ...options, log });
   return storesOver(backend, options);
 }
 

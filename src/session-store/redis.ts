@@ -91,6 +91,9 @@ export async function openRedisBackend(
     commandTimeout: options.commandTimeoutMs ?? 1000,
     connectTimeout: options.connectTimeoutMs ?? 5000,
     retryStrategy: (times: number) => Math.min(50 * times, 1000),
+    // close() while Redis is down ends a socket that already closed: ioredis's 2 s guard timer for a
+    // socket that will not close would keep the caller's process alive that long for nothing.
+    disconnectTimeout: 200,
   };
   const client: RedisClient = new Redis(location.url, clientOptions);
   let up = false;

@@ -16,6 +16,7 @@ import { obsSseMiddleware, type ObsSseMiddlewareOptions } from '../../src/guard/
 import type { ProxyGuard } from '../../src/proxy/types';
 import { startStandin, type Standin } from '../../src/standin/server';
 import { request } from '../proxy/helpers';
+import { forwardTo } from '../support/forward';
 import { makePki, type TestPki } from '../../src/standin/tls';
 import { FILE, formBytes, postForm, sha256, type Fields } from '../support/post-form';
 import { ALL_CUSTOMER_KEYS_B64, runScenarios } from '../support/sdk';
@@ -421,28 +422,8 @@ describe('end to end: the SDK through a node:http gateway using the middleware, 
       log: (l) => lines.push(l as Line),
     });
     // The gateway: the middleware, then a plain forwarder to OBS (here the stand-in).
-    gateway = http.createServer((req, res) =>
-      mw(req, res, () => {
-        const headers = { ...req.headers };
-        delete headers.connection;
-        const up = https.request(
-          {
-            host: '127.0.0.1',
-            port: standin.port,
-            method: req.method,
-            path: req.url,
-            headers: { ...headers, host: `127.0.0.1:${standin.port}` },
-            agent,
-          },
-          (upRes) => {
-            res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-            upRes.pipe(res);
-          },
-        );
-        up.on('error', () => res.destroy());
-        req.pipe(up);
-      }),
-    );
+    const forward = forwardTo(standin.port, agent);
+    gateway = http.createServer((req, res) => mw(req, res, () => forward(req, res)));
     await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
   });
   afterAll(async () => {

@@ -13,6 +13,7 @@ import { startStandin, type Standin } from '../../src/standin/server';
 import { eventually, startCliProxy, type CliProxy } from '../proxy/helpers';
 import { freshBin } from '../support/dist';
 import { initiate, KEY_A, KEY_B, KEYS_B64, part, refusedCodes, send } from '../support/multipart';
+import { landed } from '../support/redis';
 import { startRedis, type TestServer } from '../support/servers';
 
 jest.setTimeout(60_000);
@@ -49,15 +50,8 @@ async function proxy(...args: string[]): Promise<CliProxy> {
   return p;
 }
 
-/** Resolves once `key` exists in Redis (a background write has landed). */
-async function landed(url: string, key: string): Promise<void> {
-  const raw = new Redis(url);
-  try {
-    expect(await eventually(async () => (await raw.exists(key)) === 1)).toBe(true);
-  } finally {
-    raw.disconnect();
-  }
-}
+/** The store's own lines (connection up and down) are not what these tests look at. */
+const quiet = (): void => undefined;
 
 function noKeyIn(text: string): void {
   for (const k of KEYS_B64) expect(text).not.toContain(k);
@@ -65,8 +59,8 @@ function noKeyIn(text: string): void {
 
 test('the Redis store keeps the client-sent key MD5 per upload id with a TTL, never the key', async () => {
   const server = await redis();
-  const a = await openSessionStores({ url: `${server.url}/3`, ttlMs: 60_000 });
-  const b = await openSessionStores({ url: `${server.url}/3` });
+  const a = await openSessionStores({ url: `${server.url}/3`, ttlMs: 60_000, log: quiet });
+  const b = await openSessionStores({ url: `${server.url}/3`, log: quiet });
   try {
     // A caller handing over more than a fingerprint (here, a key) must not get it stored.
     const leaky = { algorithm: 'AES256', keyMd5: 'md5-of-A', dialect: 'obs', key: KEYS_B64[0] } as const;
@@ -94,7 +88,7 @@ test('the Redis store keeps the client-sent key MD5 per upload id with a TTL, ne
     await new Promise((r) => setTimeout(r, 50));
     await a.store.load(['upload-1']);
     // a still holds its own copy; a third reader sees the deletion.
-    const c = await openSessionStores({ url: `${server.url}/3` });
+    const c = await openSessionStores({ url: `${server.url}/3`, log: quiet });
     await c.store.load(['upload-1']);
     expect(c.store.get('upload-1')).toBeUndefined();
     await c.close();
@@ -202,8 +196,8 @@ test('two authz replicas share one Redis: an initiate seen by one binds the part
 test('appends share the first append through Redis too: a later append under another key is refused', async () => {
   const server = await redis();
   const [one, two] = await Promise.all([
-    openSessionStores({ url: server.url }),
-    openSessionStores({ url: server.url }),
+    openSessionStores({ url: server.url, log: quiet }),
+    openSessionStores({ url: server.url, log: quiet }),
   ]);
   try {
     const guards = [one, two].map((s) => createEngineGuard({ store: s.store, pending: s.pending }));
@@ -228,7 +222,7 @@ test('appends share the first append through Redis too: a later append under ano
 
 test('a completion is checked against the shared session too: no session/unknown-upload on another guard', async () => {
   const server = await redis();
-  const stores = await Promise.all([0, 1, 2].map(() => openSessionStores({ url: server.url })));
+  const stores = await Promise.all([0, 1, 2].map(() => openSessionStores({ url: server.url, log: quiet })));
   try {
     const [opener, completer, unprepared] = stores.map((s) =>
       createEngineGuard({ store: s.store, pending: s.pending }),
