@@ -124,7 +124,8 @@ function observe(ex: GuardExchange, response: unknown, output: unknown): number 
  * - report: the request goes out and the verdict is logged.
  *
  * One log line per call, in the proxy's shape. Response headers are checked and only logged; a
- * CreateMultipartUpload's upload id is remembered, so later parts are held to its SSE-C key.
+ * CreateMultipartUpload's upload id is remembered, so later parts are held to its SSE-C key: with a shared
+ * session store (`store`/`pending` from openSessionStores), also parts that another process initiated.
  */
 export function obsSsePlugin(options: ObsSsePluginOptions = {}): ObsSsePlugin {
   const core = createGuardCore(options);
@@ -133,6 +134,9 @@ export function obsSsePlugin(options: ObsSsePluginOptions = {}): ObsSsePlugin {
     const t0 = performance.now();
     const r = args.request;
     const req = guardRequestOf(r);
+    // A guard with a shared session store may first have to fetch a part's session (never rejects).
+    const ready = core.prepare(req);
+    if (ready !== undefined) await ready;
     const ex = core.judge(req, t0);
     const url = `${r.protocol.replace(/:$/, '')}://${req.headers.find(([n]) => n.toLowerCase() === 'host')![1]}${req.url}`;
     if (ex.refused) {

@@ -1,15 +1,17 @@
 /**
- * The undici interceptor and the middleware with a shared session store, against a real redis-server
+ * The undici interceptor, the middleware and the AWS SDK plugin with a shared session store, against a real redis-server
  * (started here on a free loopback port, no persistence) and the stand-in over plain HTTP: each awaits
  * the core's `prepare` before judging a part, so a part is held to the key of an initiate another process
  * or instance saw, and a Redis that dies mid-upload is judged by the store's failure policy, as in the
  * proxy (test/session-store/redis.test.ts). Requests that read no session stay on the caller's stack.
  */
+import { S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { Agent, fetch, type Dispatcher } from 'undici';
 
+import { obsSsePlugin } from '../../src/guard/aws-sdk';
 import { guardErrorOf } from '../../src/guard/error';
 import { obsSseMiddleware } from '../../src/guard/middleware';
 import { obsSseGuard } from '../../src/guard/undici';
@@ -388,4 +390,48 @@ test('a library store opened without a log of its own still logs its failures, a
   } finally {
     spy.mockRestore();
   }
+});
+
+test('AWS SDK plugin: an upload initiated through an obs-sse proxy process, continued with another key, is refused', async () => {
+  const server = await redis();
+  const bin = await freshBin();
+  const proxy: CliProxy = await startCliProxy(
+    [bin],
+    ['--upstream', standin.url, '--rule', 'transport/https-required=off', '--session-store', server.url],
+  );
+  cleanups.push(() => void proxy.child.kill('SIGKILL'));
+  const inst = await instance(server.url);
+  const { store, pending } = inst.sessions;
+  const s3 = new S3Client({
+    endpoint: standin.url,
+    region: 'cn-north-4',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' },
+  });
+  s3.middlewareStack.use(
+    obsSsePlugin({ store, pending, log: (l) => void inst.lines.push(l as Line), severity: SEVERITY }),
+  );
+  cleanups.push(() => s3.destroy());
+  const path = '/adapter-aws/big.bin';
+  const init = await initiate(proxy.port, path, KEY_A);
+  const uploadId = init.uploadId!;
+  await landed(server.url, `obs-sse:upload:${uploadId}`);
+  // The SDK spells the key in the S3 dialect: the same key B, under x-amz- names.
+  const keyB = Buffer.from(KEY_B['x-obs-server-side-encryption-customer-key']!, 'base64');
+  const partB = new UploadPartCommand({
+    Bucket: 'adapter-aws',
+    Key: 'big.bin',
+    UploadId: uploadId,
+    PartNumber: 1,
+    Body: 'part one',
+    SSECustomerAlgorithm: 'AES256',
+    SSECustomerKey: keyB as unknown as string,
+  });
+  const err = await s3.send(partB).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(guardErrorOf(err)?.codes).toEqual(['session/key-mismatch']);
+  expect(partsAtStandin(uploadId)).toBe(0);
+  noKeyIn(inst.lines);
 });
