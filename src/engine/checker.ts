@@ -1,67 +1,22 @@
-import { CHECK_KINDS, type Check, type CompileContext } from '../checks';
-import type { AppendPosition, Cell, HeaderDef, HeaderId, OperationDef, RuleSet } from '../rules/model';
-import type {
-  Diagnostic,
-  Dialect,
-  Direction,
-  Operation,
-  Provenance,
-  Severity,
-  ValidateOptions,
-  ValidationResult,
-} from '../types';
-import { compileValueKind, type ValueTest } from '../values';
+import type { AppendPosition, HeaderDef, OperationDef, RuleSet } from '../rules/model';
+import type { Diagnostic, Dialect, Direction, Operation, ValidateOptions, ValidationResult } from '../types';
+import {
+  type CompiledCatalogue,
+  type CompiledCell,
+  type CompiledDirection,
+  compileCatalogue,
+  compileDirection,
+} from './compile';
 import { headerHint, suggestValue } from './did-you-mean';
-import { checkSeverityOverrides } from './options';
-import { type ReportContext, Reporter, type SeverityOverrides } from './report';
-import { NameIndex, scanHeaders } from './scan';
+import type { NameCache } from './name-cache';
+import type { Reporter, SeverityOverrides } from './report';
 import { ScanState } from './state';
 
 export const DIRECTIONS: readonly Direction[] = ['request', 'response'];
-const DIALECTS: readonly Dialect[] = ['obs', 's3'];
-
-interface CompiledCell {
-  /** Allowed values spelled in the cell's dialect, for enumerations. */
-  allowed?: readonly string[];
-  /** Dialect spelling to OBS spelling. */
-  toCanon?: ReadonlyMap<string, string>;
-  test?: ValueTest;
-  /** Reports a value that fails the cell, with the cell's provenance. */
-  invalid: Reporter;
-  /** For cells listed with a non-error severity: reports that the header was sent at all. */
-  notice?: Reporter;
-}
-
-interface CompiledDirection {
-  operation: OperationDef;
-  direction: Direction;
-  cells: Record<Dialect, (CompiledCell | undefined)[]>;
-  /** Headers a `forbidden` rule reports, so the table check does not report them twice. */
-  forbidden: number;
-  takenBy: string[];
-  checks: { check: Check; reporter: Reporter }[];
-  /** Checks of the request URL, run whenever one is given. */
-  urlChecks: { check: Check; reporter: Reporter }[];
-  reporters: Map<string, Reporter>;
-}
-
-/** Codes the engine reports on its own, whatever the rules: every rule set's codes table must have them. */
-const ENGINE_CODES = [
-  'header/not-allowed',
-  'input/invalid-value',
-  'header/unknown',
-  'header/conflicting-values',
-  'dialect/mixed',
-  'dialect/mismatch',
-];
 
 function runUrlChecks(s: ScanState, c: CompiledDirection): void {
   for (const { check, reporter } of c.urlChecks) if (!check.test(s)) check.explain(s, reporter.report);
 }
-
-const ENGINE_PROVENANCE: Provenance[] = [
-  { source: 'extension', note: 'Header maps are read against the header catalogue, rules/headers.json.' },
-];
 
 export interface CheckerOptions {
   /**
@@ -78,197 +33,39 @@ export interface CheckerOptions {
  */
 export class Checker {
   readonly operations: readonly Operation[];
+  /**
+   * The one cache of header names (engine/name-cache.ts): the engine's scan reads it, and so does
+   * everything around the engine that reads header names (inspect/, the guard's redaction).
+   */
+  readonly names: NameCache;
   private readonly headers: readonly HeaderDef[];
   private readonly size: number;
-  private readonly index: NameIndex;
+  private readonly catalogue: CompiledCatalogue;
   /** By operation, and for AppendObject also by which append it is (`AppendObject@later`). */
   private readonly compiled = new Map<string, Partial<Record<Direction, CompiledDirection>>>();
-  private readonly names: Record<Dialect, string[]>;
-  /** Per header: whether the S3 dialect has a spelling for it. */
-  private readonly hasS3: readonly boolean[];
-  private readonly equivalents: Record<Dialect, (readonly string[])[][]>;
-  /** Per header, value spellings of the other dialect mapped into this one (aws:kms to kms for OBS). */
-  private readonly translations: Record<Dialect, (ReadonlyMap<string, string> | undefined)[]>;
-  private readonly ctx: CompileContext;
-  private readonly reportCtx: ReportContext;
-  /** Lower-case names of rules.foreignHeaders. */
-  private readonly foreign: ReadonlySet<string>;
 
   constructor(
     readonly rules: RuleSet,
     options: CheckerOptions = {},
   ) {
     this.headers = rules.headers;
-    const n = (this.size = rules.headers.length);
-    if (n > 15)
-      throw new Error(
-        'the engine packs two dialects of header bits into one 32-bit mask: at most 15 headers',
-      );
-    const s3 = rules.s3.headers;
-    this.hasS3 = rules.headers.map((h) => s3[h.id] !== undefined);
-    this.names = {
-      obs: rules.headers.map((h) => h.name.toLowerCase()),
-      s3: rules.headers.map((h) => (s3[h.id]?.name ?? h.name).toLowerCase()),
-    };
-    const slots = new Map<string, number>();
-    rules.headers.forEach((h, i) => {
-      slots.set(h.name.toLowerCase(), i);
-      const alt = s3[h.id];
-      if (alt) slots.set(alt.name.toLowerCase(), n + i);
-    });
-    this.index = new NameIndex(slots, new RegExp(rules.sseLikePattern));
-    this.equivalents = {
-      obs: rules.headers.map((h) => h.equivalentValues ?? []),
-      s3: rules.headers.map((h) => h.equivalentValues ?? []),
-    };
+    this.size = rules.headers.length;
+    this.catalogue = compileCatalogue(rules, options.severity);
+    this.names = this.catalogue.scanner.names;
     this.operations = rules.operations.map((o) => o.id);
-    this.foreign = new Set(rules.foreignHeaders.map((f) => f.name));
-    const valueMaps = rules.headers.map((h) => Object.entries(s3[h.id]?.values ?? {}));
-    this.translations = {
-      obs: valueMaps.map((m) => (m.length ? new Map(m.map(([o, a]) => [a, o])) : undefined)),
-      s3: valueMaps.map((m) => (m.length ? new Map(m) : undefined)),
-    };
-
-    const ids = new Map(rules.headers.map((h, i) => [h.id, i]));
-    const ctx: CompileContext = {
-      index: (id: HeaderId) => ids.get(id)!,
-      header: (i) => rules.headers[i]!,
-      nameOf: (i, dialect) => this.names[dialect][i]!,
-      spell: (i, value, dialect) =>
-        dialect === 's3' ? (s3[rules.headers[i]!.id]?.values?.[value] ?? value) : value,
-    };
-    const secretSlots = rules.headers.flatMap((h, i) => (h.secret ? [i, n + i] : []));
-    const reportCtx: ReportContext = {
-      codes: rules.codes,
-      headers: rules.headers,
-      secretSlots,
-      nameOf: ctx.nameOf,
-      overrides: checkSeverityOverrides(options.severity, rules.codes),
-    };
-
-    this.ctx = ctx;
-    this.reportCtx = reportCtx;
-    // The engine's own codes must resolve now, not at the first message that needs one.
-    for (const code of ENGINE_CODES)
-      if (!rules.codes[code]) throw new Error(`unknown diagnostic code ${code}`);
   }
 
-  /**
-   * Compiles one operation (and append position) and direction, on first use: a process that judges one
-   * kind of request compiles only that, where compiling every one was most of a cold start.
-   */
+  /** Compiles one operation (and append position) and direction on first use, and keeps it. */
   private compileDirection(
     op: OperationDef,
     position: AppendPosition | undefined,
     direction: Direction,
   ): CompiledDirection {
-    const { rules, ctx, reportCtx } = this;
-    const s3 = rules.s3.headers;
-    const reporters = new Map<string, Reporter>();
-    // Shared per provenance array of the rule set, not per its JSON text: stringifying every provenance
-    // took a tenth of a cold start.
-    const shared = new Map<Provenance[], Map<string, Reporter>>();
-    const reporter = (code: string, provenance: Provenance[], severity?: Severity): Reporter => {
-      let byCode = shared.get(provenance);
-      if (!byCode) shared.set(provenance, (byCode = new Map()));
-      const key = `${code} ${severity ?? ''}`;
-      let r = byCode.get(key);
-      if (!r) byCode.set(key, (r = new Reporter(reportCtx, code, provenance, op.id, direction, severity)));
-      return r;
-    };
-    const table = op[direction];
-    const cells = {} as Record<Dialect, (CompiledCell | undefined)[]>;
-    for (const dialect of DIALECTS) {
-      cells[dialect] = rules.headers.map((h) => {
-        const cell = table[h.id];
-        if (!cell || (dialect === 's3' && !s3[h.id])) return undefined;
-        return this.compileCell(h, cell, dialect, (code, sev) => reporter(code, cell.provenance, sev));
-      });
-    }
-    const checks: CompiledDirection['checks'] = [];
-    const urlChecks: CompiledDirection['checks'] = [];
-    let forbidden = 0;
-    for (const rule of rules.rules) {
-      if (!rule.directions.includes(direction) || (rule.operations && !rule.operations.includes(op.id)))
-        continue;
-      // Rules about one append apply only where the position says which append this is.
-      if (rule.appendPosition !== undefined && rule.appendPosition !== position) continue;
-      const kind = CHECK_KINDS.get(rule.kind);
-      // loadRuleSet has checked kinds and their options against each kind's schema.
-      if (!kind) {
-        throw new Error(
-          `${rule.file}: rule "${rule.id}" names check kind "${rule.kind}"; known kinds: ${[...CHECK_KINDS.keys()].join(', ')}`,
-        );
-      }
-      const r = reporter(rule.code, rule.provenance, rule.severity);
-      if (r.severity === 'off') continue;
-      if (rule.kind === 'forbidden') {
-        for (const id of (rule.options as { headers: HeaderId[] }).headers) forbidden |= 1 << ctx.index(id);
-      }
-      const check = kind.compile(rule.options as never, ctx);
-      (check.url ? urlChecks : checks).push({ check, reporter: r });
-    }
-    const takenBy = rules.headers.map((h) =>
-      rules.operations
-        .filter((o) => o[direction][h.id])
-        .map((o) => o.id)
-        .join(', '),
-    );
-    // Register the table's own codes up front so their severities resolve once.
-    const seed = op.seed
-      ? [
-          {
-            source: 'seed' as const,
-            table: op.seed.table,
-            column: op.seed.column,
-            note: 'This cell is "-".',
-          },
-        ]
-      : (op.provenance ?? []);
-    reporters.set('not-allowed', reporter('header/not-allowed', seed));
-    for (const code of ['input/invalid-value', 'header/unknown', 'header/conflicting-values']) {
-      reporters.set(code, reporter(code, ENGINE_PROVENANCE));
-    }
-    for (const f of rules.foreignHeaders) reporters.set(f.name, reporter(f.code, f.provenance));
-    for (const code of ['dialect/mixed', 'dialect/mismatch'])
-      reporters.set(code, reporter(code, rules.s3.provenance));
-    const compiled: CompiledDirection = {
-      operation: op,
-      direction,
-      cells,
-      forbidden,
-      takenBy,
-      checks,
-      urlChecks,
-      reporters,
-    };
+    const compiled = compileDirection(this.rules, this.catalogue, op, position, direction);
     const key = compiledKey(op.id, position);
     if (!this.compiled.has(key)) this.compiled.set(key, {});
     this.compiled.get(key)![direction] = compiled;
     return compiled;
-  }
-
-  private compileCell(
-    h: HeaderDef,
-    cell: Cell,
-    dialect: Dialect,
-    reporter: (code: string, severity?: Severity) => Reporter,
-  ): CompiledCell {
-    const test = compileValueKind(h.valueKind, this.rules.valueKinds[h.valueKind]);
-    const out: CompiledCell = { invalid: reporter(test?.code ?? 'value/not-allowed') };
-    if (h.valueKind === 'enumeration') {
-      const map = dialect === 's3' ? (this.rules.s3.headers[h.id]?.values ?? {}) : undefined;
-      const pairs = (cell.values ?? []).flatMap((v) => {
-        const spelled = map ? map[v] : v;
-        return spelled === undefined ? [] : [[spelled, v] as const];
-      });
-      out.allowed = pairs.map(([spelled]) => spelled);
-      out.toCanon = new Map(pairs);
-    } else {
-      out.test = test;
-    }
-    if (cell.code && cell.severity) out.notice = reporter(cell.code, cell.severity);
-    return out;
   }
 
   private compiledFor(operation: unknown, direction: unknown, position: unknown): CompiledDirection {
@@ -323,7 +120,7 @@ export class Checker {
     const s = new ScanState(this.size, scheme, typeof options.url === 'string' ? options.url : undefined);
     const r = c.reporters;
     try {
-      scanHeaders(headers, s, this.index);
+      this.catalogue.scanner.scan(headers, s);
     } catch (err) {
       // A throwing getter or iterator in a hostile map: report, keep what was read.
       r.get('input/invalid-value')!.report(s, {
@@ -338,16 +135,12 @@ export class Checker {
     if (s.unknown)
       for (const name of s.unknown) {
         // A known foreign header has its own code and message; the reporters map holds it under its name.
-        const foreign = this.foreign.has(name) ? r.get(name) : undefined;
+        const foreign = this.catalogue.foreign.has(name) ? r.get(name) : undefined;
         if (foreign) foreign.report(s, { name });
         else
           r.get('header/unknown')!.report(s, {
             name,
-            hint: headerHint(
-              name,
-              this.names,
-              this.headers.map((h) => h.id in this.rules.s3.headers),
-            ),
+            hint: headerHint(name, this.catalogue.names, this.catalogue.hasS3),
           });
       }
     if (s.present !== 0) {
@@ -390,7 +183,7 @@ export class Checker {
       const otherBase = s.dialect === 'obs' ? n : 0;
       for (let i = 0; i < n; i++) {
         if (!(other & (1 << i))) continue;
-        const hint = ` The ${label(s.dialect)} spelling is ${this.names[s.dialect][i]}.`;
+        const hint = ` The ${label(s.dialect)} spelling is ${this.catalogue.names[s.dialect][i]}.`;
         r.get(code)!.report(s, {
           name: s.name[otherBase + i]!,
           received: label(s.dialect === 'obs' ? 's3' : 'obs'),
@@ -407,7 +200,7 @@ export class Checker {
     const moved = other & ~chosen;
     if (moved !== 0) {
       const otherBase = s.dialect === 'obs' ? n : 0;
-      const values = this.translations[s.dialect];
+      const values = this.catalogue.translations[s.dialect];
       for (let i = 0; moved >>> i !== 0; i++) {
         if (!(moved & (1 << i))) continue;
         const v = s.value[otherBase + i]!;
@@ -459,16 +252,17 @@ export class Checker {
 
   private reportValue(s: ScanState, c: CompiledDirection, i: number, v: string, cell: CompiledCell): void {
     const allowed = cell.allowed!;
-    const suggestion = suggestValue(v, allowed, this.equivalents[s.dialect][i]);
+    const suggestion = suggestValue(v, allowed, this.catalogue.equivalents[s.dialect][i]);
     let hint = '';
     if (suggestion) {
       hint = ` Did you mean ${suggestion.value}?`;
       if (suggestion.equivalent) hint += ` ${c.operation.id} ${c.direction}s spell this ${suggestion.value}.`;
     } else if (s.dialect === 's3') {
       const obsCell = c.cells.obs[i];
-      const obsMatch = obsCell?.allowed && suggestValue(v, obsCell.allowed, this.equivalents.obs[i]);
+      const obsMatch =
+        obsCell?.allowed && suggestValue(v, obsCell.allowed, this.catalogue.equivalents.obs[i]);
       if (obsMatch) {
-        hint = ` The S3 dialect has no spelling for it; the OBS dialect takes ${this.names.obs[i]}: ${obsMatch.value}.`;
+        hint = ` The S3 dialect has no spelling for it; the OBS dialect takes ${this.catalogue.names.obs[i]}: ${obsMatch.value}.`;
       }
     }
     cell.invalid.report(s, { header: i, expected: [...allowed], hint });

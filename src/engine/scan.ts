@@ -1,53 +1,7 @@
 import type { HeaderInput } from '../types';
+import { type HeaderVisitor, SKIP, walkHeaders } from './header-shapes';
+import { type NameCache, UNKNOWN } from './name-cache';
 import type { ScanState } from './state';
-
-const UNKNOWN = -1;
-const IGNORED = -2;
-const CACHE_LIMIT = 4096;
-const CACHEABLE_LENGTH = 64;
-
-/**
- * Where a header name lands: a catalogue slot, UNKNOWN for an SSE-looking name outside the catalogue, or
- * IGNORED. Names as sent are cached (bounded), since services send the same few names over and over; a hit
- * skips lower-casing and the SSE-name pattern.
- */
-export class NameIndex {
-  private readonly seen = new Map<string, number>();
-  /** The lower-case name of each slot: what a name landing there lower-cases to, without the copy. */
-  private readonly lower: string[] = [];
-
-  constructor(
-    private readonly slots: ReadonlyMap<string, number>,
-    private readonly sseLike: RegExp,
-  ) {
-    for (const [name, slot] of slots) this.lower[slot] = name;
-  }
-
-  /** `name.toLowerCase()` for a name whose slot is `slot`. */
-  lowerName(slot: number, name: string): string {
-    return slot >= 0 ? (this.lower[slot] as string) : name.toLowerCase();
-  }
-
-  slotOf(name: string): number {
-    const hit = this.seen.get(name);
-    if (hit !== undefined) return hit;
-    const lc = name.toLowerCase();
-    let slot = this.slots.get(lc);
-    // Only x-obs-/x-amz- names can be SSE headers; the cheap prefix test keeps the pattern off most headers.
-    if (slot === undefined) {
-      slot =
-        lc.charCodeAt(0) === 120 /* x */ && lc.charCodeAt(5) === 45 /* - */ && this.sseLike.test(lc)
-          ? UNKNOWN
-          : IGNORED;
-    }
-    if (name.length <= CACHEABLE_LENGTH) {
-      // Hostile traffic with ever-new names must not grow memory: start over when full.
-      if (this.seen.size >= CACHE_LIMIT) this.seen.clear();
-      this.seen.set(name, slot);
-    }
-    return slot;
-  }
-}
 
 function store(s: ScanState, slot: number, name: string, raw: string): void {
   let v = raw.trim();
@@ -76,15 +30,6 @@ function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'nested array' : typeof v;
 }
 
-function add(s: ScanState, index: NameIndex, rawName: unknown, value: unknown): void {
-  if (typeof rawName !== 'string') {
-    if (rawName !== undefined) invalid(s, String(rawName).slice(0, 128), 'a non-string name');
-    return;
-  }
-  const slot = index.slotOf(rawName);
-  if (slot !== IGNORED) addAt(s, slot, index.lowerName(slot, rawName), value);
-}
-
 /** `name` is the lower-case name. */
 function addAt(s: ScanState, slot: number, name: string, value: unknown): void {
   if (slot === UNKNOWN) {
@@ -102,71 +47,63 @@ function addAt(s: ScanState, slot: number, name: string, value: unknown): void {
 }
 
 /**
- * Visits every [name, value] of any accepted header map shape; entries that are not pairs go to `bad`.
- * The one place that knows the shapes, shared by the engine's scan and by normalizeHeaders.
+ * The engine's reading of each entry: names through the checker's name cache, values of catalogue and
+ * SSE-looking names only, anything that cannot be a header reported as `input/invalid-value`.
  */
-export function forEachHeader(
-  input: HeaderInput,
-  visit: (name: unknown, value: unknown) => void,
-  bad: (entry: unknown) => void,
-): void {
-  if (Array.isArray(input)) {
-    if (input.length > 0 && typeof input[0] === 'string') {
-      // node's flat rawHeaders: [name, value, name, value, ...]
-      for (let i = 0; i + 1 < input.length; i += 2) visit(input[i], input[i + 1]);
-      return;
-    }
-    for (const pair of input as unknown[]) {
-      if (Array.isArray(pair) && pair.length >= 2) visit(pair[0], pair[1]);
-      else bad(pair);
-    }
-    return;
+class ScanVisitor implements HeaderVisitor<ScanState> {
+  constructor(private readonly names: NameCache) {}
+
+  name(s: ScanState, name: unknown): number {
+    if (typeof name === 'string') return this.names.slotOf(name);
+    if (name !== undefined) invalid(s, String(name).slice(0, 128), 'a non-string name');
+    return SKIP;
   }
-  if (typeof (input as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function') {
-    for (const pair of input as Iterable<unknown>) {
-      if (Array.isArray(pair) && pair.length >= 2) visit(pair[0], pair[1]);
-      else bad(pair);
-    }
-    return;
+
+  entry(s: ScanState, name: unknown, value: unknown, slot: number): void {
+    addAt(s, slot, this.names.lowerName(slot, name as string), value);
   }
-  const record = input as Record<string, unknown>;
-  // Object.keys, not for-in: inherited (possibly polluted) properties are not headers.
-  const keys = Object.keys(record);
-  for (let i = 0; i < keys.length; i++) visit(keys[i], record[keys[i]!]);
+
+  bad(s: ScanState, element: unknown): void {
+    invalid(s, '(entry)', `${typeName(element)}, not a [name, value] pair`);
+  }
 }
 
-/**
- * One pass over a header map, filling the state's slots. Non-SSE headers cost one lower-casing and one map
- * lookup each.
- */
-export function scanHeaders(input: HeaderInput, s: ScanState, index: NameIndex): void {
-  if (!Array.isArray(input) && typeof (input as Partial<Iterable<unknown>>)[Symbol.iterator] !== 'function') {
-    // The node:http shape, inlined: this is the hot path of a proxy.
-    // Values are read only for SSE names: most headers cost one cached lookup of their name.
-    const record = input as Record<string, unknown>;
-    const keys = Object.keys(record);
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
-      const slot = index.slotOf(key);
-      if (slot !== IGNORED) addAt(s, slot, index.lowerName(slot, key), record[key]);
-    }
-    return;
+/** The scan of one checker: its name cache and the visitor over it, made once per checker. */
+export class Scanner {
+  private readonly visitor: ScanVisitor;
+
+  constructor(readonly names: NameCache) {
+    this.visitor = new ScanVisitor(names);
   }
-  if (Array.isArray(input) && (input.length === 0 || typeof input[0] !== 'string')) {
-    // Pairs, the shape the proxy and the linter pass: inlined too, sparing forEachHeader's two closures.
-    for (let i = 0; i < input.length; i++) {
-      const pair: unknown = input[i];
-      if (Array.isArray(pair) && pair.length >= 2) add(s, index, pair[0], pair[1]);
-      else invalid(s, '(entry)', `${typeName(pair)}, not a [name, value] pair`);
-    }
-    return;
+
+  /**
+   * One pass over a header map, filling the state's slots. Headers that are not SSE headers cost one
+   * cached lookup of their name each.
+   */
+  scan(input: HeaderInput, s: ScanState): void {
+    walkHeaders(input, this.visitor, s);
   }
-  forEachHeader(
-    input,
-    (name, value) => add(s, index, name, value),
-    (entry) => invalid(s, '(entry)', `${typeName(entry)}, not a [name, value] pair`),
-  );
 }
+
+/** Values as normalizeHeaders keeps them, by lower-case name. */
+type Normalized = Record<string, string>;
+
+const NORMALIZE: HeaderVisitor<Normalized> = {
+  name: (_out, name) => (typeof name === 'string' ? 0 : SKIP),
+  entry(out, name, value) {
+    const lc = (name as string).toLowerCase();
+    for (const v of Array.isArray(value) ? (value as unknown[]) : [value]) {
+      if (typeof v !== 'string' && typeof v !== 'number') continue;
+      for (const part of String(v).split(',')) {
+        const t = part.trim();
+        const prev = out[lc];
+        if (prev === undefined) out[lc] = t;
+        else if (!prev.split(', ').includes(t)) out[lc] = `${prev}, ${t}`;
+      }
+    }
+  },
+  bad: () => undefined,
+};
 
 /**
  * Lower-cases names and normalises values the way the engine reads them (trimmed; repeats and comma-joined
@@ -174,23 +111,7 @@ export function scanHeaders(input: HeaderInput, s: ScanState, index: NameIndex):
  * generated JSON Schemas.
  */
 export function normalizeHeaders(input: HeaderInput): Record<string, string> {
-  const out = Object.create(null) as Record<string, string>;
-  forEachHeader(
-    input,
-    (name, value) => {
-      if (typeof name !== 'string') return;
-      const lc = name.toLowerCase();
-      for (const v of Array.isArray(value) ? (value as unknown[]) : [value]) {
-        if (typeof v !== 'string' && typeof v !== 'number') continue;
-        for (const part of String(v).split(',')) {
-          const t = part.trim();
-          const prev = out[lc];
-          if (prev === undefined) out[lc] = t;
-          else if (!prev.split(', ').includes(t)) out[lc] = `${prev}, ${t}`;
-        }
-      }
-    },
-    () => undefined,
-  );
+  const out = Object.create(null) as Normalized;
+  walkHeaders(input, NORMALIZE, out);
   return out;
 }
