@@ -7,8 +7,9 @@
  */
 import { performance } from 'node:perf_hooks';
 
-import type { GuardRequest, HeaderPairs, UpstreamScheme } from './contract';
+import type { GuardRequest, UpstreamScheme } from './contract';
 import { createGuardCore, type GuardCoreOptions, type GuardExchange } from './core';
+import { headerPairs } from './headers';
 import { roundMs } from './log';
 
 /** The parts of the SDK's `HttpRequest` (@smithy/protocol-http) the plugin reads. */
@@ -76,7 +77,7 @@ function target(r: SdkHttpRequest): string {
 
 /** The request as the guard sees it; the host header is added when the SDK has not set it yet. */
 export function guardRequestOf(r: SdkHttpRequest): GuardRequest {
-  const headers: HeaderPairs = Object.entries(r.headers).map(([n, v]) => [n, String(v)]);
+  const headers = headerPairs(r.headers);
   const authority = r.port ? `${r.hostname}:${r.port}` : r.hostname;
   if (!headers.some(([n]) => n.toLowerCase() === 'host')) headers.push(['host', authority]);
   const scheme: UpstreamScheme = r.protocol.replace(/:$/, '') === 'https' ? 'https' : 'http';
@@ -105,10 +106,7 @@ function statusOf(response: unknown): SdkHttpResponse | undefined {
 function observe(ex: GuardExchange, response: unknown, output: unknown): number | null {
   const res = statusOf(response);
   if (!res) return null;
-  ex.response(
-    res.statusCode,
-    Object.entries(res.headers).map(([n, v]) => [n, String(v)] as [string, string]),
-  );
+  ex.response(res.statusCode, headerPairs(res.headers));
   ex.responseBody(uploadIdXml(output));
   return res.statusCode;
 }

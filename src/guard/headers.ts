@@ -3,46 +3,41 @@
  * and the one hop-by-hop policy that both the forwarding adapters and the core's judging apply, so
  * that what is judged is what is forwarded.
  */
+import { type HeaderVisitor, walkHeaders } from '../engine/header-shapes';
 import type { HeaderPairs } from './contract';
 
-type Value = string | number | boolean | Buffer | readonly unknown[] | null | undefined;
-
-function push(out: HeaderPairs, name: unknown, value: unknown): void {
-  if (value === undefined || value === null) return;
-  const n = Buffer.isBuffer(name) ? name.toString('latin1') : String(name);
-  if (Array.isArray(value)) {
-    // A repeated field stays repeated: the engine judges repeats with different values itself.
-    for (const v of value as unknown[]) push(out, n, v);
-    return;
-  }
-  out.push([n, Buffer.isBuffer(value) ? value.toString('latin1') : String(value)]);
+/** A Buffer as the latin1 text node's parser would have made of it; anything else as its string. */
+function text(v: unknown): string {
+  return Buffer.isBuffer(v) ? v.toString('latin1') : String(v);
 }
 
+function push(out: HeaderPairs, name: string, value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (Array.isArray(value)) {
+    // A repeated field stays repeated: the engine judges repeats with different values itself.
+    for (const v of value as unknown[]) push(out, name, v);
+    return;
+  }
+  out.push([name, text(value)]);
+}
+
+/** The guard's reading of each entry: every name kept as text, values without null/undefined. */
+const PAIRS: HeaderVisitor<HeaderPairs> = {
+  name: () => 0,
+  entry: (out, name, value) => push(out, text(name), value),
+  // Not a [name, value] entry: nothing a host could have sent.
+  bad: () => undefined,
+};
+
 /**
- * Header pairs from any shape undici's dispatch options or node:http use: a flat `[name, value, …]`
- * array, an array or iterable of `[name, value]` entries (`Headers`, `Map`), or a plain object whose
- * values may be arrays. Array values become repeated pairs; `undefined` and `null` values are dropped.
+ * Header pairs from any shape undici's dispatch options or node:http use (engine/header-shapes.ts): a
+ * flat `[name, value, …]` array (strings or Buffers), an array or iterable of `[name, value]` entries
+ * (`Headers`, `Map`), or a plain object whose values may be arrays. Array values become repeated pairs;
+ * `undefined` and `null` values are dropped; Buffers are read as latin1.
  */
 export function headerPairs(headers: unknown): HeaderPairs {
   const out: HeaderPairs = [];
-  if (headers === undefined || headers === null) return out;
-  if (Array.isArray(headers)) {
-    if (headers.length > 0 && Array.isArray(headers[0])) {
-      for (const entry of headers as unknown[][]) push(out, entry[0], entry[1]);
-    } else {
-      for (let i = 0; i + 1 < headers.length; i += 2) push(out, headers[i], headers[i + 1]);
-    }
-    return out;
-  }
-  if (typeof headers === 'object' && typeof (headers as Iterable<unknown>)[Symbol.iterator] === 'function') {
-    for (const entry of headers as Iterable<unknown>) {
-      if (Array.isArray(entry)) push(out, entry[0], entry[1]);
-    }
-    return out;
-  }
-  if (typeof headers === 'object') {
-    for (const [name, value] of Object.entries(headers as Record<string, Value>)) push(out, name, value);
-  }
+  walkHeaders(headers, PAIRS, out);
   return out;
 }
 

@@ -19,7 +19,7 @@ import {
   type GuardExchange,
   type Refusal,
 } from './core';
-import { toPairs } from './headers';
+import { headerPairs, toPairs } from './headers';
 import { safeLog } from './log';
 
 /** Options of {@link obsSseMiddleware}. */
@@ -85,16 +85,6 @@ async function formOf(req: IncomingMessage): Promise<FormScan> {
   if (isPlainObject(parsed)) return { fields: parsedFields(parsed) };
   if (typeof parsed === 'string' || parsed instanceof Uint8Array) return scanFormBytes(parsed, type);
   return { fields: [], unread: 'incomplete' };
-}
-
-function responsePairs(res: ServerResponse): HeaderPairs {
-  const pairs: HeaderPairs = [];
-  for (const [name, value] of Object.entries(res.getHeaders())) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) pairs.push([name, String(v)]);
-    else pairs.push([name, String(value)]);
-  }
-  return pairs;
 }
 
 /**
@@ -230,7 +220,7 @@ export function obsSseMiddleware(options: ObsSseMiddlewareOptions): ObsSseMiddle
   function finish(res: ServerResponse, g: GuardExchange): void {
     const status = res.headersSent ? res.statusCode : null;
     if (!g.refused && status !== null) {
-      g.response(status, responsePairs(res));
+      g.response(status, headerPairs(res.getHeaders()));
       // No body to read here: the guard falls back to learning the upload id from the first part.
       g.responseBody(undefined);
     }
