@@ -5,6 +5,8 @@
  * and keeps per-request values such as `x-obs-request-id` out of the validation cache.
  */
 import type { Checker } from '../engine/checker';
+import { type HeaderVisitor, SKIP, walkHeaders } from '../engine/header-shapes';
+import { type NameCache, Role } from '../engine/name-cache';
 import type { Diagnostic, Dialect, Direction, Operation, Scheme } from '../types';
 import type { HeaderList } from './request';
 
@@ -16,54 +18,36 @@ export interface SplitHeaders {
   routing: (readonly [string, string])[];
 }
 
-const ROUTING = new Set(['host', ':authority', 'content-type', 'x-obs-copy-source', 'x-amz-copy-source']);
-
-/** What a header name is to the checks. */
-const enum Role {
-  Other,
-  Sse,
-  Routing,
+class Split implements SplitHeaders {
+  readonly sse: (readonly [string, string])[] = [];
+  readonly routing: (readonly [string, string])[] = [];
+  constructor(readonly names: NameCache) {}
 }
 
-/**
- * Roles by header name as spelled. Traffic repeats the same few dozen spellings millions of times,
- * and JSON property names arrive interned, so one map lookup replaces lower-casing and a regular
- * expression per header. Bounded, as hostile input can invent names without end.
- */
-class RoleCache {
-  private readonly roles = new Map<string, Role>();
-
-  constructor(private readonly sseLike: RegExp) {}
-
-  roleOf(name: string): Role {
-    let role = this.roles.get(name);
-    if (role !== undefined) return role;
-    const lower = name.toLowerCase();
-    role = this.sseLike.test(lower) ? Role.Sse : ROUTING.has(lower) ? Role.Routing : Role.Other;
-    if (this.roles.size < 10_000) this.roles.set(name, role);
-    return role;
-  }
-}
-
-const roleCaches = new WeakMap<RegExp, RoleCache>();
-
-/** Splits headers into those the engine reads (by the rules' `sseLikePattern`) and those the classifier reads. */
-export function splitHeaders(headers: HeaderList, sseLike: RegExp): SplitHeaders {
-  let roles = roleCaches.get(sseLike);
-  if (!roles) roleCaches.set(sseLike, (roles = new RoleCache(sseLike)));
-  const sse: (readonly [string, string])[] = [];
-  const routing: (readonly [string, string])[] = [];
-  for (let i = 0; i < headers.length; i++) {
-    const pair = headers[i] as readonly [string, string];
+const SPLIT: HeaderVisitor<Split> = {
+  name(ctx, name) {
+    if (typeof name !== 'string') return SKIP;
     // Only names starting with x, h, c or ':' can matter (0x3a | 0x20 is still ':'); the rest, such as
     // Date, Authorization, User-Agent or ETag, are dropped without a lookup.
-    const c = pair[0].charCodeAt(0) | 0x20;
-    if (c !== 0x78 && c !== 0x68 && c !== 0x63 && c !== 0x3a) continue;
-    const role = roles.roleOf(pair[0]);
-    if (role === Role.Sse) sse.push(pair);
-    else if (role === Role.Routing) routing.push(pair);
-  }
-  return { sse, routing };
+    const c = name.charCodeAt(0) | 0x20;
+    if (c !== 0x78 && c !== 0x68 && c !== 0x63 && c !== 0x3a) return SKIP;
+    const role = ctx.names.get(name).role;
+    return role === Role.Other ? SKIP : role;
+  },
+  entry(ctx, name, value, role) {
+    (role === Role.Sse ? ctx.sse : ctx.routing).push([name as string, value as string]);
+  },
+  bad: () => undefined,
+};
+
+/**
+ * Splits headers into those the engine reads (by the rules' `sseLikePattern`) and those the classifier
+ * reads, by the checker's name cache (`checker.names`).
+ */
+export function splitHeaders(headers: HeaderList, names: NameCache): SplitHeaders {
+  const split = new Split(names);
+  walkHeaders(headers, SPLIT, split);
+  return split;
 }
 
 interface Entry {

@@ -21,8 +21,7 @@ const hidden = markerTest(undefined);
 function byId(pairs: HeaderList, names: CatalogueNames): Map<HeaderId, { name: string; value: string }> {
   const out = new Map<HeaderId, { name: string; value: string }>();
   for (const [name, value] of pairs) {
-    const lower = names.lower(name);
-    const id = names.idOf(lower);
+    const { lower, id } = names.cache.get(name);
     if (id !== undefined && !out.has(id)) out.set(id, { name: lower, value: value.trim() });
   }
   return out;

@@ -3,6 +3,7 @@
  * rather than spelled again here.
  */
 import type { Checker } from '../engine/checker';
+import type { NameCache } from '../engine/name-cache';
 import type { HeaderId } from '../rules/model';
 import type { Dialect } from '../types';
 import { compileValueKind } from '../values';
@@ -14,8 +15,6 @@ export type SseMethod = 'SSE-KMS' | 'SSE-OBS' | 'SSE-C';
 export interface CatalogueNames {
   /** Lower-case name of a header in a dialect (falls back to the OBS name), as diagnostics name headers. */
   spelled(id: HeaderId, dialect: Dialect): string;
-  /** The catalogue id of a lower-case header name, either dialect. */
-  idOf(lowerName: string): HeaderId | undefined;
   /** Which method an `x-…-server-side-encryption` value names, in either dialect; undefined when invalid. */
   methodOf(value: string): SseMethod | undefined;
   /**
@@ -23,14 +22,11 @@ export interface CatalogueNames {
    * MD5 comparison's code on the header holding its MD5. A redacted recording cannot answer them.
    */
   keyContent: readonly KeyContentCheck[];
-  /** The rules' `sseLikePattern`: which lower-case names are SSE headers or look like one. */
-  sseLike: RegExp;
   /**
-   * `name.toLowerCase()`, remembered per spelling (bounded): messages repeat the same few SSE header
-   * names, and lower-casing a fresh copy of each, then hashing it for {@link idOf}, showed in proxy
-   * profiles. Names only: never pass a value.
+   * The checker's name cache (`checker.names`): a name as sent to its lower-case form, catalogue id
+   * and role in one lookup, where lower-casing each name and hashing the copy showed in proxy profiles.
    */
-  lower(name: string): string;
+  cache: NameCache;
 }
 
 /** One customer key header and the codes that depend on its value. */
@@ -55,17 +51,12 @@ export function catalogueNames(checker: Checker): CatalogueNames {
     return names;
   }
   const { headers, s3, rules, valueKinds } = checker.rules;
-  const byName = new Map<string, HeaderId>();
   const obs = new Map<HeaderId, string>();
   const amz = new Map<HeaderId, string>();
   for (const h of headers) {
     obs.set(h.id, h.name);
-    byName.set(h.name.toLowerCase(), h.id);
     const alt = s3.headers[h.id]?.name;
-    if (alt) {
-      amz.set(h.id, alt);
-      byName.set(alt.toLowerCase(), h.id);
-    }
+    if (alt) amz.set(h.id, alt);
   }
   // Values of the method header by meaning; fact 11: SSE-OBS is `obs` on buckets and `AES256` on objects.
   const methods = new Map<string, SseMethod>([
@@ -91,24 +82,12 @@ export function catalogueNames(checker: Checker): CatalogueNames {
       keyContent.push(check);
     }
   }
-  const lowered = new Map<string, string>();
   names = {
-    lower: (name) => {
-      let l = lowered.get(name);
-      if (l === undefined) {
-        l = name.toLowerCase();
-        // Hostile traffic can invent names without end: start over rather than grow.
-        if (lowered.size >= 1024) lowered.clear();
-        if (name.length <= 128) lowered.set(name, l);
-      }
-      return l;
-    },
     spelled: (id, dialect) =>
       ((dialect === 's3' ? amz.get(id) : undefined) ?? obs.get(id) ?? id).toLowerCase(),
-    idOf: (lower) => byName.get(lower),
     methodOf: (value) => methods.get(value.trim()),
     keyContent,
-    sseLike: new RegExp(checker.rules.sseLikePattern),
+    cache: checker.names,
   };
   cache.set(checker, names);
   last = { checker, names };

@@ -39,7 +39,7 @@ export function redactedKeyHeaders(
     const c = name.charCodeAt(0);
     if ((c !== 120 && c !== 88) || name.charCodeAt(5) !== 45) continue;
     if (!isMarker(value)) continue;
-    const id = names.idOf(names.lower(name));
+    const id = names.cache.get(name).id;
     if (id !== undefined && names.keyContent.some((k) => k.key === id || k.md5 === id)) (out ??= []).push(id);
   }
   return out;
@@ -52,7 +52,7 @@ export function withoutRedactedKeyContent(
   names: CatalogueNames,
 ): Diagnostic[] {
   return diagnostics.filter((d) => {
-    const id = d.header === undefined ? undefined : names.idOf(names.lower(d.header));
+    const id = d.header === undefined ? undefined : names.cache.get(d.header).id;
     if (id === undefined) return true;
     for (const k of names.keyContent) {
       if (redacted.includes(k.key)) {

@@ -10,6 +10,7 @@ import { presignedSseParams } from '../traffic/presigned';
 import { fingerprintFromHeaders, type Fingerprint } from '../traffic/upload-id';
 import type { HarKeyCheck } from '../har/types';
 import { keyCheckDiagnostics } from './key-facts';
+import { Role } from '../engine/name-cache';
 import { catalogueNames, type CatalogueNames, type SseMethod } from './names';
 import { splitHeaders } from './headers';
 import { checkerFor, checkUrlWith, report, validateWith, withUrlChecks, type InspectOptions } from './report';
@@ -79,12 +80,12 @@ function skippedName(detail: string): string {
   return CAMEL_OPERATION.exec(detail)?.[1] ?? detail;
 }
 
-/** Header pairs whose name looks like an SSE header (the engine's own `sseLikePattern`). */
-function sseLike(pairs: HeaderList, pattern: RegExp): string[] {
+/** The lower-case names of the pairs that look like SSE headers (the engine's own `sseLikePattern`). */
+function sseLike(pairs: HeaderList, names: CatalogueNames): string[] {
   const out: string[] = [];
   for (const [name] of pairs) {
-    const lower = name.toLowerCase();
-    if (pattern.test(lower) && !out.includes(lower)) out.push(lower);
+    const { lower, role } = names.cache.get(name);
+    if (role === Role.Sse && !out.includes(lower)) out.push(lower);
   }
   return out;
 }
@@ -97,7 +98,7 @@ function summarize(pairs: HeaderList, names: CatalogueNames): RequestedSse {
     // Only x-obs-/x-amz- names can be SSE headers; most recorded headers stop at this test.
     const c = name.charCodeAt(0);
     if ((c !== 120 && c !== 88) || name.charCodeAt(5) !== 45) continue;
-    if (names.idOf(name.toLowerCase()) === 'sse') {
+    if (names.cache.get(name).id === 'sse') {
       if (methodValue !== undefined && methodValue !== value) conflicting = true;
       methodValue = value;
     }
@@ -181,7 +182,7 @@ function invalidEverywhere(
 export function inspectRequest(input: RequestInput, options?: InspectOptions): RequestInspection {
   const checker = checkerFor(options);
   const names = catalogueNames(checker);
-  const split = splitHeaders(input.headers, names.sseLike);
+  const split = splitHeaders(input.headers, names.cache);
   const classification = classify({
     method: input.method,
     url: input.url,
@@ -206,7 +207,7 @@ export function inspectRequest(input: RequestInput, options?: InspectOptions): R
 
   if (classification.kind === 'skipped') {
     const warnings: Diagnostic[] = checkUrlWith(options, input.url);
-    for (const header of sseLike(pairs, names.sseLike)) {
+    for (const header of sseLike(pairs, names)) {
       const d = report(
         'operation/unlisted-sse',
         { header, operationName: skippedName(classification.detail), direction: 'request' },

@@ -32,7 +32,7 @@ export function inspectResponse(
   const operation = request.operation;
   if (operation === undefined || response.status < 200 || response.status > 299) return NONE;
   const names = catalogueNames(checkerFor(options));
-  const { sse } = splitHeaders(response.headers, names.sseLike);
+  const { sse } = splitHeaders(response.headers, names.cache);
   const base = validateWith(
     options,
     operation,
@@ -51,8 +51,7 @@ export function inspectResponse(
   let md5Value: string | undefined;
   for (const [sent, value] of sse) {
     // Diagnostics name headers in lower case, as sent otherwise.
-    const name = names.lower(sent);
-    const id = names.idOf(name);
+    const { lower: name, id } = names.cache.get(sent);
     if (id === 'sse') [methodHeader, methodValue] = [name, value.trim()];
     else if (id === 'cAlg') algHeader = name;
     else if (id === 'cMd5') [md5Header, md5Value] = [name, value.trim()];
