@@ -388,6 +388,14 @@ export function urlKeyParams(url: string): string[] {
   return out;
 }
 
+/**
+ * Where {@link isSecretHeader}'s answer for a name is kept: a checker's name cache (`checker.names`,
+ * src/engine/name-cache.ts), which computed it once per spelling.
+ */
+export interface SecretNames {
+  get(name: string): { readonly secret: boolean };
+}
+
 /** What an exchange is made of, as far as secrets go; every part is optional. */
 export interface ExchangeParts {
   /** The request URL (absolute or origin-form), as sent. */
@@ -405,6 +413,8 @@ export interface ExchangeParts {
    * would only cost time on every exchange.
    */
   keyRuns?: boolean;
+  /** Looks header names up instead of testing each with {@link isSecretHeader} (a hot path). */
+  names?: SecretNames | undefined;
 }
 
 function addPair(s: SecretValues, name: string, value: string, secret: boolean, keyRuns: boolean): void {
@@ -426,7 +436,10 @@ function addPair(s: SecretValues, name: string, value: string, secret: boolean, 
 export function exchangeSecrets(parts: ExchangeParts): SecretValues {
   const s = new SecretValues();
   const runs = parts.keyRuns !== false;
-  for (const [name, value] of parts.headers ?? []) addPair(s, name, value, isSecretHeader(name), runs);
+  const names = parts.names;
+  for (const [name, value] of parts.headers ?? []) {
+    addPair(s, name, value, names ? names.get(name).secret : isSecretHeader(name), runs);
+  }
   for (const field of parts.fields ?? []) {
     const [name, value] = Array.isArray(field)
       ? (field as readonly [string, string])

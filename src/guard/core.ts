@@ -21,6 +21,8 @@
  */
 import { performance } from 'node:perf_hooks';
 
+import type { NameCache } from '../engine/name-cache';
+import { checkerFor } from '../inspect/report';
 import { blockedMessage, type ProxyErrorCode } from '../proxy/errors';
 import { exchangeSecrets, redactUrl } from '../redact';
 import type { FormScan } from '../traffic/form';
@@ -107,6 +109,11 @@ export interface GuardCore {
   readonly mode: ProxyMode;
   readonly guard: ProxyGuard;
   readonly log: (line: object) => void;
+  /**
+   * The name cache of the checker the core judges with (the default checker's for an injected
+   * guard): the log line and the guard's error read which header names are secret from it.
+   */
+  readonly names: NameCache;
   /**
    * Classifies and judges one request as it will be forwarded; `t0` (performance.now()) is when the
    * adapter began, for the log's timings. Never throws for any input.
@@ -223,7 +230,12 @@ export class GuardExchange {
     // Every key the request carries (headers, query, form fields) is redacted wherever it shows in the URL.
     const safeUrl = redactUrl(
       url,
-      exchangeSecrets({ url, headers: this.receivedHeaders, fields: this.formFields }),
+      exchangeSecrets({
+        url,
+        headers: this.receivedHeaders,
+        fields: this.formFields,
+        names: this.core.names,
+      }),
     );
     return new ObsSseGuardError({
       codes: verdict.codes,
@@ -280,6 +292,7 @@ export class GuardExchange {
         url: outcome.url ?? this.request.url,
         requestHeaders: this.receivedHeaders,
         formFields: this.formFields,
+        names: this.core.names,
         operation: v.operation,
         verdict: this.label,
         codes: v.codes,
@@ -338,6 +351,7 @@ export function createGuardCore(options: GuardCoreOptions = {}): GuardCore {
     mode,
     log,
     guard,
+    names: checkerFor(options.severity ? { severity: options.severity } : {}).names,
     judge: (request, t0 = performance.now()) => new GuardExchange(core, request, t0),
     prepare(request): Promise<void> | undefined {
       if (guard.prepareRequest === undefined) return undefined;

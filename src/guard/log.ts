@@ -5,7 +5,7 @@
  */
 import { loggableDiagnostics } from '../proxy/headers';
 import type { ExchangeLogLine, VerdictLabel } from '../proxy/types';
-import { exchangeSecrets, redactByValue, redactUrl } from '../redact';
+import { exchangeSecrets, redactByValue, redactUrl, type SecretNames } from '../redact';
 
 /** What {@link exchangeLogLine} turns into a log line. URLs and diagnostics go in unredacted. */
 export interface ExchangeLogFields {
@@ -21,6 +21,8 @@ export interface ExchangeLogFields {
   requestHeaders?: Iterable<readonly [string, string]> | undefined;
   /** PostObject's form fields, likewise. */
   formFields?: Iterable<readonly [string, string]> | undefined;
+  /** Which header names are secret, when a checker's name cache is at hand (`checker.names`). */
+  names?: SecretNames | undefined;
   operation: string | undefined;
   verdict: VerdictLabel;
   codes: readonly string[];
@@ -60,6 +62,7 @@ export function exchangeLogLine(f: ExchangeLogFields): ExchangeLogLine {
     headers: f.requestHeaders,
     fields: f.formFields,
     keyRuns: false,
+    names: f.names,
   });
   const line: ExchangeLogLine = {
     event: 'exchange',
