@@ -19,7 +19,10 @@
  */
 
 /** Returned by {@link HeaderVisitor.name} to leave an entry out; its value is then not even read. */
-export const SKIP = -2;
+const SKIP = -2;
+// Exported apart from its declaration: CommonJS output then compares with the local constant, not with
+// a property of `exports` loaded per header.
+export { SKIP };
 
 /** What a reader of header maps does with each entry. */
 export interface HeaderVisitor<C> {
@@ -34,6 +37,27 @@ export interface HeaderVisitor<C> {
   bad(ctx: C, element: unknown): void;
 }
 
+// One small function per shape: each stays small enough for V8 to inline into its caller, and the
+// iterator protocol's bytecode stays out of the hot record and array loops.
+
+function walkRecord<C>(record: Record<string, unknown>, visitor: HeaderVisitor<C>, ctx: C): void {
+  const keys = Object.keys(record);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const tag = visitor.name(ctx, key);
+    // Values are read only for wanted names: most headers of a proxied request cost one name lookup.
+    if (tag !== SKIP) visitor.entry(ctx, key, record[key], tag);
+  }
+}
+
+function walkFlat<C>(input: readonly unknown[], visitor: HeaderVisitor<C>, ctx: C): void {
+  for (let i = 0; i + 1 < input.length; i += 2) {
+    const name: unknown = input[i];
+    const tag = visitor.name(ctx, name);
+    if (tag !== SKIP) visitor.entry(ctx, name, input[i + 1], tag);
+  }
+}
+
 function visitPair<C>(pair: unknown, visitor: HeaderVisitor<C>, ctx: C): void {
   if (Array.isArray(pair) && pair.length >= 2) {
     const name: unknown = pair[0];
@@ -42,10 +66,12 @@ function visitPair<C>(pair: unknown, visitor: HeaderVisitor<C>, ctx: C): void {
   } else visitor.bad(ctx, pair);
 }
 
-/** Whether an array is node's or undici's flat `[name, value, …]` form rather than entries. */
-function isFlat(input: readonly unknown[]): boolean {
-  const first = input[0];
-  return typeof first === 'string' || first instanceof Uint8Array;
+function walkPairs<C>(input: readonly unknown[], visitor: HeaderVisitor<C>, ctx: C): void {
+  for (let i = 0; i < input.length; i++) visitPair(input[i], visitor, ctx);
+}
+
+function walkIterable<C>(input: Iterable<unknown>, visitor: HeaderVisitor<C>, ctx: C): void {
+  for (const pair of input) visitPair(pair, visitor, ctx);
 }
 
 /** Visits every entry of a header map of any accepted shape (see the module comment). */
@@ -53,27 +79,11 @@ export function walkHeaders<C>(input: unknown, visitor: HeaderVisitor<C>, ctx: C
   if (input === null || typeof input !== 'object') return;
   if (Array.isArray(input)) {
     if (input.length === 0) return;
-    if (isFlat(input)) {
-      for (let i = 0; i + 1 < input.length; i += 2) {
-        const name: unknown = input[i];
-        const tag = visitor.name(ctx, name);
-        if (tag !== SKIP) visitor.entry(ctx, name, input[i + 1], tag);
-      }
-      return;
-    }
-    for (let i = 0; i < input.length; i++) visitPair(input[i], visitor, ctx);
-    return;
-  }
-  if (typeof (input as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function') {
-    for (const pair of input as Iterable<unknown>) visitPair(pair, visitor, ctx);
-    return;
-  }
-  const record = input as Record<string, unknown>;
-  const keys = Object.keys(record);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    const tag = visitor.name(ctx, key);
-    // Values are read only for wanted names: most headers of a proxied request cost one name lookup.
-    if (tag !== SKIP) visitor.entry(ctx, key, record[key], tag);
-  }
+    // node's and undici's flat form has a name first, where entries have an array.
+    const first: unknown = input[0];
+    if (typeof first === 'string' || first instanceof Uint8Array) walkFlat(input, visitor, ctx);
+    else walkPairs(input, visitor, ctx);
+  } else if (typeof (input as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function') {
+    walkIterable(input as Iterable<unknown>, visitor, ctx);
+  } else walkRecord(input as Record<string, unknown>, visitor, ctx);
 }

@@ -86,19 +86,23 @@ export class NameCache {
 
   /** What `name` (as spelled) is; never throws. Names only: never pass a value. */
   get(name: string): NameInfo {
+    return this.seen.get(name) ?? this.miss(name);
+  }
+
+  /** The engine's slot for `name`: {@link get}'s `slot`. */
+  slotOf(name: string): number {
+    // The engine's hot path: kept this small so that it inlines into the scan.
     const hit = this.seen.get(name);
-    if (hit !== undefined) return hit;
+    return hit !== undefined ? hit.slot : this.miss(name).slot;
+  }
+
+  private miss(name: string): NameInfo {
     const info = this.compute(name);
     if (name.length <= NAME_CACHE_MAX_LENGTH) {
       if (this.seen.size >= NAME_CACHE_LIMIT) this.seen.clear();
       this.seen.set(name, info);
     }
     return info;
-  }
-
-  /** The engine's slot for `name`: {@link get}'s `slot`. */
-  slotOf(name: string): number {
-    return this.get(name).slot;
   }
 
   /** `name.toLowerCase()` for a name whose slot is `slot`, without a copy for catalogue names. */

@@ -1,6 +1,6 @@
 import type { HeaderInput } from '../types';
 import { type HeaderVisitor, SKIP, walkHeaders } from './header-shapes';
-import { type NameCache, UNKNOWN } from './name-cache';
+import type { NameCache } from './name-cache';
 import type { ScanState } from './state';
 
 function store(s: ScanState, slot: number, name: string, raw: string): void {
@@ -30,9 +30,10 @@ function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'nested array' : typeof v;
 }
 
-/** `name` is the lower-case name. */
+/** `name` is the lower-case name; `slot` a catalogue slot or UNKNOWN. */
 function addAt(s: ScanState, slot: number, name: string, value: unknown): void {
-  if (slot === UNKNOWN) {
+  // The only negative slot that reaches here: IGNORED names are skipped by the walker.
+  if (slot < 0) {
     (s.unknown ??= []).push(name);
     return;
   }

@@ -24,18 +24,23 @@ class Split implements SplitHeaders {
   constructor(readonly names: NameCache) {}
 }
 
+// Module constants rather than imported ones, which CommonJS output would load per header.
+const OTHER: number = Role.Other;
+const SSE: number = Role.Sse;
+const SKIPPED: number = SKIP;
+
 const SPLIT: HeaderVisitor<Split> = {
   name(ctx, name) {
-    if (typeof name !== 'string') return SKIP;
+    if (typeof name !== 'string') return SKIPPED;
     // Only names starting with x, h, c or ':' can matter (0x3a | 0x20 is still ':'); the rest, such as
     // Date, Authorization, User-Agent or ETag, are dropped without a lookup.
     const c = name.charCodeAt(0) | 0x20;
-    if (c !== 0x78 && c !== 0x68 && c !== 0x63 && c !== 0x3a) return SKIP;
-    const role = ctx.names.get(name).role;
-    return role === Role.Other ? SKIP : role;
+    if (c !== 0x78 && c !== 0x68 && c !== 0x63 && c !== 0x3a) return SKIPPED;
+    const role: number = ctx.names.get(name).role;
+    return role === OTHER ? SKIPPED : role;
   },
   entry(ctx, name, value, role) {
-    (role === Role.Sse ? ctx.sse : ctx.routing).push([name as string, value as string]);
+    (role === SSE ? ctx.sse : ctx.routing).push([name as string, value as string]);
   },
   bad: () => undefined,
 };
