@@ -10,6 +10,7 @@ import {
 import { headerHint, suggestValue } from './did-you-mean';
 import type { NameCache } from './name-cache';
 import type { Reporter, SeverityOverrides } from './report';
+import { scanHeaders } from './scan';
 import { ScanState } from './state';
 
 export const DIRECTIONS: readonly Direction[] = ['request', 'response'];
@@ -51,7 +52,7 @@ export class Checker {
     this.headers = rules.headers;
     this.size = rules.headers.length;
     this.catalogue = compileCatalogue(rules, options.severity);
-    this.names = this.catalogue.scanner.names;
+    this.names = this.catalogue.nameCache;
     this.operations = rules.operations.map((o) => o.id);
   }
 
@@ -120,7 +121,7 @@ export class Checker {
     const s = new ScanState(this.size, scheme, typeof options.url === 'string' ? options.url : undefined);
     const r = c.reporters;
     try {
-      this.catalogue.scanner.scan(headers, s);
+      scanHeaders(headers, s, this.names);
     } catch (err) {
       // A throwing getter or iterator in a hostile map: report, keep what was read.
       r.get('input/invalid-value')!.report(s, {

@@ -11,7 +11,6 @@ import { compileValueKind, type ValueTest } from '../values';
 import { NameCache } from './name-cache';
 import { checkSeverityOverrides } from './options';
 import { type ReportContext, Reporter, type SeverityOverrides } from './report';
-import { Scanner } from './scan';
 
 export const DIALECTS: readonly Dialect[] = ['obs', 's3'];
 
@@ -66,8 +65,8 @@ export interface CompiledCatalogue {
   translations: Record<Dialect, (ReadonlyMap<string, string> | undefined)[]>;
   /** Lower-case names of rules.foreignHeaders. */
   foreign: ReadonlySet<string>;
-  /** The header-map scan, with the checker's one name cache. */
-  scanner: Scanner;
+  /** The checker's one name cache. */
+  nameCache: NameCache;
   ctx: CompileContext;
   reportCtx: ReportContext;
 }
@@ -117,7 +116,7 @@ export function compileCatalogue(rules: RuleSet, severity: SeverityOverrides | u
       s3: valueMaps.map((m) => (m.length ? new Map(m) : undefined)),
     },
     foreign: new Set(rules.foreignHeaders.map((f) => f.name)),
-    scanner: new Scanner(nameCache),
+    nameCache,
     ctx,
     reportCtx: {
       codes: rules.codes,

@@ -14,7 +14,6 @@
  */
 import { isSecretHeader } from '../redact';
 import type { HeaderId } from '../rules/model';
-import { SKIP } from './header-shapes';
 
 /** How many spellings a cache keeps before starting over. */
 export const NAME_CACHE_LIMIT = 4096;
@@ -23,8 +22,8 @@ export const NAME_CACHE_MAX_LENGTH = 128;
 
 /** {@link NameInfo.slot} of a name that looks like an SSE header but is not in the catalogue. */
 export const UNKNOWN = -1;
-/** {@link NameInfo.slot} of a name the engine does not read: the header walker then skips its value. */
-export const IGNORED = SKIP;
+/** {@link NameInfo.slot} of a name the engine does not read. */
+export const IGNORED = -2;
 
 /** What a header name is to the checks that read headers around the engine. */
 export const Role = {
@@ -57,6 +56,10 @@ export interface NameInfo {
   /** The catalogue header the name spells, in either dialect. */
   readonly id: HeaderId | undefined;
   readonly role: Role;
+  /** The engine's scan reads it: `slot` is not {@link IGNORED}. */
+  readonly scanned: boolean;
+  /** inspect/ keeps it apart from the other headers: `role` is not {@link Role.Other}. */
+  readonly kept: boolean;
   /** Its value is a secret (src/redact.ts `isSecretHeader`: a customer key, a credential). */
   readonly secret: boolean;
 }
@@ -64,7 +67,7 @@ export interface NameInfo {
 /** See the module comment for the policy. */
 export class NameCache {
   private readonly seen = new Map<string, NameInfo>();
-  /** The lower-case name of each slot: what a name landing there lower-cases to, without the copy. */
+  /** The catalogue's lower-case name of each slot, kept in place of a copy per spelling. */
   private readonly lower: string[] = [];
 
   /**
@@ -86,14 +89,8 @@ export class NameCache {
 
   /** What `name` (as spelled) is; never throws. Names only: never pass a value. */
   get(name: string): NameInfo {
+    // Every header of every message comes here: the hit path is kept small enough to inline.
     return this.seen.get(name) ?? this.miss(name);
-  }
-
-  /** The engine's slot for `name`: {@link get}'s `slot`. */
-  slotOf(name: string): number {
-    // The engine's hot path: kept this small so that it inlines into the scan.
-    const hit = this.seen.get(name);
-    return hit !== undefined ? hit.slot : this.miss(name).slot;
   }
 
   private miss(name: string): NameInfo {
@@ -105,11 +102,6 @@ export class NameCache {
     return info;
   }
 
-  /** `name.toLowerCase()` for a name whose slot is `slot`, without a copy for catalogue names. */
-  lowerName(slot: number, name: string): string {
-    return slot >= 0 ? (this.lower[slot] as string) : this.get(name).lower;
-  }
-
   private compute(name: string): NameInfo {
     const lower = name.toLowerCase();
     const sse = this.sseLike.test(lower);
@@ -118,11 +110,14 @@ export class NameCache {
     if (slot === undefined)
       slot =
         sse && lower.charCodeAt(0) === 120 /* x */ && lower.charCodeAt(5) === 45 /* - */ ? UNKNOWN : IGNORED;
+    const role = sse ? Role.Sse : ROUTING.has(lower) ? Role.Routing : Role.Other;
     return {
-      lower,
+      lower: slot >= 0 ? this.lower[slot]! : lower,
       slot,
       id: slot >= 0 ? this.ids[slot % this.ids.length] : undefined,
-      role: sse ? Role.Sse : ROUTING.has(lower) ? Role.Routing : Role.Other,
+      role,
+      scanned: slot !== IGNORED,
+      kept: role !== Role.Other,
       secret: isSecretHeader(name),
     };
   }

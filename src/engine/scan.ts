@@ -1,5 +1,5 @@
 import type { HeaderInput } from '../types';
-import { type HeaderVisitor, SKIP, walkHeaders } from './header-shapes';
+import { type HeaderVisitor, Want, walkHeaders } from './header-shapes';
 import type { NameCache } from './name-cache';
 import type { ScanState } from './state';
 
@@ -48,51 +48,34 @@ function addAt(s: ScanState, slot: number, name: string, value: unknown): void {
 }
 
 /**
- * The engine's reading of each entry: names through the checker's name cache, values of catalogue and
- * SSE-looking names only, anything that cannot be a header reported as `input/invalid-value`.
+ * The engine's reading of each entry it wants (catalogue and SSE-looking names, through the checker's
+ * name cache); anything that cannot be a header is reported as `input/invalid-value`.
  */
-class ScanVisitor implements HeaderVisitor<ScanState> {
-  constructor(private readonly names: NameCache) {}
-
-  name(s: ScanState, name: unknown): number {
-    if (typeof name === 'string') return this.names.slotOf(name);
-    if (name !== undefined) invalid(s, String(name).slice(0, 128), 'a non-string name');
-    return SKIP;
-  }
-
-  entry(s: ScanState, name: unknown, value: unknown, slot: number): void {
-    addAt(s, slot, this.names.lowerName(slot, name as string), value);
-  }
-
-  bad(s: ScanState, element: unknown): void {
+const SCAN: HeaderVisitor<ScanState> = {
+  entry(s, name, value, info) {
+    if (info !== undefined) addAt(s, info.slot, info.lower, value);
+    else if (name !== undefined) invalid(s, String(name).slice(0, 128), 'a non-string name');
+  },
+  bad(s, element) {
     invalid(s, '(entry)', `${typeName(element)}, not a [name, value] pair`);
-  }
-}
+  },
+};
 
-/** The scan of one checker: its name cache and the visitor over it, made once per checker. */
-export class Scanner {
-  private readonly visitor: ScanVisitor;
-
-  constructor(readonly names: NameCache) {
-    this.visitor = new ScanVisitor(names);
-  }
-
-  /**
-   * One pass over a header map, filling the state's slots. Headers that are not SSE headers cost one
-   * cached lookup of their name each.
-   */
-  scan(input: HeaderInput, s: ScanState): void {
-    walkHeaders(input, this.visitor, s);
-  }
+/**
+ * One pass over a header map, filling the state's slots. Headers that are not SSE headers cost one
+ * lookup in the checker's name cache each.
+ */
+export function scanHeaders(input: HeaderInput, s: ScanState, names: NameCache): void {
+  walkHeaders(input, SCAN, s, Want.Scanned, names);
 }
 
 /** Values as normalizeHeaders keeps them, by lower-case name. */
 type Normalized = Record<string, string>;
 
 const NORMALIZE: HeaderVisitor<Normalized> = {
-  name: (_out, name) => (typeof name === 'string' ? 0 : SKIP),
   entry(out, name, value) {
-    const lc = (name as string).toLowerCase();
+    if (typeof name !== 'string') return;
+    const lc = name.toLowerCase();
     for (const v of Array.isArray(value) ? (value as unknown[]) : [value]) {
       if (typeof v !== 'string' && typeof v !== 'number') continue;
       for (const part of String(v).split(',')) {
@@ -113,6 +96,6 @@ const NORMALIZE: HeaderVisitor<Normalized> = {
  */
 export function normalizeHeaders(input: HeaderInput): Record<string, string> {
   const out = Object.create(null) as Normalized;
-  walkHeaders(input, NORMALIZE, out);
+  walkHeaders(input, NORMALIZE, out, Want.Every);
   return out;
 }

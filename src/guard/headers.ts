@@ -3,7 +3,7 @@
  * and the one hop-by-hop policy that both the forwarding adapters and the core's judging apply, so
  * that what is judged is what is forwarded.
  */
-import { type HeaderVisitor, walkHeaders } from '../engine/header-shapes';
+import { type HeaderVisitor, Want, walkHeaders } from '../engine/header-shapes';
 import type { HeaderPairs } from './contract';
 
 /** A Buffer as the latin1 text node's parser would have made of it; anything else as its string. */
@@ -23,7 +23,6 @@ function push(out: HeaderPairs, name: string, value: unknown): void {
 
 /** The guard's reading of each entry: every name kept as text, values without null/undefined. */
 const PAIRS: HeaderVisitor<HeaderPairs> = {
-  name: () => 0,
   entry: (out, name, value) => push(out, text(name), value),
   // Not a [name, value] entry: nothing a host could have sent.
   bad: () => undefined,
@@ -37,7 +36,7 @@ const PAIRS: HeaderVisitor<HeaderPairs> = {
  */
 export function headerPairs(headers: unknown): HeaderPairs {
   const out: HeaderPairs = [];
-  walkHeaders(headers, PAIRS, out);
+  walkHeaders(headers, PAIRS, out, Want.Every);
   return out;
 }
 

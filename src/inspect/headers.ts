@@ -5,7 +5,7 @@
  * and keeps per-request values such as `x-obs-request-id` out of the validation cache.
  */
 import type { Checker } from '../engine/checker';
-import { type HeaderVisitor, SKIP, walkHeaders } from '../engine/header-shapes';
+import { type HeaderVisitor, Want, walkHeaders } from '../engine/header-shapes';
 import { type NameCache, Role } from '../engine/name-cache';
 import type { Diagnostic, Dialect, Direction, Operation, Scheme } from '../types';
 import type { HeaderList } from './request';
@@ -21,26 +21,14 @@ export interface SplitHeaders {
 class Split implements SplitHeaders {
   readonly sse: (readonly [string, string])[] = [];
   readonly routing: (readonly [string, string])[] = [];
-  constructor(readonly names: NameCache) {}
 }
 
-// Module constants rather than imported ones, which CommonJS output would load per header.
-const OTHER: number = Role.Other;
+// A module constant: CommonJS output reads an imported one from an object, per header.
 const SSE: number = Role.Sse;
-const SKIPPED: number = SKIP;
 
 const SPLIT: HeaderVisitor<Split> = {
-  name(ctx, name) {
-    if (typeof name !== 'string') return SKIPPED;
-    // Only names starting with x, h, c or ':' can matter (0x3a | 0x20 is still ':'); the rest, such as
-    // Date, Authorization, User-Agent or ETag, are dropped without a lookup.
-    const c = name.charCodeAt(0) | 0x20;
-    if (c !== 0x78 && c !== 0x68 && c !== 0x63 && c !== 0x3a) return SKIPPED;
-    const role: number = ctx.names.get(name).role;
-    return role === OTHER ? SKIPPED : role;
-  },
-  entry(ctx, name, value, role) {
-    (role === SSE ? ctx.sse : ctx.routing).push([name as string, value as string]);
+  entry(ctx, name, value, info) {
+    (info!.role === SSE ? ctx.sse : ctx.routing).push([name as string, value as string]);
   },
   bad: () => undefined,
 };
@@ -50,8 +38,8 @@ const SPLIT: HeaderVisitor<Split> = {
  * reads, by the checker's name cache (`checker.names`).
  */
 export function splitHeaders(headers: HeaderList, names: NameCache): SplitHeaders {
-  const split = new Split(names);
-  walkHeaders(headers, SPLIT, split);
+  const split = new Split();
+  walkHeaders(headers, SPLIT, split, Want.Kept, names);
   return split;
 }
 
