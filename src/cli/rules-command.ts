@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { getChecker } from '../engine/default';
+import { headerEntries } from '../engine/header-shapes';
 import {
   codeCatalogue,
   describeProvenance,
@@ -87,9 +88,7 @@ function keyFacts(value: string): string {
 
 /** The example's headers as `name: value` lines, values of secret headers redacted. */
 function headerLines(headers: CodeExample['headers']): string[] {
-  const pairs: [string, string][] = (Array.isArray(headers) ? headers : Object.entries(headers)).map(
-    ([n, v]) => [String(n), show(v)],
-  );
+  const pairs: [string, string][] = headerEntries(headers).map(([n, v]) => [n, show(v)]);
   return redactHeaders(pairs).map(([n, v], i) => {
     const raw = pairs[i]?.[1] ?? '';
     const facts = v === REDACTED && /-customer-key$/i.test(n) ? keyFacts(raw) : '';

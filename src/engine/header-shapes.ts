@@ -1,8 +1,9 @@
 /**
  * The one place that knows the shapes a header map may arrive in. Everything that reads header maps
- * (the engine's scan, normalizeHeaders, the guard's headerPairs, inspect's splitHeaders) walks them
- * through {@link walkHeaders} with its own visitor; no other module tells a flat array from pairs or an
- * iterable from a record.
+ * (the engine's scan, normalizeHeaders, the guard's headerPairs, inspect's splitHeaders, the code
+ * examples' {@link headerEntries}) walks them through {@link walkHeaders} with its own visitor; no other
+ * module tells a flat array from pairs or an iterable from a record. (Loops over maps already typed as
+ * pairs, such as the guard's hop-by-hop stripping, read one known shape and are not walkers.)
  *
  * The shapes, decided by the input alone:
  * - a plain object (node:http's `IncomingHttpHeaders`): its own enumerable keys (`Object.keys`, so
@@ -180,4 +181,19 @@ export function walkHeaders<C>(
   } else if (typeof (input as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function') {
     walkIterable(input as Iterable<unknown>, visitor, ctx, want, cache);
   } else walkRecord(input as Record<string, unknown>, visitor, ctx, want, cache);
+}
+
+const ENTRIES: HeaderVisitor<[string, unknown][]> = {
+  entry: (out, name, value) => void out.push([String(name), value]),
+  bad: () => undefined,
+};
+
+/**
+ * The entries of a header map of any shape, names as strings and values untouched: for showing a map
+ * (a code's example), not for judging one.
+ */
+export function headerEntries(input: unknown): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  walkHeaders(input, ENTRIES, out, Want.Every);
+  return out;
 }

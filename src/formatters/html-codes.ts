@@ -5,6 +5,7 @@
  * (the one `obs-sse explain` lints) is shown instead.
  */
 import { EXCHANGE_EXAMPLES, type RecordedInspectCode } from '../cli/exchange-examples';
+import { headerEntries } from '../engine/header-shapes';
 import { codeCatalogue, describeProvenance, type CodeInfo } from '../lint/codes';
 import { withoutKeyLikeRuns } from '../lint/example';
 import { redactHeaders, redactUrl } from '../redact';
@@ -26,7 +27,7 @@ function headerText(pairs: ReadonlyArray<readonly [string, unknown]>): string {
 }
 
 function messageExample(label: string, ex: CodeExample): string {
-  const pairs = Array.isArray(ex.headers) ? ex.headers : Object.entries(ex.headers);
+  const pairs = headerEntries(ex.headers);
   const how = [ex.operation, ex.direction, ex.scheme, ex.dialect && `${ex.dialect} dialect`].filter(Boolean);
   return `<div class="ex ${label}"><h5>${label === 'valid' ? 'Valid' : 'Invalid'} (${esc(how.join(', '))})</h5><pre>${esc(headerText(pairs))}</pre></div>`;
 }

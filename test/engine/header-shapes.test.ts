@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { createChecker, exchangeSecrets, getChecker, normalizeHeaders, validateHeaders } from '../../src';
-import { type HeaderVisitor, Want, walkHeaders } from '../../src/engine/header-shapes';
+import { headerEntries, type HeaderVisitor, Want, walkHeaders } from '../../src/engine/header-shapes';
 import {
   IGNORED,
   NAME_CACHE_LIMIT,
@@ -226,6 +226,14 @@ describe("each reader's policy over the walker", () => {
     ]);
   });
 
+  test('headerEntries (code examples) keeps every value as it is, names as strings', () => {
+    expect(headerEntries({ a: 1, b: [2, null] })).toEqual([
+      ['a', 1],
+      ['b', [2, null]],
+    ]);
+    expect(headerEntries([[7, true], 'junk'])).toEqual([['7', true]]);
+  });
+
   test('splitHeaders keeps SSE and routing pairs of any shape and skips the rest', () => {
     const names = getChecker().names;
     const split = splitHeaders(
@@ -314,10 +322,13 @@ function sources(dir: string): string[] {
 }
 const files = sources(SRC).map((p) => ({ path: relative(SRC, p), text: readFileSync(p, 'utf8') }));
 
-test('no second header-shape walker: only header-shapes.ts tests for iterables', () => {
+test('no second header-shape walker: only header-shapes.ts tells the shapes apart', () => {
   // dispatch-body.ts tells request bodies (streams, iterables) apart, not header maps.
   const allowed = new Set(['engine/header-shapes.ts', 'guard/dispatch-body.ts']);
-  const found = files.filter((f) => f.text.includes('[Symbol.iterator]') && !allowed.has(f.path));
+  const pairsOrRecord = /Array\.isArray\([^)]*\)\s*\?[^:;]*:\s*Object\.(?:entries|keys)\(/;
+  const found = files.filter(
+    (f) => !allowed.has(f.path) && (f.text.includes('[Symbol.iterator]') || pairsOrRecord.test(f.text)),
+  );
   expect(found.map((f) => f.path)).toEqual([]);
 });
 
