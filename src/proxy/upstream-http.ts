@@ -124,8 +124,9 @@ export function createHttpUpstream(options: HttpUpstreamOptions): UpstreamTransp
         });
         res.pipe(sink);
       });
-      // Headers go out now: with Expect, OBS answers the head before the client sends the body.
-      upReq.flushHeaders();
+      // With Expect the head goes out now: OBS answers it before the client sends the body. Otherwise it
+      // leaves with the first body chunk, one write fewer.
+      if (agent === false) upReq.flushHeaders();
       if (req.body) req.body.pipe(upReq);
       else upReq.end();
       return {
