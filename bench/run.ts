@@ -19,6 +19,7 @@ const SECTIONS: Record<string, { title: string; file: string; args?: string[] }>
   },
   proxy: { title: 'obs-sse proxy under load (autocannon, 64 connections, 10 s)', file: 'proxy-load.ts' },
   scale: { title: 'Scale: obs-sse authz inside nginx, proxy workers, bulk bodies', file: 'scale.ts' },
+  forwarders: { title: 'Bulk uploads through bare Node forwarders, no guard', file: 'forwarders.ts' },
 };
 
 // Ratios only compare within one run, but a table still needs its machine, Node version and date to be read

@@ -19,7 +19,7 @@
  * exchange during (4).
  */
 import autocannon from 'autocannon';
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { freshBin, ROOT } from '../test/support/dist';
+import { startCli, type Running } from './support/cli';
 import { freePort, startNginx, waitForPort, type TestServer } from '../test/support/servers';
 
 const SMALL_CONNECTIONS = 64;
@@ -80,42 +81,6 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-interface Running {
-  proc: ChildProcess;
-  port: number;
-  stop(): Promise<void>;
-}
-
-/** Starts `obs-sse <args>` (the built binary) and waits for its `listening` line. */
-async function startCli(bin: string, args: string[]): Promise<Running> {
-  const proc = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  // Logs are read only until the port is known, then drained unread (the CLI logs every exchange).
-  const port = await new Promise<number>((resolve, reject) => {
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      const m = /"event":"listening"[^\n]*?"port":(\d+)/.exec(out);
-      if (!m) return;
-      proc.stdout!.off('data', onData);
-      proc.stdout!.resume();
-      resolve(Number(m[1]));
-    };
-    proc.stdout!.on('data', onData);
-    proc.once('exit', (code) => reject(new Error(`obs-sse ${args[0]} exited (${code})`)));
-  });
-  proc.stdout!.on('data', () => undefined);
-  return {
-    proc,
-    port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) resolve();
-        proc.once('exit', () => resolve());
-        proc.kill('SIGTERM');
-      }),
-  };
 }
 
 async function startBare(): Promise<Running> {
