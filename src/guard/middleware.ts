@@ -77,6 +77,11 @@ function parsedFields(body: Record<string, unknown>): HeaderPairs {
  */
 async function formOf(req: IncomingMessage): Promise<FormScan> {
   const type = req.headers['content-type'] ?? '';
+  if (req.headers['content-length'] === '0' && req.headers['transfer-encoding'] === undefined) {
+    // An empty body is judged without touching the stream: even a 'readable' listener makes an empty
+    // stream emit 'end' at once, before the handlers after this one listen for it, and they would hang.
+    return scanFormBytes('', type);
+  }
   if (!req.readableEnded && !req.readableDidRead && req.readableFlowing !== true) {
     // A request cut off before anyone read it would never show its form.
     return req.destroyed ? { fields: [], unread: 'incomplete' } : peekFormFields(req, type);
