@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- forwarders`: how much of the bulk target `obs-sse proxy` can reach in Node at all. 1 MiB
- * PUTs on 16 connections (autocannon, in this process) to one nginx upstream that reads each body whole,
+ * PUTs with SSE-C on 16 connections (autocannon, in this process) to the scale bench's nginx upstream,
+ * which reads each body whole,
  * through nginx (2 workers, one hop: the scale bench's reference), through `obs-sse proxy --workers 2`, and
  * through three bare forwarders of two worker processes each (node:cluster, as `--workers 2`):
  *
@@ -14,14 +15,14 @@
  */
 import autocannon from 'autocannon';
 import cluster from 'node:cluster';
-import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { Pool } from 'undici';
 
 import { freshBin } from '../test/support/dist';
+import { forwardTo } from '../test/support/forward';
 import { freePort, startNginx } from '../test/support/servers';
-import { startCli } from './support/cli';
+import { passThrough, SSE_C, startProxyWorkers, startUpstream } from './support/upstream';
 
 const BYTES = 1024 * 1024;
 const CONNECTIONS = 16;
@@ -29,13 +30,6 @@ const DURATION_S = 5;
 const WORKERS = 2;
 const roundsIndex = process.argv.indexOf('--rounds');
 const ROUNDS = roundsIndex >= 0 ? Number(process.argv[roundsIndex + 1]) : 3;
-// SSE-C on every upload, as in the scale bench: the guard's costliest check (the MD5 of the key).
-const KEY = createHash('sha256').update('obs-sse forwarders bench key').digest();
-const SSE_C = {
-  'x-obs-server-side-encryption-customer-algorithm': 'AES256',
-  'x-obs-server-side-encryption-customer-key': KEY.toString('base64'),
-  'x-obs-server-side-encryption-customer-key-MD5': createHash('md5').update(KEY).digest('base64'),
-};
 const MODES = ['tcp pipe', 'node:http → node:http', 'node:http → undici'] as const;
 type Mode = (typeof MODES)[number];
 
@@ -49,25 +43,7 @@ function forwarder(mode: Mode, upstreamPort: number): net.Server {
     });
   }
   if (mode === 'node:http → node:http') {
-    const agent = new http.Agent({ keepAlive: true });
-    return http.createServer((req, res) => {
-      const up = http.request(
-        {
-          host: '127.0.0.1',
-          port: upstreamPort,
-          method: req.method,
-          path: req.url,
-          headers: req.headers,
-          agent,
-        },
-        (r) => {
-          res.writeHead(r.statusCode ?? 502, r.headers);
-          r.pipe(res);
-        },
-      );
-      up.on('error', () => res.destroy());
-      req.pipe(up);
-    });
+    return http.createServer(forwardTo(upstreamPort, new http.Agent({ keepAlive: true })));
   }
   const pool = new Pool(`http://127.0.0.1:${upstreamPort}`);
   return http.createServer((req, res) => {
@@ -103,48 +79,15 @@ async function mibPerSecond(port: number): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const sinkPort = await freePort();
-  const answer = `'<?xml version="1.0" encoding="UTF-8"?><Result/>'`;
-  // As in bench/scale.ts: the body is read whole, then answered by a server block that never sees it.
-  const upstream = await startNginx(
-    (port) => `
-    upstream body_read { server 127.0.0.1:${sinkPort}; keepalive 32; }
-    server {
-        listen 127.0.0.1:${port};
-        keepalive_requests 1000000;
-        client_max_body_size 0;
-        client_body_buffer_size 2m;
-        location / {
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_pass_request_body off;
-            proxy_set_header Content-Length "";
-            proxy_pass http://body_read;
-        }
-    }
-    server { listen 127.0.0.1:${sinkPort}; keepalive_requests 1000000; location / { return 200 ${answer}; } }`,
-    1,
-  );
+  const upstream = await startUpstream(await freePort());
   const cleanups: Array<() => Promise<void>> = [() => upstream.stop()];
-  const proxied = `proxy_pass http://127.0.0.1:${upstream.port}; proxy_http_version 1.1;
-            proxy_set_header Connection ""; proxy_request_buffering off; proxy_buffering off;
-            client_max_body_size 0;`;
   const nginx = await startNginx(
-    (port) => `server { listen 127.0.0.1:${port}; location / { ${proxied} } }`,
+    (port) =>
+      `server { listen 127.0.0.1:${port}; location / { ${passThrough(`http://127.0.0.1:${upstream.port}`)} } }`,
     2,
   );
   cleanups.push(() => nginx.stop());
-  const proxy = await startCli(await freshBin(), [
-    'proxy',
-    '--listen',
-    '127.0.0.1:0',
-    '--upstream',
-    `http://127.0.0.1:${upstream.port}`,
-    '--rule',
-    'transport/https-required=off',
-    '--workers',
-    String(WORKERS),
-  ]);
+  const proxy = await startProxyWorkers(await freshBin(), upstream.port, WORKERS);
   cleanups.push(proxy.stop);
   const ports = new Map<string, number>([
     ['nginx pass-through (one hop)', nginx.port],

@@ -20,7 +20,6 @@
  */
 import autocannon from 'autocannon';
 import { fork } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +28,7 @@ import { performance } from 'node:perf_hooks';
 
 import { freshBin, ROOT } from '../test/support/dist';
 import { startCli, type Running } from './support/cli';
+import { passThrough, SSE_C, startProxyWorkers, startUpstream } from './support/upstream';
 import { freePort, startNginx, waitForPort, type TestServer } from '../test/support/servers';
 
 const SMALL_CONNECTIONS = 64;
@@ -38,13 +38,6 @@ const BULK_BYTES = 1024 * 1024;
 const roundsIndex = process.argv.indexOf('--rounds');
 const ROUNDS = roundsIndex >= 0 ? Number(process.argv[roundsIndex + 1]) : 3;
 const PATH = '/bench-bucket/object.bin';
-const KEY = createHash('sha256').update('obs-sse scale bench key').digest();
-const KEY_MD5 = createHash('md5').update(KEY).digest('base64');
-const SSE_C = {
-  'x-obs-server-side-encryption-customer-algorithm': 'AES256',
-  'x-obs-server-side-encryption-customer-key': KEY.toString('base64'),
-  'x-obs-server-side-encryption-customer-key-MD5': KEY_MD5,
-};
 const CLK_TCK = 100;
 
 // ---------------------------------------------------------------------------------------------------
@@ -106,13 +99,7 @@ function gatewayConfig(
     .replace('server obs.cn-north-4.myhuaweicloud.com:443;', `server 127.0.0.1:${ports.up};`)
     .replace('listen 8080;', `listen 127.0.0.1:${ports.authzGw};`)
     .replace('proxy_pass https://obs_endpoint;', 'proxy_pass http://obs_endpoint;');
-  const proxied = `
-        proxy_pass http://obs_endpoint;
-        proxy_http_version 1.1;
-        proxy_set_header Connection "";
-        proxy_request_buffering off;
-        proxy_buffering off;
-        client_max_body_size 0;`;
+  const proxied = passThrough('http://obs_endpoint');
   const authRef = (name: string, target: string): string => `
     server {
         listen 127.0.0.1:${name === 'noop' ? ports.noop : ports.bare};
@@ -137,40 +124,6 @@ function gatewayConfig(
       `proxy_pass http://bare_node; proxy_http_version 1.1; proxy_set_header Connection "";
             proxy_pass_request_body off; proxy_set_header Content-Length "";`,
     )}`;
-}
-
-/**
- * The upstream: answers at once, but as OBS does only after the whole request body has arrived. nginx's
- * `return` would answer before reading a body (and drop it afterwards), which a client sees as an early
- * answer; so a PUT is first read whole (into memory: `proxy_request_buffering` is on by default) and then
- * answered by a second server block that never gets the body.
- */
-function upstreamConfig(port: number, sinkPort: number): string {
-  const answer = `'<?xml version="1.0" encoding="UTF-8"?><Result><Key>object.bin</Key></Result>'`;
-  return `
-    upstream body_read { server 127.0.0.1:${sinkPort}; keepalive 32; }
-    server {
-        listen 127.0.0.1:${port};
-        keepalive_requests 1000000;
-        client_max_body_size 0;
-        client_body_buffer_size 2m;
-        location / {
-            add_header x-obs-server-side-encryption-customer-algorithm AES256;
-            add_header x-obs-server-side-encryption-customer-key-MD5 "${KEY_MD5}";
-            default_type application/xml;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_pass_request_body off;
-            proxy_set_header Content-Length "";
-            if ($request_method != PUT) { return 200 ${answer}; }
-            proxy_pass http://body_read;
-        }
-    }
-    server {
-        listen 127.0.0.1:${sinkPort};
-        keepalive_requests 1000000;
-        location / { default_type application/xml; return 200 ${answer}; }
-    }`;
 }
 
 interface Sample {
@@ -225,7 +178,7 @@ async function main(): Promise<number> {
   const cleanups: Array<() => Promise<void>> = [];
   try {
     const sinkPort = await freePort();
-    const upstream = await startNginx((port) => upstreamConfig(port, sinkPort), 1);
+    const upstream = await startUpstream(sinkPort);
     cleanups.push(() => upstream.stop());
     const authz = await startCli(bin, ['authz', '--listen', '127.0.0.1:0', '--gateway', 'nginx']);
     cleanups.push(authz.stop);
@@ -248,20 +201,9 @@ async function main(): Promise<number> {
     cleanups.push(() => gateway.stop());
     const authzGw = gateway.port;
     await Promise.all([pass, noop, bareGw].map((p) => waitForPort(p)));
-    const proxyArgs = (n: number): string[] => [
-      'proxy',
-      '--listen',
-      '127.0.0.1:0',
-      '--upstream',
-      `http://127.0.0.1:${upstream.port}`,
-      '--rule',
-      'transport/https-required=off',
-      '--workers',
-      String(n),
-    ];
-    const w1 = await startCli(bin, proxyArgs(1));
+    const w1 = await startProxyWorkers(bin, upstream.port, 1);
     cleanups.push(w1.stop);
-    const w2 = await startCli(bin, proxyArgs(2));
+    const w2 = await startProxyWorkers(bin, upstream.port, 2);
     cleanups.push(w2.stop);
     // The workers of w2 start one after the other; give the second time to listen.
     await new Promise((r) => setTimeout(r, 3000));

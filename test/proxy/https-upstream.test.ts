@@ -90,9 +90,14 @@ test('upstreamCa adds to NODE_EXTRA_CA_CERTS instead of replacing the default tr
   }
 });
 
-test('virtual-hosted buckets over HTTPS: each bucket is its TLS name, with a bounded pool per name', async () => {
-  // More buckets than the transport keeps pools for (64), so the oldest pools are closed on the way.
-  const buckets = Array.from({ length: 70 }, (_, i) => `b${i}`);
+/** An HTTPS upstream with a certificate for `<bucket>.localhost` per bucket, noting each request's server name. */
+async function bucketUpstream(buckets: readonly string[]): Promise<{
+  port: number;
+  caPem: string;
+  names: Array<string | false | null>;
+  connections: () => number;
+  close: () => Promise<void>;
+}> {
   const named = makePki(buckets.map((b) => `${b}.localhost`));
   const names: Array<string | false | null> = [];
   let connections = 0;
@@ -103,10 +108,26 @@ test('virtual-hosted buckets over HTTPS: each bucket is its TLS name, with a bou
   });
   server.on('secureConnection', () => (connections += 1));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    caPem: named.caPem,
+    names,
+    connections: () => connections,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      named.remove();
+    },
+  };
+}
+
+test('virtual-hosted buckets over HTTPS: each bucket is its TLS name, with a bounded pool per name', async () => {
+  // More buckets than the transport keeps pools for (64), so the oldest pools are closed on the way.
+  const buckets = Array.from({ length: 70 }, (_, i) => `b${i}`);
+  const up = await bucketUpstream(buckets);
   try {
-    const port = (server.address() as AddressInfo).port;
-    proxy = await startProxy(new URL(`https://localhost:${port}`), {
-      upstreamCa: named.caPem,
+    proxy = await startProxy(new URL(`https://localhost:${up.port}`), {
+      upstreamCa: up.caPem,
       addressing: 'virtual',
       publicHost: 'proxy.test',
     });
@@ -114,20 +135,18 @@ test('virtual-hosted buckets over HTTPS: each bucket is its TLS name, with a bou
       const res = await request(proxy.port, { path: '/key', headers: { host: `${bucket}.proxy.test` } });
       expect(res.status).toBe(200);
     }
-    expect(names).toEqual(buckets.map((b) => `${b}.localhost`));
-    expect(connections).toBe(70);
+    expect(up.names).toEqual(buckets.map((b) => `${b}.localhost`));
+    expect(up.connections()).toBe(70);
     // The six oldest pools were closed with their idle connections; the newest ones stay for reuse.
     expect(await eventually(() => proxy!.proxy.stats().upstreamSockets.free === 64)).toBe(true);
     const again = await request(proxy.port, { path: '/key', headers: { host: 'b69.proxy.test' } });
     expect(again.status).toBe(200);
-    expect(names.at(-1)).toBe('b69.localhost');
-    expect(connections).toBe(70);
+    expect(up.names.at(-1)).toBe('b69.localhost');
+    expect(up.connections()).toBe(70);
   } finally {
     await proxy?.close();
     proxy = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
-    named.remove();
+    await up.close();
   }
 });
 
@@ -135,20 +154,10 @@ test('uploads to virtual-hosted buckets over HTTPS: each bucket is its TLS name,
   // Uploads take node:http (src/proxy/upstream-http.ts): a keep-alive agent keyed by server name, and a
   // connection of their own with Expect. Both sent the upstream's own name for every bucket before.
   const buckets = ['u0', 'u1', 'u2'];
-  const named = makePki(buckets.map((b) => `${b}.localhost`));
-  const names: Array<string | false | null> = [];
-  let connections = 0;
-  const server = https.createServer(named.tls, (req, res) => {
-    names.push((req.socket as TLSSocket).servername);
-    req.resume();
-    req.on('end', () => res.end('ok'));
-  });
-  server.on('secureConnection', () => (connections += 1));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const up = await bucketUpstream(buckets);
   try {
-    const port = (server.address() as AddressInfo).port;
-    proxy = await startProxy(new URL(`https://localhost:${port}`), {
-      upstreamCa: named.caPem,
+    proxy = await startProxy(new URL(`https://localhost:${up.port}`), {
+      upstreamCa: up.caPem,
       addressing: 'virtual',
       publicHost: 'proxy.test',
     });
@@ -170,13 +179,11 @@ test('uploads to virtual-hosted buckets over HTTPS: each bucket is its TLS name,
       });
       expect(res.status).toBe(200);
     }
-    expect(names).toEqual([...buckets, ...buckets, ...buckets].map((b) => `${b}.localhost`));
-    expect(connections).toBe(6);
+    expect(up.names).toEqual([...buckets, ...buckets, ...buckets].map((b) => `${b}.localhost`));
+    expect(up.connections()).toBe(6);
   } finally {
     await proxy?.close();
     proxy = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
-    named.remove();
+    await up.close();
   }
 });

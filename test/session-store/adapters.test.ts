@@ -126,6 +126,16 @@ async function gateway(url: string, failure?: SessionStoreFailure): Promise<Inst
   return { ...inst, port: (server.address() as net.AddressInfo).port };
 }
 
+/** A real `obs-sse proxy` process in front of the stand-in, sharing sessions through `redisUrl`. */
+async function proxyProcess(redisUrl: string): Promise<CliProxy> {
+  const proxy = await startCliProxy(
+    [await freshBin()],
+    ['--upstream', standin.url, '--rule', 'transport/https-required=off', '--session-store', redisUrl],
+  );
+  cleanups.push(() => void proxy.child.kill('SIGKILL'));
+  return proxy;
+}
+
 /** The parts of `uploadId` the stand-in received. */
 function partsAtStandin(uploadId: string): number {
   return standin.exchanges.filter((e) => e.operation === 'UploadPart' && e.url.includes(uploadId)).length;
@@ -141,12 +151,7 @@ const partPath = (path: string, uploadId: string, n: number): string =>
 
 test('interceptor: an upload initiated through an obs-sse proxy process, continued with another key, is refused', async () => {
   const server = await redis();
-  const bin = await freshBin();
-  const proxy: CliProxy = await startCliProxy(
-    [bin],
-    ['--upstream', standin.url, '--rule', 'transport/https-required=off', '--session-store', server.url],
-  );
-  cleanups.push(() => void proxy.child.kill('SIGKILL'));
+  const proxy = await proxyProcess(server.url);
   const client = await interceptor(server.url);
   const path = '/adapter-undici/big.bin';
   const init = await initiate(proxy.port, path, KEY_A);
@@ -394,12 +399,7 @@ test('a library store opened without a log of its own still logs its failures, a
 
 test('AWS SDK plugin: an upload initiated through an obs-sse proxy process, continued with another key, is refused', async () => {
   const server = await redis();
-  const bin = await freshBin();
-  const proxy: CliProxy = await startCliProxy(
-    [bin],
-    ['--upstream', standin.url, '--rule', 'transport/https-required=off', '--session-store', server.url],
-  );
-  cleanups.push(() => void proxy.child.kill('SIGKILL'));
+  const proxy = await proxyProcess(server.url);
   const inst = await instance(server.url);
   const { store, pending } = inst.sessions;
   const s3 = new S3Client({
